@@ -1,0 +1,370 @@
+"""The catalog's tables: SQLAlchemy 2 typed models, identical on SQLite and PostgreSQL.
+
+Enumerations are stored as short strings (``native_enum=False``) so the same migration serves both
+engines. Timestamps are stored in UTC and always come back timezone-aware. Lists (fields, access
+modes, roles) are JSON. Audit events are append-only; the migration adds triggers that refuse
+UPDATE and DELETE on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from schemas import Grade, MaskKind, OpenType, ShareType
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as naive UTC and returned timezone-aware, on every engine."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def _enum(cls: type[StrEnum], length: int = 24) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(StrEnum):
+    PUBLISHER = "publisher"  # 提供方
+    REQUESTER = "requester"  # 使用方
+    STEWARD = "steward"  # 数据管理员
+    AUDITOR = "auditor"  # 审计
+    ADMIN = "admin"  # 平台管理员
+
+
+class AccountKind(StrEnum):
+    SERVICE = "service"
+    PERSON = "person"
+
+
+class DatasetStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class AccessMode(StrEnum):
+    QUERY = "query"
+    BULK = "bulk"
+    VERIFY = "verify"
+    SUBSCRIBE = "subscribe"
+
+
+class BatchStatus(StrEnum):
+    LANDED = "landed"
+    STANDARDIZED = "standardized"
+    VALIDATED = "validated"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class QualityDecision(StrEnum):
+    PUBLISH = "publish"
+    PUBLISH_WITH_QUARANTINE = "publish_with_quarantine"
+    REJECT = "reject"
+
+
+class AuditOutcome(StrEnum):
+    OK = "ok"
+    REFUSED = "refused"
+    ERROR = "error"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Department(Base):
+    """A member organisation. ``region_code`` is a GB/T 2260 six-digit code."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    accounts: Mapped[list[Account]] = relationship(back_populates="department")
+
+
+class Account(Base):
+    """A service account or a person. The bearer token is stored only as its SHA-256."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind), default=AccountKind.SERVICE)
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship(back_populates="accounts")
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.roles
+
+
+class DataElement(Base):
+    """数据元, mirrored from ``schemas/elements/`` so fields can reference it."""
+
+    __tablename__ = "data_elements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    standard: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(32))
+    check: Mapped[str] = mapped_column(String(64))
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Dataset(Base):
+    """信息资源: one dataset, its owner and its sharing terms."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    steward: Mapped[str] = mapped_column(String(200), default="")
+    share_type: Mapped[ShareType] = mapped_column(_enum(ShareType))
+    share_basis: Mapped[str] = mapped_column(Text, default="")
+    open_type: Mapped[OpenType] = mapped_column(_enum(OpenType))
+    grade: Mapped[Grade] = mapped_column(_enum(Grade))
+    update_cycle: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DatasetStatus] = mapped_column(_enum(DatasetStatus), default=DatasetStatus.DRAFT)
+    contract_sha256: Mapped[str] = mapped_column(String(64), default="")
+    current_snapshot_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[Department] = relationship()
+    fields: Mapped[list[Field]] = relationship(
+        back_populates="dataset", order_by="Field.position", cascade="all, delete-orphan"
+    )
+
+
+class Field(Base):
+    """One column of a dataset, bound to a data element where one applies."""
+
+    __tablename__ = "fields"
+    __table_args__ = (UniqueConstraint("dataset_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    data_element_id: Mapped[int | None] = mapped_column(ForeignKey("data_elements.id"), default=None)
+    duckdb_type: Mapped[str] = mapped_column(String(64))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    mask: Mapped[MaskKind] = mapped_column(_enum(MaskKind), default=MaskKind.NONE)
+
+    dataset: Mapped[Dataset] = relationship(back_populates="fields")
+    data_element: Mapped[DataElement | None] = relationship()
+
+
+class ShareRequest(Base):
+    """共享申请: a department asks for fields of a dataset, for a stated purpose."""
+
+    __tablename__ = "share_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    requester_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    requested_by_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    fields: Mapped[list[Any]] = mapped_column()
+    row_filter: Mapped[list[Any]] = mapped_column(default=list)
+    purpose: Mapped[str] = mapped_column(Text)
+    scenario: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    access_modes: Mapped[list[Any]] = mapped_column(default=list)
+    quota_rows: Mapped[int | None] = mapped_column(Integer, default=None)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus), default=RequestStatus.PENDING
+    )
+    decided_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    dataset: Mapped[Dataset] = relationship()
+    requester: Mapped[Department] = relationship()
+
+
+class Grant(Base):
+    """授权: what an approved request lets the grantee read, until it expires or is revoked."""
+
+    __tablename__ = "grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("share_requests.id"), unique=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    grantee_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    fields: Mapped[list[Any]] = mapped_column()
+    row_filter: Mapped[list[Any]] = mapped_column(default=list)
+    purpose: Mapped[str] = mapped_column(Text)
+    access_modes: Mapped[list[Any]] = mapped_column(default=list)
+    quota_rows: Mapped[int | None] = mapped_column(Integer, default=None)
+    rows_used: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    dataset: Mapped[Dataset] = relationship()
+    request: Mapped[ShareRequest] = relationship()
+
+
+class Batch(Base):
+    """One landing of source data; at most one per (dataset, SHA-256 of the bytes)."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("dataset_id", "source_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    source_name: Mapped[str] = mapped_column(String(500))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    raw_path: Mapped[str] = mapped_column(String(1000))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus), default=BatchStatus.LANDED)
+    rows_in: Mapped[int | None] = mapped_column(Integer, default=None)
+    rows_published: Mapped[int | None] = mapped_column(Integer, default=None)
+    rows_quarantined: Mapped[int | None] = mapped_column(Integer, default=None)
+    snapshot_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    staging_path: Mapped[str] = mapped_column(String(1000), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    landed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    dataset: Mapped[Dataset] = relationship()
+
+
+class QualityReport(Base):
+    """The outcome of validating one batch: counts per rule, score, decision, GE result."""
+
+    __tablename__ = "quality_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), unique=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
+    rows_in: Mapped[int] = mapped_column(Integer)
+    rows_passed: Mapped[int] = mapped_column(Integer)
+    rows_quarantined: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    decision: Mapped[QualityDecision] = mapped_column(_enum(QualityDecision, 32))
+    rule_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ge_result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    signed_off_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id"), default=None
+    )
+    signed_off_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    batch: Mapped[Batch] = relationship()
+
+
+class AuditEvent(Base):
+    """One append-only, hash-chained record of an action that read or changed data or rights.
+
+    ``hash`` = SHA-256 over ``prev_hash`` and the canonical JSON of every other column (see
+    ``catalog.audit``). The first event's ``prev_hash`` is 64 zeros.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    occurred_at: Mapped[dt.datetime] = mapped_column()
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[AuditOutcome] = mapped_column(_enum(AuditOutcome, 16))
+    actor_account_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    actor_department_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    dataset_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    grant_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signature over the chain head at one event: proves the chain up to it was not rewritten."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    algorithm: Mapped[str] = mapped_column(String(16), default="ed25519")
+    public_key_fingerprint: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(256))
+
+
+class LineageEvent(Base):
+    """An OpenLineage run event as emitted, kept for auditors."""
+
+    __tablename__ = "lineage_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    job_name: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(16))
+    event_time: Mapped[dt.datetime] = mapped_column()
+    payload: Mapped[dict[str, Any]] = mapped_column()

@@ -1,0 +1,116 @@
+"""One settings object for the whole platform, read once from the environment and an optional file.
+
+Every setting is an environment variable prefixed ``ZHONGTAI_`` (``ZHONGTAI_CATALOG_URL`` …) or a
+line in the file named by ``ZHONGTAI_ENV_FILE`` (default ``./zhongtai.env`` when present). The
+embedded default keeps everything under ``./var/``: a SQLite catalog, a SQLite-backed DuckLake, a
+local data directory, and an Airflow home. Production points the same settings at PostgreSQL and an
+object store.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "development"}
+
+
+class Settings(BaseSettings):
+    """Where the stores live and how the platform behaves. Frozen after reading."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ZHONGTAI_",
+        env_file=os.environ.get("ZHONGTAI_ENV_FILE", "zhongtai.env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Field(default=Path("var"), description="Root of every embedded store.")
+    catalog_url: str = Field(
+        default="", description="SQLAlchemy URL of the catalog; default SQLite under var_dir."
+    )
+    lake_catalog: str = Field(
+        default="",
+        description="DuckLake metadata catalog: 'sqlite:PATH' or 'postgres:DSN'; "
+        "default SQLite under var_dir.",
+    )
+    lake_data_path: str = Field(
+        default="", description="DuckLake data directory (local path or s3:// URL)."
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    audit_signing_key: str = Field(
+        default="",
+        description="Path of the Ed25519 private key (PEM) that signs audit checkpoints; "
+        "default var_dir/keys/audit_ed25519.pem, created on first use in development.",
+    )
+    secret_key: str = Field(
+        default="development", description="Secret for sessions; must be set in production."
+    )
+    lineage_url: str = Field(
+        default="", description="OpenLineage HTTP endpoint; empty means store locally only."
+    )
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = 2
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production" and self.secret_key.lower() in _PLACEHOLDER_SECRETS:
+            raise ValueError("ZHONGTAI_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    # Derived locations: computed, never stored, so one setting moves everything.
+    @property
+    def resolved_catalog_url(self) -> str:
+        return self.catalog_url or f"sqlite:///{(self.var_dir / 'catalog.sqlite').resolve()}"
+
+    @property
+    def resolved_lake_catalog(self) -> str:
+        return self.lake_catalog or f"sqlite:{(self.var_dir / 'lake' / 'ducklake.sqlite').resolve()}"
+
+    @property
+    def resolved_lake_data_path(self) -> str:
+        if self.lake_data_path:
+            return self.lake_data_path
+        return str((self.var_dir / "lake" / "data").resolve()) + "/"
+
+    @property
+    def raw_dir(self) -> Path:
+        """Raw zone: every file as received, addressed by SHA-256, never modified."""
+        return (self.var_dir / "raw").resolve()
+
+    @property
+    def staging_dir(self) -> Path:
+        return (self.var_dir / "staging").resolve()
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Where departments drop extracts, one folder per dataset code."""
+        return (self.var_dir / "inbox").resolve()
+
+    @property
+    def airflow_home(self) -> Path:
+        return (self.var_dir / "airflow").resolve()
+
+    @property
+    def lineage_dir(self) -> Path:
+        return (self.var_dir / "lineage").resolve()
+
+    @property
+    def resolved_audit_signing_key(self) -> Path:
+        if self.audit_signing_key:
+            return Path(self.audit_signing_key)
+        return (self.var_dir / "keys" / "audit_ed25519.pem").resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process. Tests call ``get_settings.cache_clear()``."""
+    return Settings()

@@ -1,0 +1,31 @@
+"""Data-element standards and dataset contracts (data files plus a small typed loader)."""
+
+from schemas.loader import (
+    ContractError,
+    DataElement,
+    DatasetContract,
+    FieldSpec,
+    Grade,
+    MaskKind,
+    OpenType,
+    ShareType,
+    SourceFormat,
+    load_contract,
+    load_contracts,
+    load_elements,
+)
+
+__all__ = [
+    "ContractError",
+    "DataElement",
+    "DatasetContract",
+    "FieldSpec",
+    "Grade",
+    "MaskKind",
+    "OpenType",
+    "ShareType",
+    "SourceFormat",
+    "load_contract",
+    "load_contracts",
+    "load_elements",
+]

@@ -1,0 +1,286 @@
+"""Typed loader for data-element standards and dataset contracts.
+
+The YAML files under ``schemas/elements/`` and ``schemas/datasets/`` are the source of truth; this
+module turns them into frozen dataclasses and refuses anything malformed with a ``ContractError``
+that names the file and the problem. Nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMAS_DIR = Path(__file__).resolve().parent
+ELEMENTS_DIR = SCHEMAS_DIR / "elements"
+DATASETS_DIR = SCHEMAS_DIR / "datasets"
+CODES_DIR = SCHEMAS_DIR / "codes"
+
+
+class ContractError(ValueError):
+    """A data-element or dataset contract file is malformed."""
+
+
+class ShareType(StrEnum):
+    """共享类型 (GB/T 21063 / 政务信息资源共享管理暂行办法)."""
+
+    UNCONDITIONAL = "unconditional"  # 无条件共享
+    CONDITIONAL = "conditional"  # 有条件共享
+    NOT_SHARED = "not_shared"  # 不予共享
+
+    @property
+    def label_zh(self) -> str:
+        return {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}[
+            self.value
+        ]
+
+
+class OpenType(StrEnum):
+    """开放类型: whether the dataset may be opened to the public."""
+
+    OPEN = "open"  # 无条件开放
+    CONDITIONAL_OPEN = "conditional_open"  # 有条件开放
+    NOT_OPEN = "not_open"  # 不予开放
+
+
+class Grade(StrEnum):
+    """数据分级 per GB/T 43697-2024."""
+
+    CORE = "core"  # 核心数据
+    IMPORTANT = "important"  # 重要数据
+    GENERAL = "general"  # 一般数据
+
+
+class MaskKind(StrEnum):
+    """How a personal field is shown to a grant that may see it only masked."""
+
+    NONE = "none"
+    ID_NUMBER = "id_number"  # keep first 6 and last 4: 110101********123X
+    NAME = "name"  # keep the family name: 张**
+    PHONE = "phone"  # 138****5678
+    HASH = "hash"  # SHA-256 hex, joinable but not readable
+    REDACT = "redact"  # ***
+
+
+@dataclass(frozen=True, slots=True)
+class DataElement:
+    """数据元: a standard field definition and the check that enforces it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    standard: str
+    version: str
+    duckdb_type: str
+    check: str
+    personal: bool = False
+    default_mask: MaskKind = MaskKind.NONE
+    params: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One column of a dataset contract."""
+
+    name: str
+    title_zh: str
+    source_column: str
+    duckdb_type: str
+    element: str | None = None
+    required: bool = False
+    personal: bool = False
+    mask: MaskKind = MaskKind.NONE
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFormat:
+    format: str = "csv"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    header: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetContract:
+    """信息资源 contract: fields mapped to data elements, keys, rules, masking, sharing terms."""
+
+    code: str
+    title_zh: str
+    title_en: str
+    description: str
+    owner_department: str
+    steward: str
+    share_type: ShareType
+    share_basis: str
+    open_type: OpenType
+    grade: Grade
+    update_cycle: str
+    fields: tuple[FieldSpec, ...]
+    primary_key: tuple[str, ...]
+    source: SourceFormat
+    max_failure_ratio: float = 0.05
+    path: Path | None = None
+
+    @property
+    def table_name(self) -> str:
+        return self.code
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+_UPDATE_CYCLES = {"realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular"}
+
+
+def _require(data: dict[str, Any], key: str, where: Path) -> Any:
+    if key not in data or data[key] in (None, ""):
+        raise ContractError(f"{where.name}: missing required key '{key}'")
+    return data[key]
+
+
+def _enum(cls: type[StrEnum], value: Any, key: str, where: Path) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
+        raise ContractError(f"{where.name}: '{key}' is '{value}', expected one of {allowed}") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContractError(f"{path.name}: cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ContractError(f"{path.name}: expected a mapping at the top level")
+    return data
+
+
+def parse_element(path: Path) -> DataElement:
+    data = _read_yaml(path)
+    return DataElement(
+        code=_require(data, "code", path),
+        name_zh=_require(data, "name_zh", path),
+        name_en=_require(data, "name_en", path),
+        standard=_require(data, "standard", path),
+        version=str(_require(data, "version", path)),
+        duckdb_type=data.get("duckdb_type", "VARCHAR"),
+        check=_require(data, "check", path),
+        personal=bool(data.get("personal", False)),
+        default_mask=_enum(MaskKind, data.get("default_mask", "none"), "default_mask", path),
+        params=dict(data.get("params") or {}),
+        description=data.get("description", ""),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_elements(directory: Path = ELEMENTS_DIR) -> dict[str, DataElement]:
+    """Every data element by code."""
+    elements: dict[str, DataElement] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        element = parse_element(path)
+        if element.code in elements:
+            raise ContractError(f"{path.name}: duplicate element code '{element.code}'")
+        elements[element.code] = element
+    return elements
+
+
+def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -> DatasetContract:
+    elements = load_elements() if elements is None else elements
+    data = _read_yaml(path)
+    raw_fields = _require(data, "fields", path)
+    if not isinstance(raw_fields, list):
+        raise ContractError(f"{path.name}: 'fields' must be a list")
+    fields: list[FieldSpec] = []
+    for raw in raw_fields:
+        name = _require(raw, "name", path)
+        element_code = raw.get("element")
+        element = None
+        if element_code is not None:
+            if element_code not in elements:
+                raise ContractError(f"{path.name}: field '{name}' names unknown element '{element_code}'")
+            element = elements[element_code]
+        personal = bool(raw.get("personal", element.personal if element else False))
+        default_mask = element.default_mask if element else MaskKind.NONE
+        mask = _enum(MaskKind, raw.get("mask", default_mask.value), "mask", path)
+        fields.append(
+            FieldSpec(
+                name=name,
+                title_zh=_require(raw, "title_zh", path),
+                source_column=raw.get("source_column", raw["title_zh"]),
+                duckdb_type=raw.get("type", element.duckdb_type if element else "VARCHAR"),
+                element=element_code,
+                required=bool(raw.get("required", False)),
+                personal=personal,
+                mask=mask,
+                description=raw.get("description", ""),
+            )
+        )
+    names = [f.name for f in fields]
+    if len(set(names)) != len(names):
+        raise ContractError(f"{path.name}: duplicate field names")
+    primary_key = tuple(data.get("primary_key") or ())
+    for key in primary_key:
+        if key not in names:
+            raise ContractError(f"{path.name}: primary key '{key}' is not a field")
+    cycle = _require(data, "update_cycle", path)
+    if cycle not in _UPDATE_CYCLES:
+        raise ContractError(f"{path.name}: update_cycle '{cycle}' not in {sorted(_UPDATE_CYCLES)}")
+    source = data.get("source") or {}
+    quality = data.get("quality") or {}
+    return DatasetContract(
+        code=_require(data, "code", path),
+        title_zh=_require(data, "title_zh", path),
+        title_en=_require(data, "title_en", path),
+        description=data.get("description", ""),
+        owner_department=_require(data, "owner_department", path),
+        steward=data.get("steward", ""),
+        share_type=_enum(ShareType, _require(data, "share_type", path), "share_type", path),
+        share_basis=data.get("share_basis", ""),
+        open_type=_enum(OpenType, data.get("open_type", "not_open"), "open_type", path),
+        grade=_enum(Grade, data.get("grade", "general"), "grade", path),
+        update_cycle=cycle,
+        fields=tuple(fields),
+        primary_key=primary_key,
+        source=SourceFormat(
+            format=source.get("format", "csv"),
+            encoding=source.get("encoding", "utf-8"),
+            delimiter=source.get("delimiter", ","),
+            header=bool(source.get("header", True)),
+        ),
+        max_failure_ratio=float(quality.get("max_failure_ratio", 0.05)),
+        path=path,
+    )
+
+
+@lru_cache(maxsize=4)
+def load_contracts(directory: Path = DATASETS_DIR) -> dict[str, DatasetContract]:
+    """Every dataset contract by code."""
+    elements = load_elements()
+    contracts: dict[str, DatasetContract] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        contract = parse_contract(path, elements)
+        if contract.code in contracts:
+            raise ContractError(f"{path.name}: duplicate dataset code '{contract.code}'")
+        contracts[contract.code] = contract
+    return contracts
+
+
+def load_contract(code: str) -> DatasetContract:
+    contracts = load_contracts()
+    if code not in contracts:
+        raise ContractError(f"no dataset contract with code '{code}'")
+    return contracts[code]
