@@ -1,0 +1,129 @@
+"""Every audited act, one small frozen dataclass each.
+
+An event names its ``action`` and carries what an auditor needs to know about the act. It is
+written only through ``catalog.audit.record``; ``detail()`` is what goes into the chained JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from catalog.models import AuditOutcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditedEvent:
+    action: ClassVar[str]
+    outcome: AuditOutcome = AuditOutcome.OK
+    dataset_id: int | None = None
+    grant_id: int | None = None
+
+    def detail(self) -> dict[str, Any]:
+        skip = {"outcome", "dataset_id", "grant_id"}
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.name not in skip
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list | frozenset | set):
+        items = [_plain(v) for v in value]
+        return sorted(items) if isinstance(value, frozenset | set) else items
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetRegistered(AuditedEvent):
+    """A dataset contract was loaded into the catalog (new or changed)."""
+
+    action: ClassVar[str] = "dataset.registered"
+    code: str
+    contract_sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestFiled(AuditedEvent):
+    """A department asked for fields of a dataset."""
+
+    action: ClassVar[str] = "request.filed"
+    request_id: int
+    fields: tuple[str, ...]
+    purpose: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestDecided(AuditedEvent):
+    """The owner (or the platform, for unconditional and not-shared data) decided a request."""
+
+    action: ClassVar[str] = "request.decided"
+    request_id: int
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantRevoked(AuditedEvent):
+    action: ClassVar[str] = "grant.revoked"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataRead(AuditedEvent):
+    """Shared data left the platform: what, for which purpose, how much, and a hash of it."""
+
+    action: ClassVar[str] = "data.read"
+    purpose: str
+    columns: tuple[str, ...]
+    masked_columns: tuple[str, ...]
+    filters: tuple[Any, ...]
+    row_count: int
+    bytes_sent: int
+    content_sha256: str
+    snapshot_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadRefused(AuditedEvent):
+    """A read was refused; nothing was sent."""
+
+    action: ClassVar[str] = "data.read_refused"
+    outcome: AuditOutcome = AuditOutcome.REFUSED
+    code: str
+    reason: str
+    requested_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchLanded(AuditedEvent):
+    action: ClassVar[str] = "batch.landed"
+    batch_id: int
+    source_sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchPublished(AuditedEvent):
+    action: ClassVar[str] = "batch.published"
+    batch_id: int
+    snapshot_id: int
+    rows_published: int
+    rows_quarantined: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchRejected(AuditedEvent):
+    action: ClassVar[str] = "batch.rejected"
+    outcome: AuditOutcome = AuditOutcome.REFUSED
+    batch_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckpointSigned(AuditedEvent):
+    action: ClassVar[str] = "audit.checkpoint_signed"
+    last_event_id: int
+    last_hash: str
