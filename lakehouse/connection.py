@@ -1,0 +1,113 @@
+"""The one way to open DuckDB: offline extensions, signature checks on, the lake attached.
+
+Extensions come from the ``duckdb-extension-*`` PyPI packages pinned beside ``duckdb`` and are
+loaded from their installed files; auto-install and auto-load are switched off, so nothing is
+ever fetched at run time, and ``allow_unsigned_extensions`` stays false so DuckDB checks each
+extension's signature on LOAD.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from catalog.settings import Settings
+
+LAKE = "lake"
+"""The alias the DuckLake catalog is attached under in every connection."""
+
+_EXTENSION_PACKAGES = {
+    "ducklake": "duckdb_extension_ducklake",
+    "sqlite_scanner": "duckdb_extension_sqlite_scanner",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+    "encodings": "duckdb_extension_encodings",
+}
+
+
+class LakehouseError(Exception):
+    """Base of the lakehouse exception family (see ``lakehouse.errors``)."""
+
+    code = "lakehouse.error"
+
+
+class ExtensionMissing(LakehouseError):
+    code = "lakehouse.extension_missing"
+
+
+def extension_path(name: str) -> Path:
+    """The ``.duckdb_extension`` file shipped by the PyPI package for ``name``."""
+    package = _EXTENSION_PACKAGES[name]
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        raise ExtensionMissing(f"DuckDB extension package '{package}' is not installed") from exc
+    base = Path(module.__file__ or "").parent / "extensions" / f"v{duckdb.__version__}"
+    path = base / f"{name}.duckdb_extension"
+    if not path.is_file():
+        raise ExtensionMissing(
+            f"{package} has no build for DuckDB {duckdb.__version__} (looked for {path})"
+        )
+    return path
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        con.execute(f"LOAD '{extension_path(name)}'")
+
+
+def _new_connection(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(
+        database,
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_unsigned_extensions": False,
+            "memory_limit": settings.duckdb_memory_limit,
+            "threads": settings.duckdb_threads,
+        },
+    )
+
+
+def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Attach the DuckLake named by the settings as ``lake``, creating it on first use."""
+    metadata = settings.resolved_lake_catalog
+    data_path = settings.resolved_lake_data_path
+    if metadata.startswith("sqlite:"):
+        load_extensions(con, "ducklake", "sqlite_scanner")
+        Path(metadata.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+    elif metadata.startswith("postgres:"):
+        load_extensions(con, "ducklake", "postgres_scanner")
+    else:
+        raise LakehouseError(f"unsupported lake catalog '{metadata}' (use sqlite: or postgres:)")
+    if "://" not in data_path:
+        Path(data_path).mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"ATTACH 'ducklake:{_literal(metadata)}' AS {LAKE} (DATA_PATH '{_literal(data_path)}')"
+    )
+
+
+def _literal(value: str) -> str:
+    """Escape a value for a single-quoted SQL literal (settings only, never request text)."""
+    return value.replace("'", "''")
+
+
+@contextmanager
+def connect(settings: Settings, *, lake: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with the offline extensions and (by default) the lake attached."""
+    con = _new_connection(settings)
+    try:
+        load_extensions(con, "encodings")
+        if lake:
+            attach_lake(con, settings)
+        yield con
+    finally:
+        con.close()
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier that came from the catalog (never from a request)."""
+    return '"' + name.replace('"', '""') + '"'
