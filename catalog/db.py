@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -38,3 +43,31 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits on success and rolls back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config built in code (no ``alembic.ini``), bound to ``connection`` if given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the catalog behind ``engine`` to ``revision`` (default: head), in one transaction."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Migrate the catalog down to ``revision``; ``base`` drops every table the migrations made."""
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def init_catalog(url: str) -> sessionmaker[Session]:
+    """An engine for ``url``, migrated to head, and a session factory on it."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return make_sessionmaker(engine)

@@ -1,0 +1,36 @@
+# Zhongtai: `make demo` runs the platform on its embedded default; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install demo test lint bench clean
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python 3.11
+	touch $@
+
+demo: install
+	$(VENV)/bin/zhongtai demo $(if $(DEMO_NO_SERVE),--no-serve,)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest
+
+bench: install
+	$(VENV)/bin/python -m bench
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""Departments (member organisations), each placed in a GB/T 2260 administrative division."""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.errors import InvalidInput, NotFound
+from catalog.models import Department
+from schemas.loader import CODES_DIR
+
+__all__ = ["get_department", "known_region_codes", "upsert_department"]
+
+_REGION_RE = re.compile(r"[0-9]{6}")
+
+
+@lru_cache(maxsize=1)
+def known_region_codes() -> frozenset[str]:
+    """Every code in the shipped GB/T 2260 list (``schemas/codes/gb2260.csv``), any period."""
+    with (CODES_DIR / "gb2260.csv").open(encoding="utf-8", newline="") as handle:
+        return frozenset(row["code"] for row in csv.DictReader(handle))
+
+
+def _check_region(region_code: str) -> None:
+    if not _REGION_RE.fullmatch(region_code):
+        raise InvalidInput(
+            f"region code {region_code!r} is not six digits (GB/T 2260)",
+            code="department.invalid_region",
+            region_code=region_code,
+        )
+    if region_code not in known_region_codes():
+        raise InvalidInput(
+            f"region code {region_code} is not in the GB/T 2260 list",
+            code="department.unknown_region",
+            region_code=region_code,
+        )
+
+
+def upsert_department(session: Session, code: str, name: str, region_code: str) -> Department:
+    """Create the department ``code`` or bring its name and region up to date."""
+    if not code.strip() or not name.strip():
+        raise InvalidInput("a department needs a code and a name", code="department.invalid")
+    _check_region(region_code)
+    department = session.scalars(select(Department).where(Department.code == code)).one_or_none()
+    if department is None:
+        department = Department(code=code, name=name, region_code=region_code)
+        session.add(department)
+    else:
+        department.name = name
+        department.region_code = region_code
+    session.flush()
+    return department
+
+
+def get_department(session: Session, code: str) -> Department:
+    department = session.scalars(select(Department).where(Department.code == code)).one_or_none()
+    if department is None:
+        raise NotFound(f"no department {code!r}", code="department.not_found", department=code)
+    return department

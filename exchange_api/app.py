@@ -1,0 +1,34 @@
+"""The exchange service: ``create_app()`` builds the FastAPI application from the settings."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from catalog.db import make_engine, make_sessionmaker
+from catalog.settings import Settings, get_settings
+from exchange_api import errors
+from exchange_api.routes import data, datasets, health, requests
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An application bound to one catalog and one lake. The catalog must be migrated already
+    (``zhongtai init``); the app never changes the schema on start."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Zhongtai 中台 exchange API",
+        version="0.1.0",
+        description=(
+            "政务数据共享交换 — datasets are read only through an approved, audited grant. "
+            "Errors are RFC 9457 problem+json with a stable `code`."
+        ),
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.resolved_catalog_url)
+    app.state.sessions = make_sessionmaker(app.state.engine)
+    errors.install(app)
+    for router in (health.router, datasets.router, requests.router, data.router):
+        app.include_router(router)
+    return app

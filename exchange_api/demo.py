@@ -1,0 +1,224 @@
+"""``make demo``: the whole platform on its embedded default, end to end, on real components.
+
+Seeds four Hangzhou departments and their service accounts, writes a GBK social-insurance extract
+with known defects, runs the ingestion DAG through Airflow (``airflow dags test`` against the
+Airflow home under var/), then over real HTTP on 127.0.0.1: the tax bureau files a share request,
+the social-security bureau approves it, the tax bureau reads its granted columns (masked), the
+police bureau is refused, the audit chain is verified and a checkpoint signed. Then it serves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.audit import sign_checkpoint, verify_chain
+from catalog.datasets import register_contract
+from catalog.db import init_catalog
+from catalog.departments import upsert_department
+from catalog.keys import load_or_create_signing_key
+from catalog.models import Account, Batch, Role
+from catalog.settings import Settings
+from catalog.tokens import hash_token, issue_account, new_token
+from exchange_api.app import create_app
+from lakehouse.samples import write_social_insurance_extract
+from schemas import load_contracts
+
+REPO = Path(__file__).resolve().parent.parent
+DATASET = "rsj_social_insurance"
+
+DEPARTMENTS = (
+    ("330100RSJ", "杭州市人力资源和社会保障局", "330100"),
+    ("330100SWJ", "国家税务总局杭州市税务局", "330100"),
+    ("330100GAJ", "杭州市公安局", "330100"),
+    ("330100DSJ", "杭州市数据资源管理局", "330100"),
+)
+ACCOUNTS = (
+    ("330100RSJ", "rsj-exchange", (Role.PUBLISHER, Role.STEWARD)),
+    ("330100SWJ", "swj-exchange", (Role.REQUESTER,)),
+    ("330100GAJ", "gaj-exchange", (Role.REQUESTER,)),
+    ("330100DSJ", "dsj-audit", (Role.AUDITOR, Role.ADMIN)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTokens:
+    by_account: dict[str, str]
+
+    def headers(self, account: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.by_account[account]}"}
+
+
+def seed(session: Session) -> DemoTokens:
+    """Departments, accounts and contracts; idempotent. Demo tokens are re-issued on every run
+    (only their hashes are stored, so old ones cannot be shown again)."""
+    departments = {
+        code: upsert_department(session, code, name, region) for code, name, region in DEPARTMENTS
+    }
+    tokens: dict[str, str] = {}
+    for department_code, name, roles in ACCOUNTS:
+        account = session.scalar(select(Account).where(Account.name == name))
+        if account is None:
+            account, token = issue_account(session, departments[department_code], name, roles)
+        else:
+            token = new_token()
+            account.token_hash = hash_token(token)
+            account.token_prefix = token[:8]
+        tokens[name] = token
+    for contract in load_contracts().values():
+        register_contract(session, contract)
+    return DemoTokens(tokens)
+
+
+def airflow_env(settings: Settings) -> dict[str, str]:
+    home = settings.airflow_home
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "ZHONGTAI_VAR_DIR": str(settings.var_dir.resolve()),
+        }
+    )
+    return env
+
+
+def run_airflow(settings: Settings, *args: str) -> None:
+    """Run the Airflow CLI with the demo's Airflow home; its log goes to var/airflow/cli.log."""
+    settings.airflow_home.mkdir(parents=True, exist_ok=True)
+    log_path = settings.airflow_home / "cli.log"
+    airflow = Path(sys.executable).with_name("airflow")
+    with log_path.open("a", encoding="utf-8") as log:
+        done = subprocess.run(
+            [str(airflow), *args], env=airflow_env(settings), stdout=log, stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"airflow {' '.join(args)} failed; see {log_path}")
+
+
+class _Server(threading.Thread):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(daemon=True)
+        config = uvicorn.Config(
+            create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+
+    def run(self) -> None:
+        self.server.run()
+
+    def wait_started(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start (is the port in use?)")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.join(timeout=10)
+
+
+def _check(response: httpx.Response, expected: int) -> Any:
+    if response.status_code != expected:
+        raise RuntimeError(f"{response.request.method} {response.request.url} answered "
+                           f"{response.status_code}: {response.text}")
+    return response.json()
+
+
+def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
+    console.rule("Zhongtai 中台 demo")
+    sessions = init_catalog(settings.resolved_catalog_url)
+    for folder in (settings.raw_dir, settings.staging_dir, settings.inbox_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    with sessions() as session:
+        tokens = seed(session)
+        session.commit()
+    tokens_path = settings.var_dir / "demo_tokens.json"
+    tokens_path.write_text(json.dumps(tokens.by_account, indent=2), encoding="utf-8")
+    tokens_path.chmod(0o600)
+    console.print(f"seeded {len(DEPARTMENTS)} departments; demo tokens in {tokens_path}")
+
+    inbox = settings.inbox_dir / DATASET
+    inbox.mkdir(parents=True, exist_ok=True)
+    extract = inbox / "社保缴费_2026-10.csv"
+    manifest = write_social_insurance_extract(extract, rows=500)
+    console.print(f"wrote {manifest.rows} rows ({manifest.encoding}) with {len(manifest.defects)} "
+                  f"known defective rows to {extract.name}")
+
+    console.print("running Airflow: db migrate, then dags test ingest_" + DATASET)
+    run_airflow(settings, "db", "migrate")
+    run_airflow(settings, "dags", "test", f"ingest_{DATASET}", "-c", json.dumps({"source": str(extract)}))
+    with sessions() as session:
+        batch = session.scalar(select(Batch).order_by(Batch.id.desc()).limit(1))
+    if batch is None or batch.snapshot_id is None:
+        console.print("[red]the ingestion DAG did not publish a snapshot[/red]")
+        return 1
+
+    server = _Server(settings)
+    server.start()
+    server.wait_started()
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    with httpx.Client(base_url=base, timeout=60) as http:
+        listed = _check(http.get("/api/v1/datasets", headers=tokens.headers("swj-exchange")), 200)
+        anonymous = http.get("/api/v1/datasets")
+        filed = _check(http.post("/api/v1/requests", headers=tokens.headers("swj-exchange"), json={
+            "dataset": DATASET,
+            "fields": ["citizen_id", "person_name", "employer_uscc", "period", "amount", "region"],
+            "purpose": "个人所得税汇算清缴中核对社保扣除额",
+            "scenario": "个税专项扣除核验",
+            "legal_basis": "《中华人民共和国个人所得税法》第六条",
+            "access_modes": ["query"],
+        }), 201)
+        approved = _check(http.post(f"/api/v1/requests/{filed['id']}/approve",
+                                    headers=tokens.headers("rsj-exchange"),
+                                    json={"reason": "用途明确，字段最小必要"}), 200)
+        page = _check(http.get(f"/api/v1/datasets/{DATASET}/data", headers=tokens.headers("swj-exchange"),
+                               params={"limit": 10000}), 200)
+        refused = http.get(f"/api/v1/datasets/{DATASET}/data", headers=tokens.headers("gaj-exchange"))
+    server.stop()
+
+    key = load_or_create_signing_key(settings.resolved_audit_signing_key)
+    with sessions() as session:
+        sign_checkpoint(session, key)
+        session.commit()
+        report = verify_chain(session)
+
+    table = Table(title="Zhongtai demo summary 演示结果", show_header=False)
+    table.add_row("datasets listed (GET /api/v1/datasets)", str(len(listed)))
+    table.add_row("without a token", f"{anonymous.status_code} {anonymous.headers.get('content-type')}")
+    table.add_row("rows landed", str(batch.rows_in))
+    table.add_row("rows published / quarantined", f"{batch.rows_published} / {batch.rows_quarantined}")
+    table.add_row("snapshot id", str(batch.snapshot_id))
+    table.add_row("share request id", str(filed["id"]))
+    table.add_row("grant id", str(approved["grant"]["id"]))
+    table.add_row("rows read by 330100SWJ", str(page["row_count"]))
+    table.add_row("sample row (masked)", json.dumps(page["rows"][0], ensure_ascii=False) if page["rows"] else "-")
+    table.add_row("330100GAJ without a grant", f"{refused.status_code} {refused.json().get('code')}")
+    table.add_row("audit", report.describe())
+    console.print(table)
+    if not report.ok:
+        return 1
+    console.print("audit chain OK")
+    if serve:
+        console.print(f"serving the API on {base} (docs: {base}/api/v1/docs); Ctrl-C to stop")
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+    return 0

@@ -1,0 +1,56 @@
+"""Request dependencies: the catalog session, the lake connection, and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import duckdb
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.errors import Unauthenticated
+from catalog.principals import Principal
+from catalog.settings import Settings
+from catalog.tokens import authenticate
+from lakehouse.connection import connect
+
+_bearer = HTTPBearer(auto_error=False, description="A department service-account token (zt_…)")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A catalog session. Routes commit explicitly; anything uncommitted is rolled back."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    with factory() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_lake(settings: SettingsDep) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connect(settings) as con:
+        yield con
+
+
+LakeDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_lake)]
+
+
+def get_principal(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("A bearer token is required.", code="auth.missing_token")
+    account = authenticate(session, credentials.credentials)
+    return Principal.of(account)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,124 @@
+"""HTTP bodies: pydantic models, separate shapes for what comes in and what goes out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from catalog.models import AccessMode, RequestStatus
+from catalog.policy import Op
+from schemas import Grade, OpenType, ShareType
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FieldPublic(_Out):
+    name: str
+    title_zh: str
+    duckdb_type: str
+    personal: bool
+    required: bool
+
+
+class DatasetPublic(_Out):
+    code: str
+    title_zh: str
+    title_en: str
+    description: str
+    owner_department: str
+    share_type: ShareType
+    share_type_zh: str
+    share_basis: str
+    open_type: OpenType
+    grade: Grade
+    update_cycle: str
+    status: str
+    current_snapshot_id: int | None
+    fields: list[FieldPublic]
+
+
+class ConditionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(min_length=1, max_length=64)
+    op: Op
+    value: str | int | float | list[str | int | float]
+
+
+class ShareRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = Field(min_length=1, max_length=64, description="Dataset code")
+    fields: list[str] = Field(min_length=1, max_length=200)
+    purpose: str = Field(min_length=1, max_length=2000, description="用途: why the data is needed")
+    scenario: str = Field(default="", max_length=2000, description="应用场景")
+    legal_basis: str = Field(default="", max_length=2000, description="依据")
+    access_modes: list[AccessMode] = Field(default_factory=lambda: [AccessMode.QUERY], min_length=1)
+    row_filter: list[ConditionIn] = Field(default_factory=list, max_length=20)
+    quota_rows: int | None = Field(default=None, ge=1)
+    expires_at: dt.datetime | None = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=2000)
+
+
+class GrantPublic(_Out):
+    id: int
+    request_id: int
+    dataset: str
+    grantee_department: str
+    fields: list[str]
+    row_filter: list[dict[str, Any]]
+    purpose: str
+    access_modes: list[str]
+    quota_rows: int | None
+    rows_used: int
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class ShareRequestPublic(_Out):
+    id: int
+    dataset: str
+    requester_department: str
+    fields: list[str]
+    row_filter: list[dict[str, Any]]
+    purpose: str
+    scenario: str
+    legal_basis: str
+    access_modes: list[str]
+    status: RequestStatus
+    decision_reason: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    grant: GrantPublic | None = None
+
+
+class QueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fields: list[str] | None = Field(default=None, max_length=200)
+    filters: list[ConditionIn] = Field(default_factory=list, max_length=20)
+    limit: int = Field(default=1000, ge=1, le=10000)
+    offset: int = Field(default=0, ge=0)
+
+
+class ColumnOut(BaseModel):
+    name: str
+    masked: bool
+
+
+class DataPage(BaseModel):
+    dataset: str
+    snapshot_id: int | None
+    grant_id: int | None
+    columns: list[ColumnOut]
+    row_count: int
+    rows: list[dict[str, Any]]

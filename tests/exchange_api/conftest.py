@@ -1,0 +1,48 @@
+"""A published platform shared by the API tests of one module: seeded catalog, one ingested batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db import init_catalog
+from catalog.settings import Settings
+from exchange_api.app import create_app
+from exchange_api.demo import DATASET, DemoTokens, seed
+from lakehouse.pipeline import BatchSummary, run_batch
+from lakehouse.samples import SampleManifest, write_social_insurance_extract
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    tokens: DemoTokens
+    batch: BatchSummary
+    manifest: SampleManifest
+    client: TestClient
+
+    def headers(self, account: str) -> dict[str, str]:
+        return self.tokens.headers(account)
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    var = tmp_path_factory.mktemp("platform") / "var"
+    settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
+    sessions = init_catalog(settings.resolved_catalog_url)
+    with sessions() as session:
+        tokens = seed(session)
+        session.commit()
+    extract = Path(var) / "inbox" / DATASET / "extract.csv"
+    extract.parent.mkdir(parents=True)
+    manifest = write_social_insurance_extract(extract, rows=300)
+    batch = run_batch(settings, DATASET, extract)
+    assert batch.status == "published", batch
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield Platform(settings, sessions, tokens, batch, manifest, client)
