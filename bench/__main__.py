@@ -22,7 +22,9 @@ def main(argv: list[str]) -> int:
     failed = []
     for module in modules:
         print(f"== {module}", flush=True)
-        done = subprocess.run([sys.executable, "-m", f"bench.{module}"], cwd=HERE.parent, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", f"bench.{module}"], cwd=HERE.parent, check=False
+        )
         if done.returncode != 0:
             failed.append(module)
     if failed:

@@ -82,7 +82,7 @@ def record(
     actor: Principal | None = None,
     now: dt.datetime | None = None,
 ) -> AuditEvent:
-    """Append ``event`` to the chain in the caller's transaction (it commits or rolls back with it)."""
+    """Append ``event`` to the chain in the caller's transaction (commits or rolls back with it)."""
     actor = actor or SYSTEM
     _lock_head(session)
     last_id, last_hash = head(session)
@@ -126,18 +126,27 @@ def verify_events(events: Any) -> ChainReport:
     for event in events:
         if event.id != expected_id:
             return ChainReport(
-                False, count, expected_prev, expected_id,
+                False,
+                count,
+                expected_prev,
+                expected_id,
                 f"event {expected_id} is missing (next id found is {event.id})",
             )
         if event.prev_hash != expected_prev:
             return ChainReport(
-                False, count, expected_prev, event.id,
+                False,
+                count,
+                expected_prev,
+                event.id,
                 "prev_hash does not match the hash of the event before it",
             )
         recomputed = chain_hash(event.prev_hash, event_body(event))
         if recomputed != event.hash:
             return ChainReport(
-                False, count, expected_prev, event.id,
+                False,
+                count,
+                expected_prev,
+                event.id,
                 "content does not match its hash (the row was altered)",
             )
         expected_prev = event.hash
@@ -148,17 +157,22 @@ def verify_events(events: Any) -> ChainReport:
 
 def verify_chain(session: Session) -> ChainReport:
     """Re-derive the whole chain from the catalog and check every signed checkpoint against it."""
-    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(
-        yield_per=2000
-    ))
-    report = verify_events(events)
+    # yield_per streams through a server-side cursor on PostgreSQL; close it even when
+    # verification stops early at a bad event, or the cursor outlives the transaction.
+    with session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    ) as events:
+        report = verify_events(events)
     if not report.ok:
         return report
     for checkpoint in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
         event = session.get(AuditEvent, checkpoint.last_event_id)
         if event is None or event.hash != checkpoint.last_hash:
             return ChainReport(
-                False, report.events_checked, report.head_hash, checkpoint.last_event_id,
+                False,
+                report.events_checked,
+                report.head_hash,
+                checkpoint.last_event_id,
                 f"checkpoint {checkpoint.id} signed a hash the chain no longer has",
             )
     return report

@@ -48,7 +48,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(dt.UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
@@ -210,7 +212,9 @@ class Field(Base):
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(64))
     title_zh: Mapped[str] = mapped_column(String(200))
-    data_element_id: Mapped[int | None] = mapped_column(ForeignKey("data_elements.id"), default=None)
+    data_element_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_elements.id"), default=None
+    )
     duckdb_type: Mapped[str] = mapped_column(String(64))
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -240,7 +244,9 @@ class ShareRequest(Base):
     status: Mapped[RequestStatus] = mapped_column(
         _enum(RequestStatus), default=RequestStatus.PENDING
     )
-    decided_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+    decided_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id"), default=None
+    )
     decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

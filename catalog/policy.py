@@ -12,9 +12,11 @@ Rules, in the order they are checked:
    unmasked, with no grant (``grant_id`` is ``None``) and no quota.
 2. Everyone else needs a live grant for this dataset and this department: a not-shared dataset
    refuses every non-owner even when a (stale) grant exists; then missing, revoked, expired,
-   mode not allowed, quota exhausted.
+   mode not allowed, quota exhausted, and a grant row filter that no longer fits the contract
+   (``grant.invalid``: a grant filter is never dropped).
 3. The request itself: page bounds, requested fields (all known, all granted — never silently
-   dropped), client filters (granted fields only, operator and value must fit the column).
+   dropped; ``field.empty`` when nothing is left to select), client filters (granted fields
+   only, operator and value must fit the column).
 4. The plan: grantee columns of personal fields carry their contract mask (``redact`` when the
    contract names none: fail closed); the grant's row filter always comes first in the plan's
    conditions, ANDed with the client's; the limit is clipped to the remaining quota.
@@ -78,6 +80,7 @@ _NUMERIC_TYPES = (
     "FLOAT",
     "DOUBLE",
 )
+_MIN_INT, _MAX_INT = -(2**63), 2**63 - 1
 _TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR")
 
 
@@ -372,7 +375,7 @@ def _select_fields(
         unknown = [n for n in requested if n not in contract.field_names]
         if unknown:
             return Refusal("field.unknown", f"dataset {contract.code} has no field(s) {unknown}")
-        hidden = []
+        hidden = [n for n in requested if n not in visible]
         if hidden:
             return Refusal("field.not_granted", f"field(s) {hidden} are not in the grant")
         chosen = tuple(dict.fromkeys(requested))
@@ -435,6 +438,8 @@ def _fits(kind: str, value: object) -> bool:
     if not _is_scalar(value):
         return False
     if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if isinstance(value, int) and not _MIN_INT <= value <= _MAX_INT:
         return False
     if isinstance(value, str) and "\x00" in value:
         return False

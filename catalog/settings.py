@@ -73,7 +73,9 @@ class Settings(BaseSettings):
 
     @property
     def resolved_lake_catalog(self) -> str:
-        return self.lake_catalog or f"sqlite:{(self.var_dir / 'lake' / 'ducklake.sqlite').resolve()}"
+        return (
+            self.lake_catalog or f"sqlite:{(self.var_dir / 'lake' / 'ducklake.sqlite').resolve()}"
+        )
 
     @property
     def resolved_lake_data_path(self) -> str:

@@ -39,7 +39,7 @@ def build_ingestion_dag(contract: DatasetContract) -> DAG:
 
     @dag(
         dag_id=f"ingest_{code}",
-        description=f"{contract.title_zh} ({contract.title_en}): land → standardise → validate → publish",
+        description=f"{contract.title_zh} ({contract.title_en}): ingestion",
         schedule=SCHEDULES[contract.update_cycle],
         start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
         catchup=False,
@@ -58,7 +58,9 @@ def build_ingestion_dag(contract: DatasetContract) -> DAG:
                 raise AirflowSkipException(f"no extract waiting in the inbox of {code}")
             landed = pipeline.land_step(settings, code, source)
             if landed["duplicate"]:
-                raise AirflowSkipException(f"{source.name} was landed before as batch {landed['batch_id']}")
+                raise AirflowSkipException(
+                    f"{source.name} was landed before as batch {landed['batch_id']}"
+                )
             return landed
 
         @task
@@ -74,10 +76,14 @@ def build_ingestion_dag(contract: DatasetContract) -> DAG:
         @task(outlets=[dataset_asset(code)])
         def publish(checked: dict[str, Any]) -> dict[str, Any]:
             return pipeline.publish_step(
-                get_settings(), code, int(checked["batch_id"]), checked["decision"], checked["verdict_path"]
+                get_settings(),
+                code,
+                int(checked["batch_id"]),
+                checked["decision"],
+                checked["verdict_path"],
             )
 
-        publish(validate(standardize(land())))
+        publish(validate(standardize(land())))  # type: ignore[arg-type]  # XComArgs at parse time
 
     return ingest()
 

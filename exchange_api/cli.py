@@ -1,4 +1,4 @@
-"""The ``zhongtai`` command: every subcommand calls the same library functions the API and DAGs use."""
+"""The ``zhongtai`` command: each subcommand calls the library functions the API and DAGs use."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from rich.console import Console
 
 from catalog.settings import get_settings
 
-app = typer.Typer(help="Zhongtai 中台: government data-sharing exchange and catalog.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit log: verify the hash chain, sign checkpoints.", no_args_is_help=True)
+app = typer.Typer(
+    help="Zhongtai 中台: government data-sharing exchange and catalog.", no_args_is_help=True
+)
+audit_app = typer.Typer(
+    help="The audit log: verify the hash chain, sign checkpoints.", no_args_is_help=True
+)
 app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
@@ -74,7 +78,9 @@ def audit_checkpoint() -> None:
     if checkpoint is None:
         console.print("audit log is empty; nothing to sign")
     else:
-        console.print(f"signed checkpoint at event {checkpoint.last_event_id} ({checkpoint.last_hash[:16]}…)")
+        console.print(
+            f"signed checkpoint at event {checkpoint.last_event_id} ({checkpoint.last_hash[:16]}…)"
+        )
 
 
 @app.command()
@@ -94,9 +100,11 @@ def serve(host: str | None = None, port: int | None = None) -> None:
 
 @app.command()
 def demo(
-    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Keep serving the API after the demo."),
+    serve_after: bool = typer.Option(
+        True, "--serve/--no-serve", help="Keep serving the API after the demo."
+    ),
 ) -> None:
-    """Run the whole platform on its embedded default: seed, ingest through Airflow, share, read, verify."""
+    """Run the platform on its embedded default: seed, ingest via Airflow, share, read, verify."""
     from exchange_api.demo import run_demo
 
     code = run_demo(get_settings(), console=console, serve=serve_after)
@@ -109,7 +117,10 @@ def sample(path: Path, rows: int = 500, seed: int = 20261125, defects: bool = Tr
     from lakehouse.samples import write_social_insurance_extract
 
     manifest = write_social_insurance_extract(path, rows=rows, seed=seed, defects=defects)
-    console.print(f"wrote {manifest.rows} rows to {manifest.path} ({manifest.encoding}), {len(manifest.defects)} defective rows")
+    console.print(
+        f"wrote {manifest.rows} rows to {manifest.path} ({manifest.encoding}), "
+        f"{len(manifest.defects)} defective rows"
+    )
 
 
 def main() -> None:

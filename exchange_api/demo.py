@@ -107,7 +107,10 @@ def run_airflow(settings: Settings, *args: str) -> None:
     airflow = Path(sys.executable).with_name("airflow")
     with log_path.open("a", encoding="utf-8") as log:
         done = subprocess.run(
-            [str(airflow), *args], env=airflow_env(settings), stdout=log, stderr=subprocess.STDOUT,
+            [str(airflow), *args],
+            env=airflow_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             check=False,
         )
     if done.returncode != 0:
@@ -118,7 +121,10 @@ class _Server(threading.Thread):
     def __init__(self, settings: Settings) -> None:
         super().__init__(daemon=True)
         config = uvicorn.Config(
-            create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+            create_app(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
         )
         self.server = uvicorn.Server(config)
 
@@ -139,8 +145,10 @@ class _Server(threading.Thread):
 
 def _check(response: httpx.Response, expected: int) -> Any:
     if response.status_code != expected:
-        raise RuntimeError(f"{response.request.method} {response.request.url} answered "
-                           f"{response.status_code}: {response.text}")
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} answered "
+            f"{response.status_code}: {response.text}"
+        )
     return response.json()
 
 
@@ -161,12 +169,16 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     inbox.mkdir(parents=True, exist_ok=True)
     extract = inbox / "社保缴费_2026-10.csv"
     manifest = write_social_insurance_extract(extract, rows=500)
-    console.print(f"wrote {manifest.rows} rows ({manifest.encoding}) with {len(manifest.defects)} "
-                  f"known defective rows to {extract.name}")
+    console.print(
+        f"wrote {manifest.rows} rows ({manifest.encoding}) with {len(manifest.defects)} "
+        f"known defective rows to {extract.name}"
+    )
 
     console.print("running Airflow: db migrate, then dags test ingest_" + DATASET)
     run_airflow(settings, "db", "migrate")
-    run_airflow(settings, "dags", "test", f"ingest_{DATASET}", "-c", json.dumps({"source": str(extract)}))
+    run_airflow(
+        settings, "dags", "test", f"ingest_{DATASET}", "-c", json.dumps({"source": str(extract)})
+    )
     with sessions() as session:
         batch = session.scalar(select(Batch).order_by(Batch.id.desc()).limit(1))
     if batch is None or batch.snapshot_id is None:
@@ -180,20 +192,47 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     with httpx.Client(base_url=base, timeout=60) as http:
         listed = _check(http.get("/api/v1/datasets", headers=tokens.headers("swj-exchange")), 200)
         anonymous = http.get("/api/v1/datasets")
-        filed = _check(http.post("/api/v1/requests", headers=tokens.headers("swj-exchange"), json={
-            "dataset": DATASET,
-            "fields": ["citizen_id", "person_name", "employer_uscc", "period", "amount", "region"],
-            "purpose": "个人所得税汇算清缴中核对社保扣除额",
-            "scenario": "个税专项扣除核验",
-            "legal_basis": "《中华人民共和国个人所得税法》第六条",
-            "access_modes": ["query"],
-        }), 201)
-        approved = _check(http.post(f"/api/v1/requests/{filed['id']}/approve",
-                                    headers=tokens.headers("rsj-exchange"),
-                                    json={"reason": "用途明确，字段最小必要"}), 200)
-        page = _check(http.get(f"/api/v1/datasets/{DATASET}/data", headers=tokens.headers("swj-exchange"),
-                               params={"limit": 10000}), 200)
-        refused = http.get(f"/api/v1/datasets/{DATASET}/data", headers=tokens.headers("gaj-exchange"))
+        filed = _check(
+            http.post(
+                "/api/v1/requests",
+                headers=tokens.headers("swj-exchange"),
+                json={
+                    "dataset": DATASET,
+                    "fields": [
+                        "citizen_id",
+                        "person_name",
+                        "employer_uscc",
+                        "period",
+                        "amount",
+                        "region",
+                    ],
+                    "purpose": "个人所得税汇算清缴中核对社保扣除额",
+                    "scenario": "个税专项扣除核验",
+                    "legal_basis": "《中华人民共和国个人所得税法》第六条",
+                    "access_modes": ["query"],
+                },
+            ),
+            201,
+        )
+        approved = _check(
+            http.post(
+                f"/api/v1/requests/{filed['id']}/approve",
+                headers=tokens.headers("rsj-exchange"),
+                json={"reason": "用途明确，字段最小必要"},
+            ),
+            200,
+        )
+        page = _check(
+            http.get(
+                f"/api/v1/datasets/{DATASET}/data",
+                headers=tokens.headers("swj-exchange"),
+                params={"limit": 10000},
+            ),
+            200,
+        )
+        refused = http.get(
+            f"/api/v1/datasets/{DATASET}/data", headers=tokens.headers("gaj-exchange")
+        )
     server.stop()
 
     key = load_or_create_signing_key(settings.resolved_audit_signing_key)
@@ -204,15 +243,24 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
 
     table = Table(title="Zhongtai demo summary 演示结果", show_header=False)
     table.add_row("datasets listed (GET /api/v1/datasets)", str(len(listed)))
-    table.add_row("without a token", f"{anonymous.status_code} {anonymous.headers.get('content-type')}")
+    table.add_row(
+        "without a token", f"{anonymous.status_code} {anonymous.headers.get('content-type')}"
+    )
     table.add_row("rows landed", str(batch.rows_in))
-    table.add_row("rows published / quarantined", f"{batch.rows_published} / {batch.rows_quarantined}")
+    table.add_row(
+        "rows published / quarantined", f"{batch.rows_published} / {batch.rows_quarantined}"
+    )
     table.add_row("snapshot id", str(batch.snapshot_id))
     table.add_row("share request id", str(filed["id"]))
     table.add_row("grant id", str(approved["grant"]["id"]))
     table.add_row("rows read by 330100SWJ", str(page["row_count"]))
-    table.add_row("sample row (masked)", json.dumps(page["rows"][0], ensure_ascii=False) if page["rows"] else "-")
-    table.add_row("330100GAJ without a grant", f"{refused.status_code} {refused.json().get('code')}")
+    table.add_row(
+        "sample row (masked)",
+        json.dumps(page["rows"][0], ensure_ascii=False) if page["rows"] else "-",
+    )
+    table.add_row(
+        "330100GAJ without a grant", f"{refused.status_code} {refused.json().get('code')}"
+    )
     table.add_row("audit", report.describe())
     console.print(table)
     if not report.ok:
@@ -220,5 +268,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     console.print("audit chain OK")
     if serve:
         console.print(f"serving the API on {base} (docs: {base}/api/v1/docs); Ctrl-C to stop")
-        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+        uvicorn.run(
+            create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info"
+        )
     return 0

@@ -70,7 +70,7 @@ def problem(
 def status_of(exc: CatalogError) -> int:
     for cls in type(exc).__mro__:
         if cls in _STATUS:
-            return _STATUS[cls]  # type: ignore[index]
+            return _STATUS[cls]
     return 400
 
 
@@ -82,18 +82,27 @@ async def _catalog_error(request: Request, exc: Exception) -> JSONResponse:
 async def _lakehouse_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("lakehouse error on %s", request.url.path)
     code = getattr(exc, "code", "lakehouse.error")
-    return problem(503, code, "The lakehouse could not answer this request.", instance=request.url.path)
+    return problem(
+        503, code, "The lakehouse could not answer this request.", instance=request.url.path
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
         for e in exc.errors()
     ]
     return problem(
-        422, "request.invalid", "The request does not match its schema.",
-        instance=request.url.path, errors=errors,
+        422,
+        "request.invalid",
+        "The request does not match its schema.",
+        instance=request.url.path,
+        errors=errors,
     )
 
 

@@ -24,7 +24,6 @@ _EXTENSION_PACKAGES = {
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
-    "encodings": "duckdb_extension_encodings",
 }
 
 
@@ -86,21 +85,22 @@ def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     if "://" not in data_path:
         Path(data_path).mkdir(parents=True, exist_ok=True)
     con.execute(
-        f"ATTACH 'ducklake:{_literal(metadata)}' AS {LAKE} (DATA_PATH '{_literal(data_path)}')"
+        f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
+        f"(DATA_PATH '{quote_literal(data_path)}')"
     )
 
 
-def _literal(value: str) -> str:
+def quote_literal(value: str) -> str:
     """Escape a value for a single-quoted SQL literal (settings only, never request text)."""
     return value.replace("'", "''")
 
 
 @contextmanager
 def connect(settings: Settings, *, lake: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB with the offline extensions and (by default) the lake attached."""
+    """An in-memory DuckDB with (by default) the lake attached through the offline extensions."""
     con = _new_connection(settings)
     try:
-        load_extensions(con, "encodings")
+        con.execute("SET enable_progress_bar = false")
         if lake:
             attach_lake(con, settings)
         yield con

@@ -85,9 +85,7 @@ def deliver(
 ) -> Delivery:
     """Read what the plan allows, serialise it, and audit exactly what is about to be sent."""
     plan = authorised.plan
-    result = read(
-        con, plan, order_by=contract.primary_key, snapshot_id=dataset.current_snapshot_id
-    )
+    result = read(con, plan, order_by=contract.primary_key, snapshot_id=dataset.current_snapshot_id)
     body = serialize(result)
     digest = hashlib.sha256(body).hexdigest()
     if authorised.grant is not None:

@@ -52,16 +52,25 @@ def next_source(settings: Settings, dataset_code: str) -> Path | None:
     inbox = settings.inbox_dir / dataset_code
     if not inbox.is_dir():
         return None
-    files = sorted((p for p in inbox.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name))
+    files = sorted(
+        (p for p in inbox.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name)
+    )
     return files[0] if files else None
 
 
-def land_step(settings: Settings, dataset_code: str, source: Path, *, now: dt.datetime | None = None) -> StepResult:
+def land_step(
+    settings: Settings, dataset_code: str, source: Path, *, now: dt.datetime | None = None
+) -> StepResult:
     with sessions(settings)() as session:
         dataset = get_dataset(session, dataset_code)
         landing = land(session, settings, dataset, source, now=now)
         session.commit()
-    return {"dataset": dataset_code, "source": str(source), **asdict(landing), "raw_path": str(landing.raw_path)}
+    return {
+        "dataset": dataset_code,
+        "source": str(source),
+        **asdict(landing),
+        "raw_path": str(landing.raw_path),
+    }
 
 
 def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
@@ -93,7 +102,9 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
         verdict_path = staging.with_suffix(".verdict.parquet")
         with connect(settings, lake=False) as con:
             literal = str(staging).replace("'", "''")
-            con.execute(f"CREATE TABLE {quote_ident('staged')} AS SELECT * FROM read_parquet('{literal}')")
+            con.execute(
+                f"CREATE TABLE {quote_ident('staged')} AS SELECT * FROM read_parquet('{literal}')"
+            )
             outcome = validate(con, "staged", contract, batch_id=batch_id)
             write_verdict(con, outcome, verdict_path)
         save_report(session, batch, outcome)
@@ -110,7 +121,9 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
     }
 
 
-def publish_step(settings: Settings, dataset_code: str, batch_id: int, decision: str, verdict_path: str | None) -> StepResult:
+def publish_step(
+    settings: Settings, dataset_code: str, batch_id: int, decision: str, verdict_path: str | None
+) -> StepResult:
     contract = load_contract(dataset_code)
     with sessions(settings)() as session:
         batch = _batch(session, batch_id)
@@ -121,7 +134,11 @@ def publish_step(settings: Settings, dataset_code: str, batch_id: int, decision:
             session.commit()
             return {"batch_id": batch_id, "status": BatchStatus.REJECTED.value}
         published = publish(
-            session, settings, contract, batch_id, Path(batch.staging_path),
+            session,
+            settings,
+            contract,
+            batch_id,
+            Path(batch.staging_path),
             Path(verdict_path) if verdict_path else None,
         )
         session.commit()
@@ -150,9 +167,13 @@ def run_batch(settings: Settings, dataset_code: str, source: Path) -> BatchSumma
         return BatchSummary(dataset_code, batch_id, True, "duplicate")
     staged = standardize_step(settings, dataset_code, batch_id)
     if staged["status"] != "standardized":
-        return BatchSummary(dataset_code, batch_id, False, staged["status"], reason=staged.get("reason", ""))
+        return BatchSummary(
+            dataset_code, batch_id, False, staged["status"], reason=staged.get("reason", "")
+        )
     checked = validate_step(settings, dataset_code, batch_id)
-    done = publish_step(settings, dataset_code, batch_id, checked["decision"], checked["verdict_path"])
+    done = publish_step(
+        settings, dataset_code, batch_id, checked["decision"], checked["verdict_path"]
+    )
     return BatchSummary(
         dataset=dataset_code,
         batch_id=batch_id,

@@ -4,7 +4,7 @@
 
     QualityError                 base; never raised itself
     ├── UnsupportedContract      the contract names a check this package cannot compile
-    ├── RelationMismatch         the relation to validate lacks a contract column, _row or _cast_errors
+    ├── RelationMismatch         the relation lacks a contract column, _row or _cast_errors
     └── EngineFailure            Great Expectations could not evaluate an expectation, or its counts
                                  disagree with the SQL verdict (never trust an empty metric)
 """

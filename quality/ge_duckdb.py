@@ -1,4 +1,4 @@
-"""A DuckDB SQLAlchemy dialect that keeps query results alive across rollback, for Great Expectations.
+"""A DuckDB SQLAlchemy dialect whose results survive rollback, for Great Expectations.
 
 The trap this fixes
 -------------------
@@ -156,13 +156,13 @@ def _buffer(dbapi_connection: Any) -> None:
     buffer()
 
 
-class ZhongtaiDuckDBDialect(duckdb_engine.Dialect):  # type: ignore[misc]
+class ZhongtaiDuckDBDialect(duckdb_engine.Dialect):
     """duckdb_engine's dialect whose pending results survive the end of their transaction."""
 
     driver = "zhongtai"
     supports_statement_cache = False
 
-    def connect(self, *cargs: Any, **cparams: Any) -> BufferingConnection:
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
         return BufferingConnection(super().connect(*cargs, **cparams))
 
     def do_begin(self, dbapi_connection: Any) -> None:
@@ -171,7 +171,7 @@ class ZhongtaiDuckDBDialect(duckdb_engine.Dialect):  # type: ignore[misc]
 
     def do_commit(self, dbapi_connection: Any) -> None:
         _buffer(dbapi_connection)
-        super().do_commit(dbapi_connection)
+        super().do_commit(dbapi_connection)  # type: ignore[no-untyped-call]
 
     def do_rollback(self, dbapi_connection: Any) -> None:
         _buffer(dbapi_connection)
@@ -179,7 +179,7 @@ class ZhongtaiDuckDBDialect(duckdb_engine.Dialect):  # type: ignore[misc]
 
     def do_close(self, dbapi_connection: Any) -> None:
         _buffer(dbapi_connection)
-        super().do_close(dbapi_connection)
+        super().do_close(dbapi_connection)  # type: ignore[no-untyped-call]
 
 
 def register_dialect() -> None:

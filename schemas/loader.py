@@ -34,9 +34,11 @@ class ShareType(StrEnum):
 
     @property
     def label_zh(self) -> str:
-        return {"unconditional": "无条件共享", "conditional": "有条件共享", "not_shared": "不予共享"}[
-            self.value
-        ]
+        return {
+            "unconditional": "无条件共享",
+            "conditional": "有条件共享",
+            "not_shared": "不予共享",
+        }[self.value]
 
 
 class OpenType(StrEnum):
@@ -155,8 +157,10 @@ def _enum(cls: type[StrEnum], value: Any, key: str, where: Path) -> Any:
     try:
         return cls(value)
     except ValueError:
-        allowed = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
-        raise ContractError(f"{where.name}: '{key}' is '{value}', expected one of {allowed}") from None
+        allowed = ", ".join(m.value for m in cls)
+        raise ContractError(
+            f"{where.name}: '{key}' is '{value}', expected one of {allowed}"
+        ) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -211,7 +215,9 @@ def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -
         element = None
         if element_code is not None:
             if element_code not in elements:
-                raise ContractError(f"{path.name}: field '{name}' names unknown element '{element_code}'")
+                raise ContractError(
+                    f"{path.name}: field '{name}' names unknown element '{element_code}'"
+                )
             element = elements[element_code]
         personal = bool(raw.get("personal", element.personal if element else False))
         default_mask = element.default_mask if element else MaskKind.NONE

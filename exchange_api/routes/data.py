@@ -53,9 +53,16 @@ def _read(
         session.commit()  # the refusal stays on the record
         raise AccessRefused(decision.reason, code=decision.code)
     if dataset.current_snapshot_id is None:
-        raise Conflict(f"Dataset {code} has no published snapshot yet.", code="dataset.not_published")
+        raise Conflict(
+            f"Dataset {code} has no published snapshot yet.", code="dataset.not_published"
+        )
     delivery = deliver(
-        session, lake, principal, dataset, contract, decision,
+        session,
+        lake,
+        principal,
+        dataset,
+        contract,
+        decision,
         _serializer(code, dataset.current_snapshot_id, decision.plan.grant_id),
     )
     session.commit()
@@ -84,7 +91,9 @@ def read_data(
     offset: int = Query(default=0, ge=0),
 ) -> Response:
     wanted = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields else None
-    return _read(code, ReadRequest(fields=wanted, limit=limit, offset=offset), session, lake, principal)
+    return _read(
+        code, ReadRequest(fields=wanted, limit=limit, offset=offset), session, lake, principal
+    )
 
 
 @router.post(
@@ -95,9 +104,7 @@ def read_data(
 def query_data(
     code: str, body: QueryIn, session: SessionDep, lake: LakeDep, principal: CurrentPrincipal
 ) -> Response:
-    filters = tuple(
-        Condition.from_json(c.model_dump(mode="json")) for c in body.filters
-    )
+    filters = tuple(Condition.from_json(c.model_dump(mode="json")) for c in body.filters)
     request = ReadRequest(
         fields=tuple(body.fields) if body.fields is not None else None,
         filters=filters,

@@ -22,7 +22,9 @@ def health() -> dict[str, str]:
 @router.get("/audit/verify", summary="Re-derive the audit hash chain (auditors and admins)")
 def audit_verify(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
     if not (principal.has(Role.AUDITOR) or principal.has(Role.ADMIN)):
-        raise AccessRefused("Only auditors and admins may verify the audit chain.", code="role.auditor_required")
+        raise AccessRefused(
+            "Only auditors and admins may verify the audit chain.", code="role.auditor_required"
+        )
     report = verify_chain(session)
     return {
         "ok": report.ok,

@@ -35,7 +35,9 @@ def department(session: Session, code: str | None = None, *, region: str = "3301
 
 
 def actor(session: Session, dept: Department, *roles: Role) -> Actor:
-    account, token = issue_account(session, dept, f"svc-{next(_sequence)}", roles or (Role.REQUESTER,))
+    account, token = issue_account(
+        session, dept, f"svc-{next(_sequence)}", roles or (Role.REQUESTER,)
+    )
     return Actor(account=account, principal=Principal.of(account), token=token)
 
 
@@ -56,8 +58,8 @@ def contract(
         owner_department=owner.code,
         share_type=share_type.value,
         share_basis=share_basis,
-        **overrides,
     )
+    data.update(overrides)
     data["fields"] = [f for f in data["fields"] if f["name"] not in drop_fields]
     data["primary_key"] = [k for k in data["primary_key"] if k not in drop_fields]
     directory.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,9 @@ from tests.catalog import factories
 def _registrations(session: Session) -> list[AuditEvent]:
     return list(
         session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "dataset.registered").order_by(AuditEvent.id)
+            select(AuditEvent)
+            .where(AuditEvent.action == "dataset.registered")
+            .order_by(AuditEvent.id)
         )
     )
 
@@ -71,10 +73,15 @@ def test_changed_contract_updates_fields_and_is_audited(
     owner = factories.department(catalog_session)
     first = register_contract(catalog_session, factories.contract(tmp_path, owner, code="ds_x"))
     catalog_session.commit()
+    first_sha = first.contract_sha256
     old_fields = {f.name: f.id for f in first.fields}
 
     changed = factories.contract(
-        tmp_path, owner, code="ds_x", drop_fields=("employer_name",), title_zh="新标题",
+        tmp_path,
+        owner,
+        code="ds_x",
+        drop_fields=("employer_name",),
+        title_zh="新标题",
         share_type=ShareType.UNCONDITIONAL,
     )
     dataset = register_contract(catalog_session, changed)
@@ -89,11 +96,8 @@ def test_changed_contract_updates_fields_and_is_audited(
     assert [f.position for f in dataset.fields] == list(range(1, len(changed.fields) + 1))
     assert dataset.fields[0].id == old_fields["citizen_id"]  # kept, not recreated
     events = _registrations(catalog_session)
-    assert [e.detail["contract_sha256"] for e in events] == [
-        first.contract_sha256 if False else events[0].detail["contract_sha256"],
-        dataset.contract_sha256,
-    ]
-    assert events[0].detail["contract_sha256"] != dataset.contract_sha256
+    assert first_sha != dataset.contract_sha256
+    assert [e.detail["contract_sha256"] for e in events] == [first_sha, dataset.contract_sha256]
     assert audit.verify_chain(catalog_session).ok
 
 

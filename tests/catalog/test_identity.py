@@ -58,7 +58,9 @@ def test_inactive_account_is_unauthenticated(catalog_session: Session) -> None:
 
 def test_upsert_department_creates_then_updates(catalog_session: Session) -> None:
     created = upsert_department(catalog_session, "330100RSJ", "杭州市人社局", "330100")
-    updated = upsert_department(catalog_session, "330100RSJ", "杭州市人力资源和社会保障局", "330102")
+    updated = upsert_department(
+        catalog_session, "330100RSJ", "杭州市人力资源和社会保障局", "330102"
+    )
     assert updated.id == created.id
     assert get_department(catalog_session, "330100RSJ").name == "杭州市人力资源和社会保障局"
     assert get_department(catalog_session, "330100RSJ").region_code == "330102"
@@ -66,8 +68,11 @@ def test_upsert_department_creates_then_updates(catalog_session: Session) -> Non
 
 @pytest.mark.parametrize(
     ("region", "code"),
-    [("33010", "department.invalid_region"), ("3301OO", "department.invalid_region"),
-     ("999999", "department.unknown_region")],
+    [
+        ("33010", "department.invalid_region"),
+        ("3301OO", "department.invalid_region"),
+        ("999999", "department.unknown_region"),
+    ],
 )
 def test_upsert_department_checks_region(catalog_session: Session, region: str, code: str) -> None:
     with pytest.raises(InvalidInput) as caught:

@@ -1,4 +1,4 @@
-"""The migration builds exactly the models' schema, with append-only audit triggers, and undoes it."""
+"""The migration builds exactly the models' schema plus audit triggers; downgrade undoes it."""
 
 from __future__ import annotations
 

@@ -33,9 +33,13 @@ def plan_of(decision: AccessPlan | Refusal) -> AccessPlan:
     return decision
 
 
-def refusal_code(decision: AccessPlan | Refusal) -> str:
+def refused(decision: AccessPlan | Refusal) -> Refusal:
     assert isinstance(decision, Refusal), decision
-    return decision.code
+    return decision
+
+
+def refusal_code(decision: AccessPlan | Refusal) -> str:
+    return refused(decision).code
 
 
 # --- owner path --------------------------------------------------------------------------------
@@ -105,8 +109,8 @@ def test_publisher_of_another_department_is_not_an_owner() -> None:
     ],
 )
 def test_grant_refusals(terms: GrantTerms | None, code: str) -> None:
-    decision = decide(principal(), contract(), terms, request(), now=NOW)
-    assert refusal_code(decision) == code
+    decision = refused(decide(principal(), contract(), terms, request(), now=NOW))
+    assert decision.code == code
     assert decision.reason
 
 
@@ -115,8 +119,8 @@ def test_a_grant_without_expiry_is_live() -> None:
 
 
 def test_not_shared_dataset_refuses_a_grantee_even_with_a_stale_grant() -> None:
-    decision = decide(principal(), pf.not_shared(), grant(), request(), now=NOW)
-    assert refusal_code(decision) == "dataset.not_shared"
+    decision = refused(decide(principal(), pf.not_shared(), grant(), request(), now=NOW))
+    assert decision.code == "dataset.not_shared"
     assert "个人信息保护法" in decision.reason
 
 

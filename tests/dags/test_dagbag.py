@@ -19,5 +19,10 @@ def test_dagbag_has_no_import_errors(airflow_home: Path) -> None:
     assert bag.import_errors == {}
     for code in load_contracts():
         dag = bag.dags[f"ingest_{code}"]
-        assert [t.task_id for t in dag.topological_sort()] == ["land", "standardize", "validate", "publish"]
+        assert [t.task_id for t in dag.topological_sort()] == [
+            "land",
+            "standardize",
+            "validate",
+            "publish",
+        ]
         assert "zhongtai" in dag.tags

@@ -1,4 +1,4 @@
-"""A published platform shared by the API tests of one module: seeded catalog, one ingested batch."""
+"""A published platform shared by a module's API tests: seeded catalog, one ingested batch."""
 
 from __future__ import annotations
 

@@ -18,17 +18,30 @@ FIELDS = ["citizen_id", "person_name", "employer_uscc", "period", "amount", "reg
 
 def _events(platform: Platform, action: str) -> list[AuditEvent]:
     with platform.sessions() as session:
-        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+        return list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
+        )
 
 
 def _file_and_approve(platform: Platform, fields: list[str] = FIELDS) -> dict:
-    filed = platform.client.post("/api/v1/requests", headers=platform.headers("swj-exchange"), json={
-        "dataset": DATASET, "fields": fields, "purpose": "个税汇算核对社保扣除",
-    })
+    filed = platform.client.post(
+        "/api/v1/requests",
+        headers=platform.headers("swj-exchange"),
+        json={
+            "dataset": DATASET,
+            "fields": fields,
+            "purpose": "个税汇算核对社保扣除",
+        },
+    )
     assert filed.status_code == 201, filed.text
     assert filed.json()["status"] == "pending"
-    approved = platform.client.post(f"/api/v1/requests/{filed.json()['id']}/approve",
-                                    headers=platform.headers("rsj-exchange"), json={"reason": "同意"})
+    approved = platform.client.post(
+        f"/api/v1/requests/{filed.json()['id']}/approve",
+        headers=platform.headers("rsj-exchange"),
+        json={"reason": "同意"},
+    )
     assert approved.status_code == 200, approved.text
     return approved.json()
 
@@ -44,7 +57,7 @@ def test_listing_needs_a_token(platform: Platform) -> None:
 def test_unknown_token_is_401(platform: Platform) -> None:
     response = platform.client.get("/api/v1/datasets", headers={"Authorization": "Bearer zt_nope"})
     assert response.status_code == 401
-    assert response.json()["code"] == "unauthenticated"
+    assert response.json()["code"] == "auth.invalid_token"
 
 
 def test_listing_with_a_token(platform: Platform) -> None:
@@ -58,7 +71,9 @@ def test_listing_with_a_token(platform: Platform) -> None:
 
 
 def test_unknown_dataset_is_404_problem(platform: Platform) -> None:
-    response = platform.client.get("/api/v1/datasets/nope", headers=platform.headers("swj-exchange"))
+    response = platform.client.get(
+        "/api/v1/datasets/nope", headers=platform.headers("swj-exchange")
+    )
     assert response.status_code == 404
     assert response.headers["content-type"].startswith(PROBLEM)
     assert response.json()["code"] == "dataset.not_found"
@@ -66,7 +81,9 @@ def test_unknown_dataset_is_404_problem(platform: Platform) -> None:
 
 def test_department_without_grant_gets_403_no_data_and_an_audit_event(platform: Platform) -> None:
     before = len(_events(platform, "data.read_refused"))
-    response = platform.client.get(f"/api/v1/datasets/{DATASET}/data", headers=platform.headers("gaj-exchange"))
+    response = platform.client.get(
+        f"/api/v1/datasets/{DATASET}/data", headers=platform.headers("gaj-exchange")
+    )
     assert response.status_code == 403
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
@@ -83,19 +100,31 @@ def test_department_without_grant_gets_403_no_data_and_an_audit_event(platform: 
 
 
 def test_invalid_body_is_422_problem(platform: Platform) -> None:
-    response = platform.client.post("/api/v1/requests", headers=platform.headers("swj-exchange"),
-                                    json={"dataset": DATASET, "fields": [], "purpose": ""})
+    response = platform.client.post(
+        "/api/v1/requests",
+        headers=platform.headers("swj-exchange"),
+        json={"dataset": DATASET, "fields": [], "purpose": ""},
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "request.invalid"
 
 
 def test_only_the_owner_may_approve(platform: Platform) -> None:
-    filed = platform.client.post("/api/v1/requests", headers=platform.headers("gaj-exchange"), json={
-        "dataset": DATASET, "fields": ["period", "amount"], "purpose": "案件协查",
-    })
+    filed = platform.client.post(
+        "/api/v1/requests",
+        headers=platform.headers("gaj-exchange"),
+        json={
+            "dataset": DATASET,
+            "fields": ["period", "amount"],
+            "purpose": "案件协查",
+        },
+    )
     assert filed.status_code == 201
-    response = platform.client.post(f"/api/v1/requests/{filed.json()['id']}/approve",
-                                    headers=platform.headers("gaj-exchange"), json={})
+    response = platform.client.post(
+        f"/api/v1/requests/{filed.json()['id']}/approve",
+        headers=platform.headers("gaj-exchange"),
+        json={},
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "request.not_owner"
 
@@ -103,8 +132,11 @@ def test_only_the_owner_may_approve(platform: Platform) -> None:
 def test_granted_read_is_masked_audited_and_hashed(platform: Platform) -> None:
     approved = _file_and_approve(platform)
     grant_id = approved["grant"]["id"]
-    response = platform.client.get(f"/api/v1/datasets/{DATASET}/data",
-                                   headers=platform.headers("swj-exchange"), params={"limit": 10000})
+    response = platform.client.get(
+        f"/api/v1/datasets/{DATASET}/data",
+        headers=platform.headers("swj-exchange"),
+        params={"limit": 10000},
+    )
     assert response.status_code == 200, response.text
     page = response.json()
     assert page["grant_id"] == grant_id
@@ -117,7 +149,11 @@ def test_granted_read_is_masked_audited_and_hashed(platform: Platform) -> None:
         assert row["person_name"][1:] == "*" * (len(row["person_name"]) - 1)
     digest = hashlib.sha256(response.content).hexdigest()
     assert response.headers["x-content-sha256"] == digest
-    [event] = [e for e in _events(platform, "data.read") if e.id == int(response.headers["x-zhongtai-audit-event"])]
+    [event] = [
+        e
+        for e in _events(platform, "data.read")
+        if e.id == int(response.headers["x-zhongtai-audit-event"])
+    ]
     assert event.grant_id == grant_id
     assert event.detail["content_sha256"] == digest
     assert event.detail["row_count"] == page["row_count"]
@@ -126,16 +162,22 @@ def test_granted_read_is_masked_audited_and_hashed(platform: Platform) -> None:
 
 def test_field_outside_the_grant_is_refused(platform: Platform) -> None:
     _file_and_approve(platform, ["period", "amount"])
-    response = platform.client.get(f"/api/v1/datasets/{DATASET}/data", headers=platform.headers("swj-exchange"),
-                                   params={"fields": "employer_name"})
+    response = platform.client.get(
+        f"/api/v1/datasets/{DATASET}/data",
+        headers=platform.headers("swj-exchange"),
+        params={"fields": "employer_name"},
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "field.not_granted"
 
 
 def test_filter_values_are_bound_not_pasted(platform: Platform) -> None:
     _file_and_approve(platform)
-    response = platform.client.post(f"/api/v1/datasets/{DATASET}/query", headers=platform.headers("swj-exchange"),
-                                    json={"filters": [{"field": "region", "op": "eq", "value": "' OR 1=1 --"}]})
+    response = platform.client.post(
+        f"/api/v1/datasets/{DATASET}/query",
+        headers=platform.headers("swj-exchange"),
+        json={"filters": [{"field": "region", "op": "eq", "value": "' OR 1=1 --"}]},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["row_count"] == 0
 

@@ -27,7 +27,9 @@ def test_verify_passes_then_names_the_tampered_row(settings: Settings) -> None:
 
     with sessions() as session:  # a DBA with write access edits history
         session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
-        session.execute(text("UPDATE audit_events SET detail = :d WHERE id = 3"), {"d": '{"reason":"改过"}'})
+        session.execute(
+            text("UPDATE audit_events SET detail = :d WHERE id = 3"), {"d": '{"reason":"改过"}'}
+        )
         session.commit()
 
     broken = runner.invoke(app, ["audit", "verify"])

@@ -1,0 +1,276 @@
+"""Publish a standardised, validated batch as exactly one DuckLake snapshot; or reject it.
+
+``publish`` reads the staging Parquet and the quality verdict (a Parquet file of
+``_row BIGINT, failed_rules VARCHAR[]`` listing only failing rows) and, in ONE DuckLake transaction,
+creates the lake tables if needed, inserts passing rows into ``lake.<code>`` and failing rows, with
+their rules, into ``lake.<code>__quarantine``. A row whose typed value failed its cast in
+standardisation (``_cast_errors``) is quarantined too, with rule ``cast:<field>``, whatever the
+verdict says, so no value is published as a silent NULL.
+
+The snapshot is tagged with the batch (``set_commit_message``; ``commit_extra_info`` holds
+``{"batch_id": …, "dataset": …}``) and its id is read with ``ducklake_last_committed_snapshot``,
+which names the snapshot *this connection* committed, so a concurrent writer cannot be mistaken
+for us. Before inserting, the transaction checks that no row of the batch is in either table,
+which catches a batch whose lake commit succeeded but whose catalog update was lost.
+
+The caller owns the SQLAlchemy transaction. On a lake failure the DuckLake transaction is rolled
+back (the lake is unchanged), the batch is marked FAILED with the error, flushed, and
+``PublishError`` is raised: commit the session to keep that mark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlalchemy.orm import Session
+
+from catalog.audit import record
+from catalog.events import BatchPublished, BatchRejected
+from catalog.models import Batch, BatchStatus, DatasetStatus, utcnow
+from catalog.settings import Settings
+from lakehouse.connection import LAKE, connect, quote_ident, quote_literal
+from lakehouse.errors import LakehouseError, PublishError
+from lakehouse.tables import ensure_tables, quarantine_table, table
+from schemas.loader import DatasetContract
+
+__all__ = ["CAST_RULE_PREFIX", "Published", "publish", "reject"]
+
+CAST_RULE_PREFIX = "cast:"
+_PUBLISHABLE = {BatchStatus.LANDED, BatchStatus.STANDARDIZED, BatchStatus.VALIDATED}
+_EMPTY_VERDICT = "(SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR[]) AS failed_rules "
+_EMPTY_VERDICT += "WHERE false)"
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    snapshot_id: int
+    rows_published: int
+    rows_quarantined: int
+
+
+def publish(
+    session: Session,
+    settings: Settings,
+    contract: DatasetContract,
+    batch_id: int,
+    staging_path: Path,
+    verdict_path: Path | None,
+) -> Published:
+    """Insert the batch into the lake as one snapshot and record it in the catalog."""
+    batch = _publishable_batch(session, contract, batch_id)
+    try:
+        with connect(settings) as con:
+            _check_inputs(con, batch_id, staging_path, verdict_path)
+            snapshot_id, published, quarantined = _commit_snapshot(
+                con, contract, batch_id, staging_path, verdict_path
+            )
+    except PublishError as exc:
+        if exc.code != "publish.failed":
+            raise  # refused before anything was attempted: the batch stays as it was
+        _mark_failed(session, batch, str(exc))
+        raise
+    except (duckdb.Error, LakehouseError, OSError) as exc:
+        _mark_failed(session, batch, f"{type(exc).__name__}: {exc}")
+        raise PublishError(
+            f"batch {batch_id} of {contract.code} was not published; the lake is unchanged: {exc}",
+            batch_id=batch_id,
+        ) from exc
+
+    now = utcnow()
+    batch.status = BatchStatus.PUBLISHED
+    batch.rows_published = published
+    batch.rows_quarantined = quarantined
+    batch.snapshot_id = snapshot_id
+    batch.published_at = now
+    batch.error = ""
+    dataset = batch.dataset
+    dataset.current_snapshot_id = snapshot_id
+    dataset.status = DatasetStatus.PUBLISHED
+    record(
+        session,
+        BatchPublished(
+            dataset_id=dataset.id,
+            batch_id=batch_id,
+            snapshot_id=snapshot_id,
+            rows_published=published,
+            rows_quarantined=quarantined,
+        ),
+        now=now,
+    )
+    return Published(snapshot_id, published, quarantined)
+
+
+def reject(session: Session, batch_id: int, reason: str) -> None:
+    """Mark a batch REJECTED and audit why; nothing reaches the lake. Repeating it is a no-op."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise PublishError(f"batch {batch_id} does not exist", code="batch.not_found")
+    if batch.status is BatchStatus.REJECTED:
+        return
+    if batch.status is BatchStatus.PUBLISHED:
+        raise PublishError(
+            f"batch {batch_id} is already published (snapshot {batch.snapshot_id}); "
+            "it cannot be rejected",
+            code="batch.already_published",
+            batch_id=batch_id,
+        )
+    batch.status = BatchStatus.REJECTED
+    batch.error = reason
+    record(session, BatchRejected(dataset_id=batch.dataset_id, batch_id=batch_id, reason=reason))
+
+
+def _publishable_batch(session: Session, contract: DatasetContract, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise PublishError(f"batch {batch_id} does not exist", code="batch.not_found")
+    if batch.status is BatchStatus.PUBLISHED:
+        raise PublishError(
+            f"batch {batch_id} is already published as snapshot {batch.snapshot_id}",
+            code="batch.already_published",
+            batch_id=batch_id,
+        )
+    if batch.status not in _PUBLISHABLE:
+        raise PublishError(
+            f"batch {batch_id} is {batch.status.value} and cannot be published",
+            code="batch.not_publishable",
+            batch_id=batch_id,
+        )
+    if batch.dataset.code != contract.code:
+        raise PublishError(
+            f"batch {batch_id} belongs to {batch.dataset.code}, not {contract.code}",
+            code="batch.contract_mismatch",
+            batch_id=batch_id,
+        )
+    return batch
+
+
+def _mark_failed(session: Session, batch: Batch, error: str) -> None:
+    batch.status = BatchStatus.FAILED
+    batch.error = error
+    session.flush()
+
+
+def _parquet(path: Path) -> str:
+    return f"read_parquet('{quote_literal(str(path))}')"
+
+
+def _check_inputs(
+    con: duckdb.DuckDBPyConnection, batch_id: int, staging: Path, verdict: Path | None
+) -> None:
+    """Refuse a missing staging file or a verdict that is malformed or names unknown rows."""
+    if not staging.is_file():
+        raise PublishError(
+            f"batch {batch_id}: staging file {staging.name} does not exist",
+            code="batch.not_publishable",
+            batch_id=batch_id,
+        )
+    if verdict is None:
+        return
+    if not verdict.is_file():
+        raise PublishError(
+            f"batch {batch_id}: verdict file {verdict.name} does not exist",
+            code="verdict.malformed",
+            batch_id=batch_id,
+        )
+    described = con.execute(f"DESCRIBE SELECT * FROM {_parquet(verdict)}").fetchall()
+    shape = {str(r[0]): str(r[1]) for r in described}
+    if shape.get("_row") != "BIGINT" or shape.get("failed_rules") != "VARCHAR[]":
+        raise PublishError(
+            f"batch {batch_id}: verdict {verdict.name} must have _row BIGINT and "
+            f"failed_rules VARCHAR[], has {shape}",
+            code="verdict.malformed",
+            batch_id=batch_id,
+        )
+    unknown = con.execute(
+        f"SELECT count(*) FROM {_parquet(verdict)} v ANTI JOIN {_parquet(staging)} s USING (_row)"
+    ).fetchone()
+    if unknown and unknown[0]:
+        raise PublishError(
+            f"batch {batch_id}: verdict {verdict.name} names {unknown[0]} rows not in the batch",
+            code="verdict.malformed",
+            batch_id=batch_id,
+        )
+
+
+def _commit_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    batch_id: int,
+    staging: Path,
+    verdict: Path | None,
+) -> tuple[int, int, int]:
+    fields = ", ".join(quote_ident(f.name) for f in contract.fields)
+    staged = _parquet(staging)
+    rules = (
+        _EMPTY_VERDICT
+        if verdict is None
+        else f"(SELECT _row, flatten(list(failed_rules)) AS failed_rules "
+        f"FROM {_parquet(verdict)} GROUP BY _row)"
+    )
+    failing = (
+        f"SELECT s.*, list_sort(list_distinct(list_concat(coalesce(v.failed_rules, []), "
+        f"list_transform(s._cast_errors, e -> '{CAST_RULE_PREFIX}' || e)))) AS failed_rules "
+        f"FROM {staged} s LEFT JOIN {rules} v USING (_row) "
+        f"WHERE v._row IS NOT NULL OR len(s._cast_errors) > 0"
+    )
+    passing = (
+        f"SELECT s.* FROM {staged} s ANTI JOIN {rules} v USING (_row) WHERE len(s._cast_errors) = 0"
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ensure_tables(con, contract)
+        _refuse_if_in_lake(con, contract, batch_id)
+        published = _count(
+            con.execute(
+                f"INSERT INTO {table(contract)} ({fields}, _batch_id, _row) "
+                f"SELECT {fields}, ?, _row FROM ({passing})",
+                [batch_id],
+            )
+        )
+        quarantined = _count(
+            con.execute(
+                f"INSERT INTO {quarantine_table(contract)} "
+                f"({fields}, _batch_id, _row, failed_rules) "
+                f"SELECT {fields}, ?, _row, failed_rules FROM ({failing})",
+                [batch_id],
+            )
+        )
+        info = json.dumps({"batch_id": batch_id, "dataset": contract.code})
+        con.execute(
+            f"CALL {LAKE}.set_commit_message('zhongtai', ?, extra_info => ?)",
+            [f"publish batch {batch_id} of {contract.code}", info],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already rolled back
+            con.execute("ROLLBACK")
+        raise
+    row = con.execute("SELECT * FROM ducklake_last_committed_snapshot(?)", [LAKE]).fetchone()
+    if row is None or row[0] is None:
+        raise LakehouseError(f"DuckLake reported no snapshot for batch {batch_id}")
+    return int(row[0]), published, quarantined
+
+
+def _count(result: duckdb.DuckDBPyConnection) -> int:
+    row = result.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _refuse_if_in_lake(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract, batch_id: int
+) -> None:
+    for name in (table(contract), quarantine_table(contract)):
+        found = con.execute(
+            f"SELECT count(*) FROM {name} WHERE _batch_id = ?", [batch_id]
+        ).fetchone()
+        if found and found[0]:
+            raise PublishError(
+                f"batch {batch_id} already has rows in {name}; the catalog lost its publication "
+                "(reconcile from lake.snapshots(), whose commit_extra_info names the batch)",
+                code="batch.already_published",
+                batch_id=batch_id,
+            )

@@ -1,0 +1,106 @@
+"""Execute an access plan in SQL: the only way shared rows leave the lake.
+
+``compile_plan`` turns a :class:`catalog.policy.AccessPlan` into SQL text and bound parameters:
+
+- identifiers (table, columns, ordering keys) come only from the plan, which ``catalog.policy``
+  built from the dataset contract, and are quoted by ``lakehouse.connection.quote_ident``;
+- every value (filter values, snapshot, limit, offset) is a ``?`` parameter, never pasted;
+- masks are SQL expressions (``lakehouse.masks``) and keep the column's name;
+- every column reference in filters and ordering is qualified with the table alias, so a
+  condition always tests the stored value, never a masked output column of the same name.
+
+``read`` runs the compiled statement and returns the rows as an Arrow table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa  # no stubs yet
+
+from catalog.policy import AccessPlan, Condition, Op
+from lakehouse.connection import LAKE, quote_ident
+from lakehouse.masks import mask_sql
+
+__all__ = ["ReadResult", "compile_plan", "read"]
+
+_ALIAS = "src"
+_COMPARISONS = {Op.EQ: "=", Op.NE: "<>", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """The rows one plan allowed, as sent: already masked and filtered by DuckDB."""
+
+    table: pa.Table
+    row_count: int
+    columns: tuple[str, ...]
+    masked_columns: tuple[str, ...]
+
+
+def _column(name: str) -> str:
+    return f"{_ALIAS}.{quote_ident(name)}"
+
+
+def _condition_sql(condition: Condition, params: list[Any]) -> str:
+    column = _column(condition.field)
+    value = condition.value
+    if condition.op is Op.IN:
+        values = value if isinstance(value, tuple) else (value,)
+        params.extend(values)
+        return f"{column} IN ({', '.join('?' for _ in values)})"
+    if isinstance(value, tuple):
+        raise ValueError(f"{condition.op.value} takes a single value")  # policy refuses this
+    params.append(value)
+    if condition.op is Op.PREFIX:
+        return f"starts_with({column}, ?)"
+    return f"{column} {_COMPARISONS[condition.op]} ?"
+
+
+def compile_plan(
+    plan: AccessPlan, *, order_by: tuple[str, ...] = (), snapshot_id: int | None = None
+) -> tuple[str, list[Any]]:
+    """SQL text and bound parameters for ``plan``.
+
+    ``order_by`` defaults to the plan's own ordering (the contract's primary key); ``snapshot_id``
+    reads that DuckLake snapshot (time travel) instead of the current one.
+    """
+    if not plan.columns:
+        raise ValueError("an access plan must select at least one column")
+    params: list[Any] = []
+    select = ", ".join(
+        f"{mask_sql(c.mask, _column(c.name))} AS {quote_ident(c.name)}" for c in plan.columns
+    )
+    sql = f"SELECT {select} FROM {LAKE}.{quote_ident(plan.table)} AS {_ALIAS}"
+    if snapshot_id is not None:
+        sql += " AT (VERSION => ?)"
+        params.append(snapshot_id)
+    if plan.conditions:
+        where = " AND ".join(f"({_condition_sql(c, params)})" for c in plan.conditions)
+        sql += f" WHERE {where}"
+    keys = order_by or plan.order_by
+    if keys:
+        sql += " ORDER BY " + ", ".join(_column(k) for k in keys)
+    sql += " LIMIT ? OFFSET ?"
+    params.extend((plan.limit, plan.offset))
+    return sql, params
+
+
+def read(
+    con: duckdb.DuckDBPyConnection,
+    plan: AccessPlan,
+    *,
+    order_by: tuple[str, ...] = (),
+    snapshot_id: int | None = None,
+) -> ReadResult:
+    """Run ``plan`` on ``con`` (a ``lakehouse.connection.connect`` connection)."""
+    sql, params = compile_plan(plan, order_by=order_by, snapshot_id=snapshot_id)
+    table = con.execute(sql, params).to_arrow_table()
+    return ReadResult(
+        table=table,
+        row_count=table.num_rows,
+        columns=plan.column_names,
+        masked_columns=plan.masked_columns,
+    )

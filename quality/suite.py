@@ -1,0 +1,113 @@
+"""Great Expectations behind two functions: build a suite from a contract, run it inside DuckDB.
+
+Every compiled rule becomes one ``UnexpectedRowsExpectation`` whose query selects only ``_row``
+from ``{batch}`` (GE's regex expectations do not compile for DuckDB, and selecting only the row
+number keeps personal data out of the stored result). Each carries ``meta={"rule": code}`` so its
+unexpected count can be matched to the SQL verdict. Built-ins that do work on DuckDB are added
+beside them: the table is not empty, and required columns are not NULL.
+
+The suite runs in an ephemeral GE context (in-memory stores, analytics and progress bars off)
+whose SQL data source is the buffering dialect of :mod:`quality.ge_duckdb` over the caller's DuckDB
+database, so every metric is a SQL query executed by DuckDB; no rows are pulled into pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.expectations.core.expect_column_values_to_not_be_null import (
+    ExpectColumnValuesToNotBeNull,
+)
+from great_expectations.expectations.core.expect_table_row_count_to_be_between import (
+    ExpectTableRowCountToBeBetween,
+)
+from great_expectations.expectations.core.unexpected_rows_expectation import (
+    UnexpectedRowsExpectation,
+)
+
+from quality.errors import EngineFailure
+from quality.ge_duckdb import datasource_kwargs
+from quality.rules import Rule, compile_rules, failing_rows_query
+from schemas.loader import DatasetContract
+
+RULE_META_KEY = "rule"
+
+
+def _escape_braces(sql: str) -> str:
+    """GE formats the query with ``str.format``; literal braces (regex counts) must be doubled."""
+    return sql.replace("{", "{{").replace("}", "}}")
+
+
+def rule_expectation(rule: Rule) -> Any:
+    """The ``UnexpectedRowsExpectation`` of one rule: the rows it returns are the failing rows."""
+    escaped = Rule(rule.code, _escape_braces(rule.predicate), rule.field, rule.description)
+    return UnexpectedRowsExpectation(
+        unexpected_rows_query=failing_rows_query("{batch}", escaped),
+        description=f"{rule.code}: {rule.description}",
+        meta={RULE_META_KEY: rule.code},
+    )
+
+
+def build_suite(contract: DatasetContract, rules: tuple[Rule, ...] | None = None) -> Any:
+    """A ``gx.ExpectationSuite`` for ``contract`` (``rules`` default to its compiled rules).
+
+    Built through the constructor, which needs no data context (``add_expectation`` does). The
+    constructor only logs an expectation it cannot accept, so the count is checked here.
+    """
+    rules = compile_rules(contract) if rules is None else rules
+    expectations: list[Any] = [ExpectTableRowCountToBeBetween(min_value=1)]
+    expectations += [
+        ExpectColumnValuesToNotBeNull(column=spec.name) for spec in contract.fields if spec.required
+    ]
+    expectations += [rule_expectation(rule) for rule in rules]
+    suite = gx.ExpectationSuite(name=f"{contract.code}.quality", expectations=expectations)
+    if len(suite.expectations) != len(expectations):
+        raise EngineFailure(
+            f"Great Expectations accepted {len(suite.expectations)} of {len(expectations)} "
+            f"expectations for {contract.code}"
+        )
+    return suite
+
+
+def _ephemeral_context() -> Any:
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    suite: Any,
+    *,
+    connection: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Validate the table or view ``relation`` of ``con``'s database; the result as a JSON dict.
+
+    ``connection`` is the ``add_sql`` connection arguments; the default, and the only setting the
+    platform uses, is the buffering dialect over ``con`` (tests pass the stock dialect to show
+    the trap).
+    """
+    context = _ephemeral_context()
+    arguments = datasource_kwargs(con) if connection is None else dict(connection)
+    source = context.data_sources.add_sql(name="zhongtai_duckdb", **arguments)
+    try:
+        asset = source.add_table_asset(name=relation, table_name=relation)
+        batch = asset.add_batch_definition_whole_table("whole").get_batch()
+        result = batch.validate(suite, result_format="SUMMARY")
+        json_result: dict[str, Any] = result.to_json_dict()
+        return json_result
+    finally:
+        source.get_engine().dispose()
+        source.get_execution_engine().close()

@@ -1,0 +1,428 @@
+"""Plans executed on a real DuckLake: masks and filters happen in SQL, values are only bound."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from faker import Faker
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.policy import AccessPlan, Condition, Op, PlannedColumn, Refusal, decide
+from catalog.settings import Settings
+from lakehouse.connection import connect
+from lakehouse.masks import mask_sql
+from lakehouse.read import compile_plan, read
+from schemas import MaskKind, generators
+from tests.catalog import policy_factories as pf
+
+TABLE = "rsj_social_insurance"
+COLUMNS = (
+    "citizen_id",
+    "person_name",
+    "employer_uscc",
+    "employer_name",
+    "period",
+    "amount",
+    "region",
+)
+ZHANG = "330106199001011234"  # check digit fixed below
+INJECTIONS = (
+    "' OR 1=1 --",
+    "' OR '1'='1",
+    "x'; DROP TABLE lake.rsj_social_insurance; --",
+    '"; DROP TABLE lake.rsj_social_insurance; --',
+    "2026-10' UNION SELECT * FROM lake.rsj_social_insurance --",
+    "%",
+    "_",
+    "\\'",
+    "张三丰' OR ''='",
+)
+Row = dict[str, Any]
+
+
+def _rows() -> tuple[list[Row], list[Row]]:
+    """A first batch of contributions, and one row published later in a second batch."""
+    rng = random.Random(7)
+    fake = Faker("zh_CN")
+    fake.seed_instance(7)
+    employers = [(generators.uscc(rng, region="330106"), fake.company()) for _ in range(4)]
+    zhang = ZHANG[:17] + generators.ric_check_char(ZHANG[:17])
+    rows: list[Row] = [
+        _row(zhang, "张三丰", employers[0], "2026-10", "1234.50", "330106"),
+        _row(generators.citizen_id(rng), "李四", employers[0], "2026-10", "800.00", "330102"),
+        _row(generators.citizen_id(rng), "王小明", employers[1], "2026-10", "4500.00", "110101"),
+        _row(generators.citizen_id(rng), "欧阳娜娜", employers[1], "2026-09", "2300.25", "330110"),
+    ]
+    for _ in range(40):
+        region = generators.current_division(rng, rng.choice(["3301", "3301", "1101"]))
+        rows.append(
+            _row(
+                generators.citizen_id(rng),
+                fake.name(),
+                rng.choice(employers),
+                rng.choice(["2026-09", "2026-10"]),
+                f"{rng.randrange(30_000, 900_000) / 100:.2f}",
+                region,
+            )
+        )
+    later = [_row(generators.citizen_id(rng), "赵六", employers[2], "2026-11", "99.99", "330106")]
+    return rows, later
+
+
+def _row(
+    cid: str, name: str, employer: tuple[str, str], period: str, amount: str, region: str
+) -> Row:
+    return {
+        "citizen_id": cid,
+        "person_name": name,
+        "employer_uscc": employer[0],
+        "employer_name": employer[1],
+        "period": period,
+        "amount": Decimal(amount),
+        "region": region,
+    }
+
+
+ROWS, LATER = _rows()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, rows: list[Row], batch_id: int, first_row: int) -> None:
+    """Stage the rows in memory, then land them in one statement: one batch, one snapshot."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staging AS FROM lake.{TABLE} LIMIT 0")
+    con.executemany(
+        "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[*(row[c] for c in COLUMNS), batch_id, first_row + i] for i, row in enumerate(rows)],
+    )
+    con.execute(f"INSERT INTO lake.{TABLE} FROM staging")
+
+
+@dataclasses.dataclass(frozen=True)
+class Lake:
+    con: duckdb.DuckDBPyConnection
+    first_snapshot: int
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
+    var: Path = tmp_path_factory.mktemp("var")
+    config = Settings(var_dir=var, environment="test", lake_catalog="", lake_data_path="")
+    with connect(config) as con:
+        con.execute(
+            f"CREATE TABLE lake.{TABLE} (citizen_id VARCHAR, person_name VARCHAR,"
+            " employer_uscc VARCHAR, employer_name VARCHAR, period VARCHAR,"
+            " amount DECIMAL(18,2), region VARCHAR, _batch_id BIGINT, _row BIGINT)"
+        )
+        _insert(con, ROWS, 1, 1)
+        snapshot = con.execute("SELECT max(snapshot_id) FROM lake.snapshots()").fetchone()
+        assert snapshot is not None
+        _insert(con, LATER, 2, len(ROWS) + 1)
+        yield Lake(con, int(snapshot[0]))
+
+
+@pytest.fixture(scope="module")
+def duck(lake: Lake) -> duckdb.DuckDBPyConnection:
+    """A connection for evaluating mask expressions on their own."""
+    return lake.con
+
+
+def owner_plan(**changes: Any) -> AccessPlan:
+    decision = decide(pf.owner(), pf.contract(), None, pf.request(**changes), now=pf.NOW)
+    assert isinstance(decision, AccessPlan), decision
+    return decision
+
+
+def grantee_plan(grant_fields: tuple[str, ...] = pf.GRANTED, **changes: Any) -> AccessPlan:
+    terms = pf.grant(fields=grant_fields)
+    decision = decide(pf.principal(), pf.contract(), terms, pf.request(**changes), now=pf.NOW)
+    assert isinstance(decision, AccessPlan), decision
+    return decision
+
+
+def rows_of(lake: Lake, plan: AccessPlan, **kwargs: Any) -> list[Row]:
+    result = read(lake.con, plan, **kwargs)
+    assert result.row_count == len(result.table)
+    assert result.columns == tuple(result.table.column_names) == plan.column_names
+    rows: list[Row] = result.table.to_pylist()
+    return rows
+
+
+def table_count(lake: Lake) -> int:
+    row = lake.con.execute(f"SELECT count(*) FROM lake.{TABLE}").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+# --- masks and columns -------------------------------------------------------------------------
+
+
+def test_owner_reads_every_column_as_stored(lake: Lake) -> None:
+    got = rows_of(lake, owner_plan())
+    assert len(got) == len(ROWS) + len(LATER)
+    by_id = {r["citizen_id"]: r for r in got}
+    assert by_id[ROWS[0]["citizen_id"]] == ROWS[0]
+
+
+def test_grantee_columns_are_masked_in_sql(lake: Lake) -> None:
+    plan = grantee_plan(grant_fields=(*pf.GRANTED, "region"))
+    result = read(lake.con, plan)
+    assert result.masked_columns == ("citizen_id", "person_name")
+    got = result.table.to_pylist()
+    raw = {(r["employer_uscc"], r["period"], r["region"]) for r in ROWS + LATER}
+    assert got and all((r["employer_uscc"], r["period"], r["region"]) in raw for r in got)
+    for row in got:
+        assert re.fullmatch(r"\d{6}\*{8}[\dX]{3}[\dX]", row["citizen_id"]), row
+        name = row["person_name"]
+        assert name[1:] == "*" * (len(name) - 1)
+    zhang = [r for r in got if r["person_name"] == "张**"]
+    assert zhang == [
+        {
+            "citizen_id": ROWS[0]["citizen_id"][:6] + "********" + ROWS[0]["citizen_id"][-4:],
+            "person_name": "张**",
+            "employer_uscc": ROWS[0]["employer_uscc"],
+            "period": "2026-10",
+            "region": "330106",
+        }
+    ]
+    assert "欧***" in {r["person_name"] for r in got}
+
+
+@pytest.mark.parametrize(
+    ("mask", "expected"),
+    [
+        (MaskKind.ID_NUMBER, ZHANG[:6] + "********" + "123"),
+        (MaskKind.NAME, "张**"),
+        (MaskKind.HASH, hashlib.sha256("张三丰".encode()).hexdigest()),
+        (MaskKind.REDACT, "***"),
+        (MaskKind.NONE, "张三丰"),
+    ],
+)
+def test_each_mask_keeps_the_column_name(lake: Lake, mask: MaskKind, expected: str) -> None:
+    column = "citizen_id" if mask is MaskKind.ID_NUMBER else "person_name"
+    plan = AccessPlan(
+        dataset_code=TABLE,
+        table=TABLE,
+        columns=(PlannedColumn(column, "VARCHAR", mask),),
+        conditions=(Condition("person_name", Op.EQ, "张三丰"),),
+        limit=10,
+        offset=0,
+        grant_id=1,
+        purpose="test",
+    )
+    got = rows_of(lake, plan)
+    assert len(got) == 1
+    assert set(got[0]) == {column}
+    assert got[0][column].startswith(expected)
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def _expected(predicate: Any, rows: list[Row] | None = None) -> list[str]:
+    return sorted(r["citizen_id"] for r in (rows or ROWS + LATER) if predicate(r))
+
+
+@pytest.mark.parametrize(
+    ("condition", "predicate"),
+    [
+        (Condition("period", Op.EQ, "2026-09"), lambda r: r["period"] == "2026-09"),
+        (Condition("period", Op.NE, "2026-10"), lambda r: r["period"] != "2026-10"),
+        (Condition("amount", Op.GE, 4500), lambda r: r["amount"] >= 4500),
+        (Condition("amount", Op.LT, 800.01), lambda r: r["amount"] < Decimal("800.01")),
+        (Condition("amount", Op.LE, 800), lambda r: r["amount"] <= 800),
+        (Condition("amount", Op.GT, 2300.25), lambda r: r["amount"] > Decimal("2300.25")),
+        (
+            Condition("region", Op.IN, ("330102", "110101")),
+            lambda r: r["region"] in ("330102", "110101"),
+        ),
+        (Condition("region", Op.PREFIX, "1101"), lambda r: r["region"].startswith("1101")),
+        (Condition("person_name", Op.EQ, "欧阳娜娜"), lambda r: r["person_name"] == "欧阳娜娜"),
+        (Condition("person_name", Op.PREFIX, "王"), lambda r: r["person_name"].startswith("王")),
+        (
+            Condition("employer_name", Op.PREFIX, ROWS[0]["employer_name"][:2]),
+            lambda r: r["employer_name"].startswith(ROWS[0]["employer_name"][:2]),
+        ),
+    ],
+)
+def test_filters(lake: Lake, condition: Condition, predicate: Any) -> None:
+    got = rows_of(lake, owner_plan(fields=("citizen_id",), filters=(condition,)))
+    expected = _expected(predicate)
+    assert expected, "the filter should select something"
+    assert sorted(r["citizen_id"] for r in got) == expected
+
+
+def test_chinese_filter_on_a_masked_field_tests_the_stored_value(lake: Lake) -> None:
+    plan = grantee_plan(filters=(Condition("person_name", Op.EQ, "张三丰"),))
+    got = rows_of(lake, plan)
+    assert [r["person_name"] for r in got] == ["张**"]
+    # The masked text itself matches nothing: conditions never see the masked output.
+    assert rows_of(lake, grantee_plan(filters=(Condition("person_name", Op.EQ, "张**"),))) == []
+
+
+def test_grant_filter_applies_even_when_the_client_contradicts_it(lake: Lake) -> None:
+    fields = (*pf.GRANTED, "region")
+    everything = rows_of(lake, grantee_plan(fields, limit=10_000))
+    assert everything and all(r["region"].startswith("3301") for r in everything)
+    assert len(everything) == len(_expected(lambda r: r["region"].startswith("3301")))
+    beijing = (Condition("region", Op.EQ, "110101"),)
+    assert rows_of(lake, grantee_plan(fields, filters=beijing)) == []
+    mixed = (Condition("region", Op.IN, ("110101", "330106")),)
+    got = rows_of(lake, grantee_plan(fields, filters=mixed))
+    assert got and {r["region"] for r in got} == {"330106"}
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injection_in_filter_values_returns_nothing_extra_and_breaks_nothing(
+    lake: Lake, value: str
+) -> None:
+    before = table_count(lake)
+    for condition in (
+        Condition("person_name", Op.EQ, value),
+        Condition("person_name", Op.PREFIX, value),
+        Condition("period", Op.IN, (value,)),
+    ):
+        sql, params = compile_plan(grantee_plan(filters=(condition,)))
+        benign = dataclasses.replace(condition, value=("x",) if condition.op is Op.IN else "x")
+        assert compile_plan(grantee_plan(filters=(benign,)))[0] == sql
+        assert value in params
+        assert rows_of(lake, grantee_plan(filters=(condition,))) == []
+    both = (Condition("period", Op.IN, (value, "2026-09")),)
+    assert len(rows_of(lake, grantee_plan(filters=both))) == len(
+        _expected(lambda r: r["period"] == "2026-09" and r["region"].startswith("3301"))
+    )
+    assert table_count(lake) == before
+
+
+# --- SQL text ----------------------------------------------------------------------------------
+
+_ops = st.sampled_from([Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE, Op.PREFIX, Op.IN])
+
+
+def _with(plan: AccessPlan, *conditions: Condition) -> AccessPlan:
+    """``plan`` with other conditions: compile and execute any value, even one policy refuses."""
+    return dataclasses.replace(plan, conditions=conditions)
+
+
+@settings(max_examples=200)
+@given(op=_ops, values=st.lists(st.text(min_size=1), min_size=1, max_size=3))
+def test_compiled_sql_never_contains_a_filter_value(op: Op, values: list[str]) -> None:
+    marked = [f"\u2603{v}\u2603" for v in values]  # a sentinel no SQL text contains
+    value: Any = tuple(marked) if op is Op.IN else marked[0]
+    base = grantee_plan()
+    sql, params = compile_plan(_with(base, *pf.GRANT_FILTER, Condition("person_name", op, value)))
+    assert "\u2603" not in sql
+    assert set(marked if op is Op.IN else marked[:1]) <= set(params)
+    # The text depends on the shape of the plan only, never on the values.
+    blank: Any = tuple("x" for _ in marked) if op is Op.IN else "x"
+    other = _with(base, *pf.GRANT_FILTER, Condition("person_name", op, blank))
+    assert compile_plan(other)[0] == sql
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=st.text(), op=st.sampled_from([Op.EQ, Op.IN, Op.PREFIX]))
+def test_arbitrary_values_execute_safely(lake: Lake, value: str, op: Op) -> None:
+    bound: Any = (value,) if op is Op.IN else value
+    plan = _with(owner_plan(fields=("person_name",)), Condition("person_name", op, bound))
+    got = [r["person_name"] for r in rows_of(lake, plan)]
+    names = [r["person_name"] for r in ROWS + LATER]
+    if op is Op.PREFIX:
+        assert sorted(got) == sorted(n for n in names if n.startswith(value))
+    else:
+        assert got == [n for n in names if n == value]
+
+
+# --- ordering, paging, time travel -------------------------------------------------------------
+
+
+def test_pages_follow_the_primary_key(lake: Lake) -> None:
+    keys = ("citizen_id", "employer_uscc", "period")
+    pages = [rows_of(lake, owner_plan(fields=keys, limit=7, offset=o)) for o in range(0, 70, 7)]
+    flat = [tuple(r[k] for k in keys) for page in pages for r in page]
+    assert flat == sorted(tuple(r[k] for k in keys) for r in ROWS + LATER)
+    sql, _ = compile_plan(owner_plan())
+    assert sql.endswith(
+        'ORDER BY src."citizen_id", src."employer_uscc", src."period" LIMIT ? OFFSET ?'
+    )
+
+
+def test_order_by_the_stored_value_not_the_masked_one(lake: Lake) -> None:
+    got = rows_of(lake, grantee_plan(fields=("citizen_id",)))
+    owner_ids = [
+        r["citizen_id"]
+        for r in rows_of(lake, owner_plan(fields=("citizen_id",), filters=pf.GRANT_FILTER))
+    ]
+    assert [r["citizen_id"] for r in got] == [c[:6] + "********" + c[-4:] for c in owner_ids]
+
+
+def test_quota_clipped_plan_returns_at_most_the_quota(lake: Lake) -> None:
+    terms = pf.grant(quota_rows=10, rows_used=7)
+    decision = decide(pf.principal(), pf.contract(), terms, pf.request(), now=pf.NOW)
+    assert not isinstance(decision, Refusal)
+    assert read(lake.con, decision).row_count == 3
+
+
+def test_time_travel_reads_an_earlier_snapshot(lake: Lake) -> None:
+    plan = owner_plan(fields=("person_name",), filters=(Condition("period", Op.EQ, "2026-11"),))
+    assert [r["person_name"] for r in rows_of(lake, plan)] == ["赵六"]
+    assert rows_of(lake, plan, snapshot_id=lake.first_snapshot) == []
+    assert len(rows_of(lake, owner_plan(), snapshot_id=lake.first_snapshot)) == len(ROWS)
+
+
+# --- masks against oracles ---------------------------------------------------------------------
+
+
+def _mask(con: duckdb.DuckDBPyConnection, kind: MaskKind, value: str | None) -> Any:
+    row = con.execute(
+        f"SELECT {mask_sql(kind, 'v')} FROM (SELECT ?::VARCHAR AS v)", [value]
+    ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+_ids = st.from_regex(r"\A[0-9]{17}[0-9X]\Z")
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(citizen_id=_ids)
+def test_id_number_mask_never_shows_the_middle_eight(
+    duck: duckdb.DuckDBPyConnection, citizen_id: str
+) -> None:
+    masked = _mask(duck, MaskKind.ID_NUMBER, citizen_id)
+    assert citizen_id[6:14] not in masked
+    assert masked == citizen_id[:6] + "********" + citizen_id[-4:]
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(max_size=30))
+def test_masks_against_python_oracles(duck: duckdb.DuckDBPyConnection, value: str) -> None:
+    assert _mask(duck, MaskKind.NAME, value) == value[:1] + "*" * max(len(value) - 1, 0)
+    assert _mask(duck, MaskKind.HASH, value) == hashlib.sha256(value.encode()).hexdigest()
+    assert _mask(duck, MaskKind.REDACT, value) == "***"
+    assert _mask(duck, MaskKind.NONE, value) == value
+    short = len(value) <= 10
+    assert _mask(duck, MaskKind.ID_NUMBER, value) == (
+        "***" if short else value[:6] + "********" + value[-4:]
+    )
+    assert _mask(duck, MaskKind.PHONE, value) == (
+        "***" if len(value) <= 7 else value[:3] + "****" + value[-4:]
+    )
+
+
+@pytest.mark.parametrize("kind", [k for k in MaskKind if k is not MaskKind.REDACT])
+def test_masks_keep_null(duck: duckdb.DuckDBPyConnection, kind: MaskKind) -> None:
+    assert _mask(duck, kind, None) is None
+
+
+def test_phone_mask(duck: duckdb.DuckDBPyConnection) -> None:
+    assert _mask(duck, MaskKind.PHONE, "13812345678") == "138****5678"
