@@ -174,6 +174,8 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
         f"known defective rows to {extract.name}"
     )
 
+    with sessions() as session:
+        batches_before = len(session.scalars(select(Batch.id)).all())
     console.print("running Airflow: db migrate, then dags test ingest_" + DATASET)
     run_airflow(settings, "db", "migrate")
     run_airflow(
@@ -181,9 +183,15 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     )
     with sessions() as session:
         batch = session.scalar(select(Batch).order_by(Batch.id.desc()).limit(1))
+        batches_after = len(session.scalars(select(Batch.id)).all())
     if batch is None or batch.snapshot_id is None:
         console.print("[red]the ingestion DAG did not publish a snapshot[/red]")
         return 1
+    if batches_after == batches_before:
+        console.print(
+            f"{extract.name} was landed before as batch {batch.id} (same SHA-256): "
+            "nothing re-ingested, the lake is unchanged"
+        )
 
     server = _Server(settings)
     server.start()
