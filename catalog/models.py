@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -318,11 +319,18 @@ class QualityReport(Base):
     decision: Mapped[QualityDecision] = mapped_column(_enum(QualityDecision, 32))
     rule_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ge_result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    batch_findings: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'")
+    )
+    """Batch-level checks (row-count change, freshness): code → {passed, observed, bound, …}."""
+    snapshot_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The lake snapshot this report's batch became; a sign-off is bound to it."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     signed_off_by_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id"), default=None
     )
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    sign_off_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     batch: Mapped[Batch] = relationship()
 
