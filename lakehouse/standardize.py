@@ -59,6 +59,7 @@ _HEADER_LIMIT = 1 << 20  # a header line longer than 1 MiB is not a header
 _SNIFF_BYTES = 1 << 16
 _STRIP = " \t\r\n\u00a0\u3000\ufeff"
 _FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HAS_FULL_WIDTH = "[\uff01-\uff5e\u3000]"
 _HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 _CJK = re.compile("[\u4e00-\u9fff]")
 _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -128,7 +129,13 @@ def _sql_string(value: str) -> str:
 
 def _base(expr: str) -> str:
     """Full-width ASCII and U+3000 to half-width, trimmed; empty text becomes NULL."""
-    translated = f"translate({expr}, {_sql_string(_FULL_WIDTH)}, {_sql_string(_HALF_WIDTH)})"
+    # translate() with a 95-character map is costly; most values have no full-width character,
+    # and a regex test for one is ~8x cheaper than translating every value (bench_ingest).
+    translated = (
+        f"CASE WHEN regexp_matches({expr}, {_sql_string(_HAS_FULL_WIDTH)}) "
+        f"THEN translate({expr}, {_sql_string(_FULL_WIDTH)}, {_sql_string(_HALF_WIDTH)}) "
+        f"ELSE {expr} END"
+    )
     return f"NULLIF(trim({translated}, {_sql_string(_STRIP)}), '')"
 
 
