@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.conditions import Condition
 from catalog.datasets import get_dataset
 from catalog.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from catalog.events import RequestDecided, RequestFiled
@@ -34,7 +35,6 @@ from catalog.models import (
     ShareRequest,
     utcnow,
 )
-from catalog.policy import Condition
 from catalog.principals import Principal
 from schemas.loader import ShareType
 

@@ -20,7 +20,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa  # no stubs yet
 
-from catalog.policy import AccessPlan, Condition, Op
+from catalog.conditions import Condition, Op
+from catalog.policy import AccessPlan
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 
+from catalog.conditions import Condition
 from catalog.datasets import get_dataset
 from catalog.errors import AccessRefused, Conflict
-from catalog.policy import Condition, ReadRequest, Refusal
+from catalog.policy import ReadRequest, Refusal
 from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep
 from exchange_api.payloads import DataPage, QueryIn
 from lakehouse.exchange import authorize, deliver

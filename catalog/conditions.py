@@ -1,0 +1,164 @@
+"""Row conditions: ``field op value`` filters as grants store them and clients send them.
+
+A :class:`Condition` is parsed from JSON here and checked against a dataset contract here
+(:func:`condition_problem`); whether a principal may use it is decided by ``catalog.policy``, and
+``lakehouse.read`` compiles it to SQL with the value as a bound parameter, never pasted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from catalog.errors import InvalidInput
+from schemas.loader import DatasetContract
+
+__all__ = ["MAX_IN_VALUES", "Condition", "Op", "Scalar", "condition_problem"]
+
+Scalar = str | int | float
+"""A filter value: what a client may compare a column with."""
+
+MAX_IN_VALUES = 1_000
+"""The most values one ``in`` condition may list."""
+
+_NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "INT",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "DECIMAL",
+    "NUMERIC",
+    "REAL",
+    "FLOAT",
+    "DOUBLE",
+)
+_MIN_INT, _MAX_INT = -(2**63), 2**63 - 1
+_TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR")
+
+
+class Op(StrEnum):
+    """A comparison a row filter may make."""
+
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    IN = "in"
+    PREFIX = "prefix"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One structured row condition ``field op value``; values are always bound, never pasted."""
+
+    field: str
+    op: Op
+    value: Scalar | tuple[Scalar, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Condition:
+        """Parse ``{"field", "op", "value"}`` as stored on grants and sent by clients.
+
+        Raises :class:`catalog.errors.InvalidInput` (code ``filter.invalid``) on a malformed
+        shape. Whether the condition fits a dataset is decided later, by :func:`decide`.
+        """
+        if not isinstance(data, Mapping) or set(data) != {"field", "op", "value"}:
+            raise InvalidInput(
+                "a filter is an object with exactly 'field', 'op' and 'value'",
+                code="filter.invalid",
+            )
+        field, op, value = data["field"], data["op"], data["value"]
+        if not isinstance(field, str):
+            raise InvalidInput("filter 'field' must be a string", code="filter.invalid")
+        try:
+            parsed_op = Op(op)
+        except ValueError:
+            allowed = ", ".join(o.value for o in Op)
+            raise InvalidInput(
+                f"filter op {op!r} is not one of {allowed}", code="filter.invalid"
+            ) from None
+        parsed: Scalar | tuple[Scalar, ...]
+        if isinstance(value, list | tuple):
+            if not all(_is_scalar(v) for v in value):
+                raise InvalidInput(
+                    "filter values must be strings or numbers", code="filter.invalid"
+                )
+            parsed = tuple(value)
+        elif _is_scalar(value):
+            parsed = value
+        else:
+            raise InvalidInput(
+                "filter value must be a string, a number or a list", code="filter.invalid"
+            )
+        return cls(field=field, op=parsed_op, value=parsed)
+
+    def to_json(self) -> dict[str, Any]:
+        value: Any = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"field": self.field, "op": self.op.value, "value": value}
+
+
+def condition_problem(
+    contract: DatasetContract, visible: tuple[str, ...], condition: Condition
+) -> str | None:
+    if condition.field not in contract.field_names:
+        return f"filter names unknown field {condition.field!r}"
+    if condition.field not in visible:
+        return f"filter names field {condition.field!r}, which is not in the grant"
+    kind = _type_family(contract.field(condition.field).duckdb_type)
+    value = condition.value
+    if condition.op is Op.IN:
+        if not isinstance(value, tuple) or not 1 <= len(value) <= MAX_IN_VALUES:
+            return f"'in' needs a list of 1 to {MAX_IN_VALUES} values"
+        values: tuple[object, ...] = value
+    elif condition.op is Op.PREFIX:
+        if not isinstance(value, str) or kind != "text":
+            return "'prefix' needs a string value and a text field"
+        values = (value,)
+    else:
+        if isinstance(value, tuple):
+            return f"{condition.op.value!r} needs a single value"
+        values = (value,)
+    for item in values:
+        if not _fits(kind, item):
+            return f"value does not fit field {condition.field!r} ({kind})"
+    return None
+
+
+def _type_family(duckdb_type: str) -> str:
+    base = duckdb_type.upper().split("(", 1)[0].strip()
+    if base in _TEXT_TYPES:
+        return "text"
+    if base in _NUMERIC_TYPES:
+        return "number"
+    return "other"
+
+
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _fits(kind: str, value: object) -> bool:
+    if not _is_scalar(value):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if isinstance(value, int) and not _MIN_INT <= value <= _MAX_INT:
+        return False
+    if isinstance(value, str) and "\x00" in value:
+        return False
+    if kind == "text":
+        return isinstance(value, str)
+    if kind == "number":
+        return isinstance(value, int | float)
+    return isinstance(value, str)
