@@ -127,3 +127,30 @@ class CheckpointSigned(AuditedEvent):
     action: ClassVar[str] = "audit.checkpoint_signed"
     last_event_id: int
     last_hash: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportSignedOff(AuditedEvent):
+    """A steward of the owner department signed off a batch's quality report.
+
+    Bound to the lake snapshot the batch became and to ``report_sha256``, the SHA-256 of the
+    canonical report JSON as signed (``quality.reports.report_sha256``: ``sign_off`` null).
+    """
+
+    action: ClassVar[str] = "quality.report_signed_off"
+    report_id: int
+    batch_id: int
+    snapshot_id: int
+    report_sha256: str
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuarantineSampleRead(AuditedEvent):
+    """Masked quarantined rows of a batch were shown with its quality report."""
+
+    action: ClassVar[str] = "quality.quarantine_sample_read"
+    report_id: int
+    batch_id: int
+    row_count: int
+    content_sha256: str

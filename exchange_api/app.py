@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from catalog.db import make_engine, make_sessionmaker
 from catalog.settings import Settings, get_settings
 from exchange_api import errors
-from exchange_api.routes import data, datasets, health, requests
+from exchange_api.portal import pages
+from exchange_api.routes import data, datasets, health, quality, requests
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,6 +31,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.resolved_catalog_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
     errors.install(app)
-    for router in (health.router, datasets.router, requests.router, data.router):
+    for router in (
+        health.router,
+        quality.router,
+        datasets.router,
+        requests.router,
+        data.router,
+        pages.router,
+    ):
         app.include_router(router)
+    app.mount("/portal/static", StaticFiles(directory=pages.STATIC_DIR), name="portal-static")
     return app

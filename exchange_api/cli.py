@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -19,6 +21,10 @@ audit_app = typer.Typer(
     help="The audit log: verify the hash chain, sign checkpoints.", no_args_is_help=True
 )
 app.add_typer(audit_app, name="audit")
+quality_app = typer.Typer(
+    help="Quality reports: show a dataset's latest report; sign one off.", no_args_is_help=True
+)
+app.add_typer(quality_app, name="quality")
 console = Console()
 err = Console(stderr=True)
 
@@ -80,6 +86,102 @@ def audit_checkpoint() -> None:
     else:
         console.print(
             f"signed checkpoint at event {checkpoint.last_event_id} ({checkpoint.last_hash[:16]}…)"
+        )
+
+
+@quality_app.command("report")
+def quality_report(
+    dataset: str,
+    as_json: bool = typer.Option(False, "--json", help="Print the report JSON (schema-valid)."),
+    lang: str = typer.Option("zh", "--lang", help="zh (default) or en."),
+) -> None:
+    """Print the latest quality report of DATASET, with its trend over the last batches."""
+    from catalog.datasets import get_dataset
+    from catalog.db import make_engine, make_sessionmaker
+    from catalog.errors import CatalogError
+    from exchange_api.portal.i18n import LANGS, translator
+    from quality.reports import latest_report, report_summary, trend
+
+    if lang not in LANGS:
+        err.print(f"[red]--lang must be one of {', '.join(LANGS)}[/red]")
+        raise typer.Exit(2)
+    settings = get_settings()
+    with make_sessionmaker(make_engine(settings.resolved_catalog_url))() as session:
+        try:
+            found = get_dataset(session, dataset)
+        except CatalogError as exc:
+            err.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from exc
+        report = latest_report(session, found)
+        if report is None:
+            err.print(f"[yellow]{dataset}: no quality report yet[/yellow]")
+            raise typer.Exit(1)
+        summary = report_summary(session, report)
+        points = trend(session, found)
+    if as_json:
+        console.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    _print_report(summary, points, translator(lang), f"title_{lang}")
+
+
+def _print_report(
+    summary: dict[str, Any], points: list[dict[str, Any]], t: Callable[[str], str], title: str
+) -> None:
+    from rich.table import Table
+
+    snapshot = summary["snapshot_id"]
+    console.print(
+        f"[bold]{t('report.title')}[/bold] · {summary['dataset']['code']} · "
+        f"{summary['dataset'][title]}"
+    )
+    console.print(
+        f"{t('report.batch')} #{summary['batch_id']} · {t('report.snapshot')} "
+        f"{snapshot if snapshot is not None else t('report.no_snapshot')}"
+        f" · {t('summary.rows_in')} {summary['rows_in']} · {t('summary.rows_quarantined')} "
+        f"{summary['rows_quarantined']} · {t('summary.score')} {summary['score']:.2f} · "
+        f"{t('summary.decision')}: {t('decision.' + summary['decision'])}"
+    )
+    rules = Table(title=t("rules.heading"))
+    for key in ("rules.code", "rules.field", "rules.description", "rules.failed"):
+        rules.add_column(t(key), justify="right" if key == "rules.failed" else "left")
+    for rule in summary["rules"]:
+        failed = str(rule["failed"])
+        rules.add_row(
+            rule["code"],
+            rule["field"] or t("rules.none"),
+            rule["description"],
+            f"[bold red]{failed}[/bold red]" if rule["failed"] else failed,
+        )
+    console.print(rules)
+    if summary["batch_findings"]:
+        findings = Table(title=t("findings.heading"))
+        for key in ("findings.check", "findings.result", "findings.detail"):
+            findings.add_column(t(key))
+        for code, finding in sorted(summary["batch_findings"].items()):
+            passed = finding.get("passed") is not False
+            detail = ", ".join(f"{k}={v}" for k, v in sorted(finding.items()) if k != "passed")
+            findings.add_row(code, t("findings.passed" if passed else "findings.failed"), detail)
+        console.print(findings)
+    history = Table(title=t("trend.heading"))
+    for key in ("trend.batch", "summary.rows_in", "trend.quarantined", "trend.score"):
+        history.add_column(t(key), justify="right")
+    history.add_column(t("summary.decision"))
+    for point in points:
+        history.add_row(
+            f"#{point['batch_id']}",
+            str(point["rows_in"]),
+            str(point["rows_quarantined"]),
+            f"{point['score']:.2f}",
+            t("decision." + point["decision"]),
+        )
+    console.print(history)
+    sign = summary["sign_off"]
+    if sign is None:
+        console.print(f"{t('signoff.heading')}: {t('signoff.pending')}")
+    else:
+        console.print(
+            f"{t('signoff.heading')}: {sign['by']['name']} ({sign['by']['department']}) "
+            f"{sign['at']} · {sign['note']}"
         )
 
 

@@ -122,3 +122,30 @@ class DataPage(BaseModel):
     columns: list[ColumnOut]
     row_count: int
     rows: list[dict[str, Any]]
+
+
+class SignOffIn(BaseModel):
+    """A steward's sign-off of a quality report (bound to the report's snapshot)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=2000, description="签核意见: what the steward checked")
+
+
+class TrendPointPublic(BaseModel):
+    report_id: int
+    batch_id: int
+    landed_at: dt.datetime
+    published_at: dt.datetime | None
+    rows_in: int
+    rows_quarantined: int
+    score: float
+    decision: str
+
+
+class DatasetQualityPublic(BaseModel):
+    """A dataset's latest quality report (the report JSON, see its published schema) and trend."""
+
+    dataset: str
+    latest: dict[str, Any] | None
+    trend: list[TrendPointPublic]

@@ -4,21 +4,27 @@ Each step is a function of (settings, dataset code, ids or paths) that opens wha
 one thing, commits, and returns a small JSON-able dict, so an Airflow task can call it in a few
 lines and pass only ids and paths to the next task. ``run_batch`` runs all four in this process;
 the CLI and the tests use it, the DAGs call the steps one by one.
+
+The validate step hands the quality engine the catalog facts its batch-level checks need (a
+:class:`quality.dataset_rules.BatchContext`: the rows in of the dataset's latest *published*
+batch, and when this batch was landed). The publish step binds the batch's quality report to the
+snapshot it became, or rejects the batch with one reason per failing check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.datasets import get_dataset
 from catalog.db import make_engine, make_sessionmaker
-from catalog.models import Batch, BatchStatus, QualityDecision, utcnow
+from catalog.models import Batch, BatchStatus, QualityDecision, QualityReport, utcnow
 from catalog.settings import Settings
 from lakehouse.connection import connect, quote_ident
 from lakehouse.errors import LakehouseError, MalformedSource
@@ -26,7 +32,10 @@ from lakehouse.land import land
 from lakehouse.publish import publish, reject
 from lakehouse.standardize import standardize
 from quality import save_report, validate, write_verdict
-from schemas import load_contract
+from quality.dataset_rules import BatchContext
+from quality.reports import bind_snapshot
+from quality.validate import rejection_reasons
+from schemas import DatasetContract, load_contract
 
 StepResult = dict[str, Any]
 
@@ -45,6 +54,28 @@ def _batch(session: Session, batch_id: int) -> Batch:
     if batch is None:
         raise LakehouseError(f"batch {batch_id} does not exist")
     return batch
+
+
+def previous_published_rows(session: Session, batch: Batch) -> int | None:
+    """Rows in of the dataset's most recently published batch other than ``batch`` (None when
+    nothing was published before)."""
+    return session.scalars(
+        select(Batch.rows_in)
+        .where(
+            Batch.dataset_id == batch.dataset_id,
+            Batch.status == BatchStatus.PUBLISHED,
+            Batch.id != batch.id,
+        )
+        .order_by(Batch.published_at.desc(), Batch.id.desc())
+        .limit(1)
+    ).first()
+
+
+def batch_context(session: Session, batch: Batch) -> BatchContext:
+    """The catalog facts the batch-level quality checks of ``batch`` need."""
+    return BatchContext(
+        previous_rows=previous_published_rows(session, batch), landed_at=batch.landed_at
+    )
 
 
 def next_source(settings: Settings, dataset_code: str) -> Path | None:
@@ -105,7 +136,9 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
             con.execute(
                 f"CREATE TABLE {quote_ident('staged')} AS SELECT * FROM read_parquet('{literal}')"
             )
-            outcome = validate(con, "staged", contract, batch_id=batch_id)
+            outcome = validate(
+                con, "staged", contract, batch_id=batch_id, context=batch_context(session, batch)
+            )
             write_verdict(con, outcome, verdict_path)
         save_report(session, batch, outcome)
         batch.status = BatchStatus.VALIDATED
@@ -117,6 +150,7 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
         "rows_in": outcome.rows_in,
         "rows_quarantined": outcome.rows_quarantined,
         "score": outcome.score,
+        "findings": outcome.findings,
         "verdict_path": str(verdict_path),
     }
 
@@ -130,9 +164,14 @@ def publish_step(
         if batch.status is not BatchStatus.VALIDATED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         if QualityDecision(decision) is QualityDecision.REJECT:
-            reject(session, batch_id, "quality: failure ratio above the contract's threshold")
+            reasons = _rejection_reasons(session, contract, batch)
+            reject(session, batch_id, "; ".join(reasons))
             session.commit()
-            return {"batch_id": batch_id, "status": BatchStatus.REJECTED.value}
+            return {
+                "batch_id": batch_id,
+                "status": BatchStatus.REJECTED.value,
+                "reasons": reasons,
+            }
         published = publish(
             session,
             settings,
@@ -141,8 +180,26 @@ def publish_step(
             Path(batch.staging_path),
             Path(verdict_path) if verdict_path else None,
         )
+        bind_snapshot(session, batch)
         session.commit()
     return {"batch_id": batch_id, "status": "published", **asdict(published)}
+
+
+def _rejection_reasons(session: Session, contract: DatasetContract, batch: Batch) -> list[str]:
+    """Why the validated ``batch`` is rejected, from its stored quality report."""
+    report = session.scalars(
+        select(QualityReport).where(QualityReport.batch_id == batch.id)
+    ).one_or_none()
+    if report is None:
+        return ["quality: the batch was rejected but has no quality report"]
+    reasons = rejection_reasons(
+        report.rows_in,
+        report.rows_quarantined,
+        contract.max_failure_ratio,
+        {str(k): int(v) for k, v in (report.rule_counts or {}).items()},
+        report.batch_findings,
+    )
+    return reasons or ["quality: rejected by the validate step"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +214,15 @@ class BatchSummary:
     snapshot_id: int | None = None
     decision: str | None = None
     reason: str = ""
+    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def run_batch(settings: Settings, dataset_code: str, source: Path) -> BatchSummary:
-    """Carry one source file through every step in this process."""
-    landed = land_step(settings, dataset_code, source, now=utcnow())
+def run_batch(
+    settings: Settings, dataset_code: str, source: Path, *, now: dt.datetime | None = None
+) -> BatchSummary:
+    """Carry one source file through every step in this process; ``now`` is the landing time
+    (default: the current time), which the freshness check measures against."""
+    landed = land_step(settings, dataset_code, source, now=now or utcnow())
     batch_id = int(landed["batch_id"])
     if landed["duplicate"]:
         return BatchSummary(dataset_code, batch_id, True, "duplicate")
@@ -184,4 +245,6 @@ def run_batch(settings: Settings, dataset_code: str, source: Path) -> BatchSumma
         rows_quarantined=done.get("rows_quarantined", checked["rows_quarantined"]),
         snapshot_id=done.get("snapshot_id"),
         decision=checked["decision"],
+        reason="; ".join(done.get("reasons", [])),
+        findings=checked.get("findings", {}),
     )

@@ -4,7 +4,8 @@ The header line is read here (a few bytes, to match its columns to ``FieldSpec.s
 tolerating surrounding spaces, full-width spaces and a BOM); every data row is read by DuckDB's
 ``read_csv`` with the sniffer off, every column VARCHAR and strict mode on, so a ragged row or an
 unterminated quote is an error with its line number rather than a guess. Normalisation is one SQL
-projection built from the contract (``normalised_text``/``typed_column``), never Python per row.
+projection built from the contract (``normalised_text``/``typed_column`` in
+:mod:`lakehouse.normalise`), never Python per row.
 
 Encodings: the contract names a Python codec (``gbk``, ``gb18030``, ``utf-8`` …). A file that is
 not UTF-8 is transcoded to a temporary UTF-8 copy in Python, streaming, with a strict decoder, so
@@ -32,7 +33,6 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +41,15 @@ import duckdb
 from catalog.settings import Settings
 from lakehouse.connection import connect, quote_ident, quote_literal
 from lakehouse.errors import LakehouseError, MalformedSource
-from lakehouse.tables import column_type
-from schemas.loader import DatasetContract, FieldSpec
+from lakehouse.normalise import (
+    FULL_WIDTH,
+    HALF_WIDTH,
+    STRIP,
+    normalised_text,
+    sql_string,
+    typed_column,
+)
+from schemas.loader import DatasetContract
 
 __all__ = [
     "Staged",
@@ -57,13 +64,8 @@ _TRANSCODE_CHUNK = 1 << 22  # 4 MiB of source bytes at a time
 
 _HEADER_LIMIT = 1 << 20  # a header line longer than 1 MiB is not a header
 _SNIFF_BYTES = 1 << 16
-_STRIP = " \t\r\n\u00a0\u3000\ufeff"
-_FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
-_HAS_FULL_WIDTH = "[\uff01-\uff5e\u3000]"
-_HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 _CJK = re.compile("[\u4e00-\u9fff]")
 _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
-_MONTH = r"^(\d{4})(?:[-/.年](\d{1,2})月?|(\d{2}))$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,74 +122,6 @@ def standardize(
     return Staged(target, rows_in, contract.field_names, extra)
 
 
-# -- normalisation: pure functions from a SQL expression to a SQL expression ---------------------
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _base(expr: str) -> str:
-    """Full-width ASCII and U+3000 to half-width, trimmed; empty text becomes NULL."""
-    # translate() with a 95-character map is costly; most values have no full-width character,
-    # and a regex test for one is ~8x cheaper than translating every value (bench_ingest).
-    translated = (
-        f"CASE WHEN regexp_matches({expr}, {_sql_string(_HAS_FULL_WIDTH)}) "
-        f"THEN translate({expr}, {_sql_string(_FULL_WIDTH)}, {_sql_string(_HALF_WIDTH)}) "
-        f"ELSE {expr} END"
-    )
-    return f"NULLIF(trim({translated}, {_sql_string(_STRIP)}), '')"
-
-
-def _citizen_id(text: str) -> str:
-    return f"upper(replace({text}, ' ', ''))"
-
-
-def _uscc(text: str) -> str:
-    return f"upper({text})"
-
-
-def _month(text: str) -> str:
-    pattern = _sql_string(_MONTH)
-    year = f"regexp_extract({text}, {pattern}, 1)"
-    month = (
-        f"TRY_CAST(coalesce(NULLIF(regexp_extract({text}, {pattern}, 2), ''), "
-        f"NULLIF(regexp_extract({text}, {pattern}, 3), '')) AS INTEGER)"
-    )
-    # An unrecognised month keeps its text so the quality rule can show the steward what came in.
-    return (
-        f"CASE WHEN {month} BETWEEN 1 AND 12 "
-        f"THEN {year} || '-' || lpad(CAST({month} AS VARCHAR), 2, '0') ELSE {text} END"
-    )
-
-
-def _amount(text: str) -> str:
-    without_commas = f"replace({text}, ',', '')"  # '，' is already ',' after _base
-    return f"NULLIF(trim(regexp_replace({without_commas}, '元$', '')), '')"
-
-
-_ELEMENT_TEXT: dict[str, Callable[[str], str]] = {
-    "citizen_id": _citizen_id,
-    "uscc": _uscc,
-    "month": _month,
-    "amount": _amount,
-}
-
-
-def normalised_text(spec: FieldSpec, raw: str) -> str:
-    """SQL for the cleaned text of ``spec`` given the SQL of its raw VARCHAR value."""
-    text = _base(raw)
-    element_rule = _ELEMENT_TEXT.get(spec.element or "")
-    return element_rule(text) if element_rule else text
-
-
-def typed_column(spec: FieldSpec, text: str) -> str | None:
-    """SQL casting cleaned ``text`` to the field's type, or None for VARCHAR fields."""
-    if spec.duckdb_type.strip().upper() == "VARCHAR":
-        return None
-    return f"TRY_CAST({text} AS {column_type(spec.duckdb_type)})"
-
-
 def _select_sql(
     raw_path: Path,
     contract: DatasetContract,
@@ -197,7 +131,7 @@ def _select_sql(
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     reader = (
         f"read_csv('{quote_literal(str(raw_path))}', encoding='utf-8', "
-        f"delim={_sql_string(contract.source.delimiter)}, quote='\"', escape='\"', "
+        f"delim={sql_string(contract.source.delimiter)}, quote='\"', escape='\"', "
         f"header=true, skip=0, auto_detect=false, strict_mode=true, all_varchar=true, "
         f"columns={{{columns}}}) WITH ORDINALITY"
     )
@@ -217,7 +151,7 @@ def _select_sql(
             finals.append(f"{typed} AS {field}")
             errors.append(
                 f"CASE WHEN {text_name} IS NOT NULL AND {typed} IS NULL "
-                f"THEN {_sql_string(spec.name)} END"
+                f"THEN {sql_string(spec.name)} END"
             )
     cast_errors = f"list_filter([{', '.join(errors)}], e -> e IS NOT NULL)" if errors else "[]"
     return (
@@ -289,7 +223,7 @@ def _read_header(raw_path: Path, encoding: str, delimiter: str) -> list[str]:
 
 
 def _header_key(value: str) -> str:
-    return value.translate(str.maketrans(_FULL_WIDTH, _HALF_WIDTH)).strip(_STRIP)
+    return value.translate(str.maketrans(FULL_WIDTH, HALF_WIDTH)).strip(STRIP)
 
 
 def _match_header(
@@ -323,7 +257,7 @@ def _match_header(
             columns=tuple(missing),
         )
     used = set(positions.values())
-    extra = tuple(header[i].strip(_STRIP) for i in range(len(header)) if i not in used)
+    extra = tuple(header[i].strip(STRIP) for i in range(len(header)) if i not in used)
     return positions, extra
 
 

@@ -1,19 +1,84 @@
-"""Store a batch's quality outcome in the catalog as its ``QualityReport``."""
+"""A batch's quality report: stored in the catalog, summarised as JSON, trended, signed off.
+
+``save_report`` stores a :class:`~quality.validate.QualityOutcome` as the batch's
+``QualityReport``. ``report_summary`` builds Zhongtai's report JSON, the shape published as
+``schemas/reports/quality_report.schema.json`` and served by the API, the portal and the CLI.
+``trend`` lists the last batches of a dataset for the trend chart.
+
+Who may read a report is decided by :func:`may_read_reports` (the owner department with any role,
+and stewards, auditors and admins of any department: a report shows quarantined samples, masked
+but still personal). Only a steward of the owner department may sign one off, once, and only when
+its batch was published as a lake snapshot. The sign-off is audited as
+:class:`catalog.events.ReportSignedOff` carrying the snapshot id and :func:`report_sha256` of the
+report JSON as it stood when signed (with ``sign_off`` null), so an auditor can later take the
+report JSON, null its ``sign_off``, hash it canonically and compare.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from catalog.models import Batch, QualityReport
+from catalog import audit
+from catalog.errors import AccessRefused, Conflict, InvalidInput, NotFound
+from catalog.events import ReportSignedOff
+from catalog.models import (
+    Account,
+    Batch,
+    BatchStatus,
+    Dataset,
+    QualityReport,
+    Role,
+    utcnow,
+)
+from catalog.principals import Principal
+from quality.dataset_rules import contract_rules
+from quality.errors import UnsupportedContract
 from quality.validate import QualityOutcome
+from schemas import load_contract
+from schemas.loader import ContractError
+
+__all__ = [
+    "REPORT_SCHEMA_PATH",
+    "REPORT_SCHEMA_VERSION",
+    "SIGN_OFF_NOTE_MAX",
+    "bind_snapshot",
+    "latest_report",
+    "may_read_reports",
+    "readable_dataset",
+    "readable_report",
+    "report_sha256",
+    "report_summary",
+    "save_report",
+    "sign_off",
+    "trend",
+]
+
+REPORT_SCHEMA_PATH = (
+    Path(__file__).resolve().parent.parent / "schemas" / "reports" / "quality_report.schema.json"
+)
+REPORT_SCHEMA_VERSION = "zhongtai.quality_report/1"
+SIGN_OFF_NOTE_MAX = 2000
+_READER_ROLES = frozenset({Role.STEWARD, Role.AUDITOR, Role.ADMIN})
+_GE_STATISTICS = (
+    "evaluated_expectations",
+    "successful_expectations",
+    "unsuccessful_expectations",
+    "success_percent",
+)
 
 
 def save_report(session: Session, batch: Batch, outcome: QualityOutcome) -> QualityReport:
     """Add (or, when the batch is validated again, replace) the batch's report; flushes, no commit.
 
     The GE result holds expectation configurations and counts; its rule queries select only
-    ``_row``, so no personal data from the batch is stored in the catalog.
+    ``_row``, so no personal data from the batch is stored in the catalog. Batch-level findings
+    (row-count change, freshness) are stored as given.
     """
     report = session.scalars(
         select(QualityReport).where(QualityReport.batch_id == batch.id)
@@ -28,5 +93,273 @@ def save_report(session: Session, batch: Batch, outcome: QualityOutcome) -> Qual
     report.decision = outcome.decision
     report.rule_counts = dict(outcome.rule_counts)
     report.ge_result = outcome.ge_result
+    findings: dict[str, Any] = getattr(outcome, "findings", None) or {}
+    report.batch_findings = {str(code): dict(finding) for code, finding in findings.items()}
     session.flush()
+    return report
+
+
+def bind_snapshot(session: Session, batch: Batch) -> QualityReport | None:
+    """Bind a published batch's report to the snapshot the batch became; flushes, no commit.
+
+    The publish step calls this after the lake commit; it is idempotent, and does nothing for a
+    batch that is not published or has no report.
+    """
+    if batch.status is not BatchStatus.PUBLISHED or batch.snapshot_id is None:
+        return None
+    report = session.scalars(
+        select(QualityReport).where(QualityReport.batch_id == batch.id)
+    ).one_or_none()
+    if report is not None and report.snapshot_id != batch.snapshot_id:
+        report.snapshot_id = batch.snapshot_id
+        session.flush()
+    return report
+
+
+# --- who may read ---------------------------------------------------------------------------
+
+
+def may_read_reports(principal: Principal, dataset: Dataset) -> bool:
+    """The owner department (any role), or a steward, auditor or admin of any department."""
+    return principal.department_id == dataset.owner_department_id or bool(
+        principal.roles & _READER_ROLES
+    )
+
+
+def _refuse_reader(principal: Principal, dataset: Dataset) -> None:
+    if not may_read_reports(principal, dataset):
+        raise AccessRefused(
+            f"Quality reports of {dataset.code} show quarantined rows; only its owner department, "
+            "stewards, auditors and admins may read them.",
+            code="report.access_refused",
+            dataset=dataset.code,
+        )
+
+
+def _report(session: Session, report_id: int) -> QualityReport:
+    report = session.get(QualityReport, report_id)
+    if report is None:
+        raise NotFound(f"no quality report {report_id}", code="report.not_found")
+    return report
+
+
+def readable_report(session: Session, principal: Principal, report_id: int) -> QualityReport:
+    """The report, if ``principal`` may read it; ``NotFound`` or ``AccessRefused`` otherwise."""
+    report = _report(session, report_id)
+    _refuse_reader(principal, _dataset(session, report))
+    return report
+
+
+def readable_dataset(principal: Principal, dataset: Dataset) -> Dataset:
+    """``dataset`` if ``principal`` may read its quality reports; ``AccessRefused`` otherwise."""
+    _refuse_reader(principal, dataset)
+    return dataset
+
+
+def _dataset(session: Session, report: QualityReport) -> Dataset:
+    dataset = session.get(Dataset, report.dataset_id)
+    if dataset is None:  # the foreign key makes this unreachable on a consistent catalog
+        raise NotFound(f"dataset of report {report.id} is gone", code="dataset.not_found")
+    return dataset
+
+
+# --- the report JSON --------------------------------------------------------------------------
+
+
+def _timestamp(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).isoformat()
+
+
+def _rule_rows(dataset: Dataset, counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per compiled rule of the contract, in rule order; then any counted code the
+    contract no longer names (the contract changed after the batch), with no description."""
+    try:
+        rules = contract_rules(load_contract(dataset.code))
+    except (ContractError, UnsupportedContract, FileNotFoundError, KeyError):
+        rules = ()
+    rows = [
+        {
+            "code": rule.code,
+            "field": rule.field,
+            "description": rule.description,
+            "failed": int(counts.get(rule.code, 0)),
+        }
+        for rule in rules
+    ]
+    known = {rule.code for rule in rules}
+    rows.extend(
+        {"code": code, "field": None, "description": "", "failed": int(counts[code])}
+        for code in sorted(counts)
+        if code not in known
+    )
+    return rows
+
+
+def _sign_off(session: Session, report: QualityReport) -> dict[str, Any] | None:
+    if report.signed_off_at is None or report.signed_off_by_account_id is None:
+        return None
+    account = session.get(Account, report.signed_off_by_account_id)
+    return {
+        "by": {
+            "account_id": report.signed_off_by_account_id,
+            "name": account.name if account else "",
+            "department": account.department.code if account else "",
+        },
+        "at": _timestamp(report.signed_off_at),
+        "note": report.sign_off_note,
+    }
+
+
+def report_summary(session: Session, report: QualityReport) -> dict[str, Any]:
+    """Zhongtai's report JSON (plain JSON values only), valid against ``REPORT_SCHEMA_PATH``."""
+    dataset = _dataset(session, report)
+    batch = report.batch
+    ge = report.ge_result or {}
+    statistics = ge.get("statistics") or {}
+    return {
+        "schema": REPORT_SCHEMA_VERSION,
+        "report_id": report.id,
+        "dataset": {
+            "code": dataset.code,
+            "title_zh": dataset.title_zh,
+            "title_en": dataset.title_en,
+            "owner_department": dataset.owner.code,
+        },
+        "batch_id": report.batch_id,
+        "batch_status": batch.status.value,
+        "snapshot_id": report.snapshot_id,
+        "source_name": batch.source_name,
+        "source_sha256": batch.source_sha256,
+        "rows_in": report.rows_in,
+        "rows_passed": report.rows_passed,
+        "rows_quarantined": report.rows_quarantined,
+        "score": float(report.score),
+        "decision": report.decision.value,
+        "rules": _rule_rows(dataset, report.rule_counts or {}),
+        "batch_findings": dict(report.batch_findings or {}),
+        "great_expectations": {
+            "success": bool(ge.get("success", False)),
+            "statistics": {k: statistics[k] for k in _GE_STATISTICS if k in statistics},
+        },
+        "sign_off": _sign_off(session, report),
+        "created_at": _timestamp(report.created_at),
+    }
+
+
+def report_sha256(summary: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of ``summary`` with ``sign_off`` null: what a steward signs.
+
+    Extra keys a view adds (the API's ``samples``) are not part of the signed content.
+    """
+    signed = {k: v for k, v in summary.items() if k != "samples"}
+    signed["sign_off"] = None
+    return hashlib.sha256(audit.canonical_json(signed)).hexdigest()
+
+
+def latest_report(session: Session, dataset: Dataset) -> QualityReport | None:
+    """The report of the dataset's most recently landed batch, if any."""
+    return session.scalars(
+        select(QualityReport)
+        .where(QualityReport.dataset_id == dataset.id)
+        .order_by(QualityReport.batch_id.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def trend(session: Session, dataset: Dataset, last: int = 12) -> list[dict[str, Any]]:
+    """The last ``last`` batches with a report, oldest first, one small dict each."""
+    rows = session.execute(
+        select(QualityReport, Batch)
+        .join(Batch, Batch.id == QualityReport.batch_id)
+        .where(QualityReport.dataset_id == dataset.id)
+        .order_by(Batch.id.desc())
+        .limit(max(int(last), 0))
+    ).all()
+    return [
+        {
+            "report_id": report.id,
+            "batch_id": batch.id,
+            "landed_at": _timestamp(batch.landed_at),
+            "published_at": _timestamp(batch.published_at),
+            "rows_in": report.rows_in,
+            "rows_quarantined": report.rows_quarantined,
+            "score": float(report.score),
+            "decision": report.decision.value,
+        }
+        for report, batch in reversed(rows)
+    ]
+
+
+# --- sign-off ---------------------------------------------------------------------------------
+
+
+def sign_off(
+    session: Session,
+    principal: Principal,
+    report_id: int,
+    note: str,
+    *,
+    now: dt.datetime | None = None,
+) -> QualityReport:
+    """A steward of the owner department signs the report off, bound to its snapshot; audited.
+
+    Flushes, no commit. Raises ``AccessRefused`` (``report.not_steward``), ``Conflict``
+    (``report.already_signed_off``, ``report.no_snapshot``), ``InvalidInput``
+    (``report.note_too_long``) or ``NotFound`` (``report.not_found``).
+    """
+    report = _report(session, report_id)
+    dataset = _dataset(session, report)
+    if not (principal.has(Role.STEWARD) and principal.department_id == dataset.owner_department_id):
+        raise AccessRefused(
+            f"Only a steward of {dataset.owner.code} may sign off reports of {dataset.code}.",
+            code="report.not_steward",
+        )
+    if report.signed_off_at is not None:
+        raise Conflict(
+            f"Report {report_id} was already signed off.", code="report.already_signed_off"
+        )
+    batch = report.batch
+    if batch.status is not BatchStatus.PUBLISHED or report.snapshot_id is None:
+        raise Conflict(
+            f"Report {report_id} is not bound to a published snapshot "
+            f"(batch {batch.id} is {batch.status.value}); there is nothing to sign off.",
+            code="report.no_snapshot",
+        )
+    note = note.strip()
+    if len(note) > SIGN_OFF_NOTE_MAX:
+        raise InvalidInput(
+            f"A sign-off note has at most {SIGN_OFF_NOTE_MAX} characters.",
+            code="report.note_too_long",
+        )
+    digest = report_sha256(report_summary(session, report))
+    at = (now or utcnow()).astimezone(dt.UTC)
+    # One conditional UPDATE: of two stewards racing, exactly one changes the row.
+    claimed = session.execute(
+        update(QualityReport)
+        .where(QualityReport.id == report_id, QualityReport.signed_off_at.is_(None))
+        .values(
+            signed_off_at=at,
+            signed_off_by_account_id=principal.account_id,
+            sign_off_note=note,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise Conflict(
+            f"Report {report_id} was already signed off.", code="report.already_signed_off"
+        )
+    audit.record(
+        session,
+        ReportSignedOff(
+            dataset_id=dataset.id,
+            report_id=report.id,
+            batch_id=batch.id,
+            snapshot_id=report.snapshot_id,
+            report_sha256=digest,
+            note=note,
+        ),
+        actor=principal,
+        now=at,
+    )
+    session.refresh(report)
     return report

@@ -8,21 +8,36 @@ quoted by :func:`sql_literal`.
 
 Rule codes are stable strings that reports and the quarantine count by:
 
-========================== =====================================================================
-``citizen_id.format``      GB 11643: 18 characters, ``[0-9]{17}[0-9X]`` (a lowercase x fails)
-``citizen_id.check_digit`` ISO 7064 MOD 11-2 check character (only checked when the format holds)
-``citizen_id.birth_date``  characters 7-14 are a real date, not before 1900, not in the future
-``citizen_id.region``      characters 1-6 are a GB/T 2260 code (any year: see below)
-``uscc.format``            GB 32100: 18 characters from ``0-9A-HJ-NPQRTUWXY``, 3-8 digits
-``uscc.check_digit``       GB 32100 MOD 31 check character
-``admin_division.known``   a code in the shipped GB/T 2260 list
-``month.format``           ``YYYY-MM`` with month 01-12
-``amount.range``           within the element's ``min`` / ``max``
-``<element>.length``       text elements: at most ``max_length`` characters
-``required:<field>``       a required field is NULL or empty (and was not a failed cast)
-``cast:<field>``           the raw value could not be cast (the field is in ``_cast_errors``)
-``primary_key.unique``     the row's primary key occurs more than once in the batch
-========================== =====================================================================
+============================ ===================================================================
+``citizen_id.format``        GB 11643: ``[0-9]{17}[0-9X]`` or 15 digits (a lowercase x fails)
+``citizen_id.legacy_15``     a 15-digit pre-1999 number: recognised, flagged for conversion
+``citizen_id.check_digit``   ISO 7064 MOD 11-2 check character (18-character numbers only)
+``citizen_id.birth_date``    a real date, 1900 to today (legacy: ``19`` + characters 7-12)
+``citizen_id.region``        characters 1-6 are a GB/T 2260 code (any year: see below)
+``uscc.format``              GB 32100: 18 characters from ``0-9A-HJ-NPQRTUWXY``, 3-8 digits
+``uscc.check_digit``         GB 32100 MOD 31 check character
+``uscc.authority``           characters 1-2 are a registration-authority/type pair of table 1
+``uscc.org_code``            characters 9-17 pass the GB 11714 check
+``uscc.region``              characters 3-8 are a GB/T 2260 code or ``100000`` (national)
+``org_code.format``          GB 11714: ``[0-9A-Z]{8}[0-9X]``
+``org_code.check_digit``     GB 11714 MOD 11 check character
+``admin_division.known``     a code in the shipped GB/T 2260 list
+``<element>.known``          ``code_list`` elements (sex, ethnicity): a code of the shipped list
+``<element>.range``          dates: ``min``/``max``/``not_future``; amounts: ``min``/``max``
+``month.format``             ``YYYY-MM`` with month 01-12
+``mobile.format``            ``1[3-9]`` and 9 more digits
+``landline.format``          ``AREA-LOCAL[-EXT]``: 010/02x/0xxx, local 7-8 digits from 2-9
+``postal_code.format``       six digits
+``email.format``             dot-atom ``local@domain`` (lower-case domain), RFC 5321 lengths
+``<element>.length``         text elements: at most ``max_length`` characters
+``required:<field>``         a required field is NULL or empty (and was not a failed cast)
+``cast:<field>``             the raw value could not be cast (the field is in ``_cast_errors``);
+                             an unparseable date is this, not ``<element>.range``
+``primary_key.unique``       the row's primary key occurs more than once in the batch
+============================ ===================================================================
+
+The compilers live in :mod:`quality.elements`; the code-list tables they join against are loaded
+by :func:`quality.code_lists.ensure_code_lists` (re-exported here).
 
 Element rules skip NULL and empty values (``required:`` answers for those). When one element is
 bound to several fields of a contract its codes are qualified by field, ``uscc.format:payer_uscc``,
@@ -37,21 +52,42 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
+from quality import elements as element_sql
+from quality.code_lists import GB2260_TABLE, code_tables, ensure_code_lists
+from quality.elements import (
+    USCC_ALPHABET,
+    citizen_id_checks,
+    in_division_list,
+    org_code_checks,
+    uscc_checks,
+)
 from quality.errors import UnsupportedContract
 from schemas.loader import DataElement, DatasetContract, FieldSpec, load_elements
 
-GB2260_TABLE = "_gb2260"
-"""The table :func:`quality.validate.ensure_code_tables` loads the GB/T 2260 codes into."""
+__all__ = [
+    "CAST_ERRORS_COLUMN",
+    "GB2260_TABLE",
+    "ROW_COLUMN",
+    "USCC_ALPHABET",
+    "Rule",
+    "citizen_id_checks",
+    "code_tables",
+    "compile_rules",
+    "element_checks",
+    "ensure_code_lists",
+    "failing_rows_query",
+    "field_rules",
+    "in_division_list",
+    "org_code_checks",
+    "quote_ident",
+    "sql_literal",
+    "uscc_checks",
+    "verdict_query",
+]
 
 ROW_COLUMN = "_row"
 CAST_ERRORS_COLUMN = "_cast_errors"
-
-_RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_CLASS = "[0-9A-HJ-NPQRTUWXY]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,80 +108,6 @@ def quote_ident(name: str) -> str:
 def sql_literal(value: str) -> str:
     """A single-quoted SQL string literal of a contract value."""
     return "'" + value.replace("'", "''") + "'"
-
-
-# --- data-element checks; each takes a SQL expression and returns {suffix: failing predicate} ---
-
-
-def citizen_id_checks(value: str) -> dict[str, str]:
-    """GB 11643 citizen ID checks on the SQL expression ``value``."""
-    well_formed = f"regexp_full_match({value}, '[0-9]{{17}}[0-9X]')"
-    # ascii() - 48 never raises, so the sum is safe on any input; it is only used when well formed.
-    total = " + ".join(
-        f"(ascii(substr({value}, {i}, 1)) - 48) * {w}" for i, w in enumerate(_RIC_WEIGHTS, 1)
-    )
-    expected = f"substr('0123456789X', (12 - ({total}) % 11) % 11 + 1, 1)"
-    birth = f"CAST(TRY_STRPTIME(substr({value}, 7, 8), '%Y%m%d') AS DATE)"
-    return {
-        "format": f"NOT {well_formed}",
-        "check_digit": f"{well_formed} AND substr({value}, 18, 1) <> {expected}",
-        "birth_date": (
-            f"{well_formed} AND ({birth} IS NULL OR {birth} > current_date"
-            f" OR {birth} < DATE '1900-01-01')"
-        ),
-        "region": f"{well_formed} AND {in_division_list(f'substr({value}, 1, 6)', negate=True)}",
-    }
-
-
-def uscc_checks(value: str) -> dict[str, str]:
-    """GB 32100 unified social credit code checks on the SQL expression ``value``."""
-    pattern = f"{_USCC_CLASS}{{2}}[0-9]{{6}}{_USCC_CLASS}{{9}}{_USCC_CLASS}"
-    well_formed = f"regexp_full_match({value}, '{pattern}')"
-    total = " + ".join(
-        f"(instr('{USCC_ALPHABET}', substr({value}, {i}, 1)) - 1) * {w}"
-        for i, w in enumerate(_USCC_WEIGHTS, 1)
-    )
-    expected = f"substr('{USCC_ALPHABET}', (31 - ({total}) % 31) % 31 + 1, 1)"
-    return {
-        "format": f"NOT {well_formed}",
-        "check_digit": f"{well_formed} AND substr({value}, 18, 1) <> {expected}",
-    }
-
-
-def in_division_list(value: str, *, negate: bool = False) -> str:
-    """``value`` is (or with ``negate``, is not) a code in the GB/T 2260 table."""
-    operator = "NOT IN" if negate else "IN"
-    return f"{value} {operator} (SELECT code FROM {quote_ident(GB2260_TABLE)})"
-
-
-def admin_division_checks(value: str) -> dict[str, str]:
-    return {"known": in_division_list(value, negate=True)}
-
-
-def month_checks(value: str) -> dict[str, str]:
-    return {"format": f"NOT regexp_full_match({value}, '[0-9]{{4}}-(0[1-9]|1[0-2])')"}
-
-
-def _number(raw: object, where: str) -> str:
-    try:
-        return str(Decimal(str(raw)))
-    except InvalidOperation:
-        raise UnsupportedContract(f"{where}: '{raw}' is not a number") from None
-
-
-def amount_checks(value: str, element: DataElement) -> dict[str, str]:
-    bounds = []
-    if "min" in element.params:
-        bounds.append(f"{value} < {_number(element.params['min'], element.code)}")
-    if "max" in element.params:
-        bounds.append(f"{value} > {_number(element.params['max'], element.code)}")
-    return {"range": " OR ".join(bounds)} if bounds else {}
-
-
-def text_checks(value: str, element: DataElement) -> dict[str, str]:
-    if "max_length" not in element.params:
-        return {}
-    return {"length": f"length({value}) > {int(element.params['max_length'])}"}
 
 
 # --- per-field and per-batch rules ---
@@ -177,25 +139,13 @@ def primary_key_check(columns: tuple[str, ...]) -> str:
 
 
 def element_checks(spec: FieldSpec, element: DataElement) -> dict[str, str]:
-    """The failing predicates of ``element``'s check applied to ``spec``'s column."""
-    column = quote_ident(spec.name)
-    match element.check:
-        case "gb11643":
-            return citizen_id_checks(column)
-        case "gb32100":
-            return uscc_checks(column)
-        case "gbt2260":
-            return admin_division_checks(column)
-        case "month":
-            return month_checks(column)
-        case "amount":
-            return amount_checks(column, element)
-        case "text":
-            return text_checks(column, element)
-    raise UnsupportedContract(
-        f"field '{spec.name}': element '{element.code}' has check '{element.check}', "
-        "which quality.rules cannot compile"
-    )
+    """The failing predicates of ``element``'s check applied to ``spec``'s column.
+
+    Raises :class:`~quality.errors.UnsupportedContract` for a check no compiler knows."""
+    try:
+        return element_sql.element_checks(quote_ident(spec.name), element)
+    except UnsupportedContract as exc:
+        raise UnsupportedContract(f"field '{spec.name}': {exc.message}") from None
 
 
 def field_rules(spec: FieldSpec, element: DataElement | None, qualifier: str = "") -> list[Rule]:

@@ -6,6 +6,12 @@ number keeps personal data out of the stored result). Each carries ``meta={"rule
 unexpected count can be matched to the SQL verdict. Built-ins that do work on DuckDB are added
 beside them: the table is not empty, and required columns are not NULL.
 
+Batch-level checks (:mod:`quality.dataset_rules`) join the suite when a batch context is given,
+each with ``meta={"batch_check": code}``: the row-count change as the built-in
+``ExpectTableRowCountToBeBetween`` with the computed bounds, and freshness (the newest value among
+rows that passed, which no built-in can express) as an ``UnexpectedRowsExpectation`` whose query
+returns one row when the batch is stale.
+
 The suite runs in an ephemeral GE context (in-memory stores, analytics and progress bars off)
 whose SQL data source is the buffering dialect of :mod:`quality.ge_duckdb` over the caller's DuckDB
 database, so every metric is a SQL query executed by DuckDB; no rows are pulled into pandas.
@@ -13,7 +19,7 @@ database, so every metric is a SQL query executed by DuckDB; no rows are pulled 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -33,12 +39,16 @@ from great_expectations.expectations.core.unexpected_rows_expectation import (
     UnexpectedRowsExpectation,
 )
 
+from quality.dataset_rules import FRESHNESS, ROW_COUNT_CHANGE, contract_rules
 from quality.errors import EngineFailure
 from quality.ge_duckdb import datasource_kwargs
-from quality.rules import Rule, compile_rules, failing_rows_query
+from quality.rules import Rule, failing_rows_query
 from schemas.loader import DatasetContract
 
 RULE_META_KEY = "rule"
+BATCH_META_KEY = "batch_check"
+BATCH_RELATION = "{batch}"
+"""The placeholder GE replaces with the batch's table in an ``UnexpectedRowsExpectation``."""
 
 
 def _escape_braces(sql: str) -> str:
@@ -56,18 +66,44 @@ def rule_expectation(rule: Rule) -> Any:
     )
 
 
-def build_suite(contract: DatasetContract, rules: tuple[Rule, ...] | None = None) -> Any:
-    """A ``gx.ExpectationSuite`` for ``contract`` (``rules`` default to its compiled rules).
+def row_count_expectation(low: int, high: int) -> Any:
+    """The row-count-change check: rows in within ``[low, high]`` (GE built-in)."""
+    return ExpectTableRowCountToBeBetween(
+        min_value=low,
+        max_value=high,
+        description=f"{ROW_COUNT_CHANGE}: rows in within [{low}, {high}]",
+        meta={BATCH_META_KEY: ROW_COUNT_CHANGE},
+    )
+
+
+def freshness_expectation(stale_query: str) -> Any:
+    """The freshness check; ``stale_query`` (over ``{batch}``) returns a row when stale."""
+    return UnexpectedRowsExpectation(
+        unexpected_rows_query=stale_query,
+        description=f"{FRESHNESS}: the newest passing value is recent enough",
+        meta={BATCH_META_KEY: FRESHNESS},
+    )
+
+
+def build_suite(
+    contract: DatasetContract,
+    rules: tuple[Rule, ...] | None = None,
+    *,
+    batch_expectations: Sequence[Any] = (),
+) -> Any:
+    """A ``gx.ExpectationSuite`` for ``contract`` (``rules`` default to every row rule of the
+    contract, cross-field rules included), plus any ``batch_expectations``.
 
     Built through the constructor, which needs no data context (``add_expectation`` does). The
     constructor only logs an expectation it cannot accept, so the count is checked here.
     """
-    rules = compile_rules(contract) if rules is None else rules
+    rules = contract_rules(contract) if rules is None else rules
     expectations: list[Any] = [ExpectTableRowCountToBeBetween(min_value=1)]
     expectations += [
         ExpectColumnValuesToNotBeNull(column=spec.name) for spec in contract.fields if spec.required
     ]
     expectations += [rule_expectation(rule) for rule in rules]
+    expectations += list(batch_expectations)
     suite = gx.ExpectationSuite(name=f"{contract.code}.quality", expectations=expectations)
     if len(suite.expectations) != len(expectations):
         raise EngineFailure(

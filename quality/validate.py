@@ -9,32 +9,61 @@
 GE's unexpected count per rule must equal the verdict's count per rule and GE must have evaluated
 every expectation; otherwise :class:`~quality.errors.EngineFailure` is raised, so an engine that
 silently returns empty metrics (the duckdb_engine rollback trap) can never pass a batch.
+
+Given a :class:`~quality.dataset_rules.BatchContext` (catalog facts: the previous published batch's
+rows in, the landing time), the contract's batch-level checks run too: their numbers are queried
+in DuckDB, judged by the pure functions of :mod:`quality.dataset_rules`, and executed again as GE
+expectations; the two must agree. ``QualityOutcome.findings`` maps each check's code to
+``{"passed", "observed", "bound", "blocking", "message"}``. The decision is the failure ratio's
+(:func:`decide`), except that a failed *blocking* check rejects the batch.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from catalog.models import QualityDecision
+from quality.code_lists import ensure_all_code_lists
+from quality.dataset_rules import (
+    FRESHNESS,
+    ROW_COUNT_CHANGE,
+    BatchContext,
+    Finding,
+    contract_rules,
+    freshness_finding,
+    freshness_stale_query,
+    landing_date,
+    newest_passing_query,
+    row_count_bounds,
+    row_count_finding,
+)
 from quality.errors import EngineFailure, RelationMismatch
 from quality.rules import (
     CAST_ERRORS_COLUMN,
-    GB2260_TABLE,
     ROW_COLUMN,
     Rule,
-    compile_rules,
     quote_ident,
     sql_literal,
     verdict_query,
 )
-from quality.suite import RULE_META_KEY, build_suite, run_suite
-from schemas.loader import CODES_DIR, DatasetContract
+from quality.suite import (
+    BATCH_META_KEY,
+    BATCH_RELATION,
+    RULE_META_KEY,
+    build_suite,
+    freshness_expectation,
+    row_count_expectation,
+    run_suite,
+)
+from schemas.loader import DatasetContract
 
 VERDICT_PREFIX = "_quality_verdict_"
 
@@ -53,11 +82,28 @@ class QualityOutcome:
     ge_success: bool
     ge_result: dict[str, Any]
     verdict_relation: str
+    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Batch-level checks by code: ``{"passed", "observed", "bound", "blocking", "message"}``."""
 
 
-def decide(rows_in: int, rows_quarantined: int, max_failure_ratio: float) -> QualityDecision:
-    """PUBLISH when clean, PUBLISH_WITH_QUARANTINE up to the contract's ratio, else REJECT."""
-    if rows_in <= 0:
+def blocking_failures(findings: Mapping[str, Mapping[str, Any]] | None) -> list[str]:
+    """Codes of the batch checks that failed and block publication, sorted."""
+    return sorted(
+        code
+        for code, finding in (findings or {}).items()
+        if finding.get("blocking") and not finding.get("passed")
+    )
+
+
+def decide(
+    rows_in: int,
+    rows_quarantined: int,
+    max_failure_ratio: float,
+    findings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> QualityDecision:
+    """PUBLISH when clean, PUBLISH_WITH_QUARANTINE up to the contract's ratio, else REJECT; and
+    REJECT whenever a blocking batch-level finding failed."""
+    if rows_in <= 0 or blocking_failures(findings):
         return QualityDecision.REJECT
     if rows_quarantined == 0:
         return QualityDecision.PUBLISH
@@ -72,14 +118,9 @@ def score(rows_in: int, rows_passed: int) -> float:
 
 
 def ensure_code_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Load the GB/T 2260 code list into the regular table ``_gb2260`` once per database."""
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {quote_ident(GB2260_TABLE)} AS "
-        "SELECT DISTINCT code FROM read_csv($1, header = true, columns = "
-        "{'code': 'VARCHAR', 'name': 'VARCHAR', 'province': 'VARCHAR', "
-        "'valid_from': 'INTEGER', 'valid_to': 'INTEGER'})",
-        [str(CODES_DIR / "gb2260.csv")],
-    )
+    """Load every shipped code list (GB/T 2260 into ``_gb2260``, the others into ``_code_<list>``)
+    once per database; :mod:`quality.code_lists` names the tables the checks read."""
+    ensure_all_code_lists(con)
 
 
 def _check_columns(
@@ -129,13 +170,94 @@ def _verdict_counts(
     return counts
 
 
+def rejection_reasons(
+    rows_in: int,
+    rows_quarantined: int,
+    max_failure_ratio: float,
+    rule_counts: Mapping[str, int],
+    findings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[str]:
+    """Why a batch with these counts and findings is rejected, one line per failing check."""
+    reasons: list[str] = []
+    if rows_in <= 0:
+        reasons.append("quality: the batch has no rows")
+    elif rows_quarantined / rows_in > max_failure_ratio:
+        failing = ", ".join(
+            f"{code} ({count})" for code, count in sorted(rule_counts.items()) if count
+        )
+        reasons.append(
+            f"quality: {rows_quarantined} of {rows_in} rows failed "
+            f"({rows_quarantined / rows_in:.2%} > {max_failure_ratio:.2%}): {failing}"
+        )
+    for code in blocking_failures(findings):
+        message = (findings or {})[code].get("message", "")
+        reasons.append(f"{code}: {message}")
+    return reasons
+
+
+def batch_check_results(ge_result: dict[str, Any]) -> dict[str, bool]:
+    """GE's success per batch-level check code (``meta["batch_check"]``)."""
+    results: dict[str, bool] = {}
+    for item in ge_result.get("results", []):
+        config = item.get("expectation_config") or {}
+        code = (config.get("meta") or {}).get(BATCH_META_KEY)
+        if code is not None:
+            results[str(code)] = bool(item.get("success"))
+    return results
+
+
+def _batch_checks(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    verdict: str,
+    contract: DatasetContract,
+    rows_in: int,
+    context: BatchContext,
+) -> tuple[list[Finding], dict[str, Any]]:
+    """The contract's batch-level findings and, by code, the GE expectations that execute them
+    (none for a row-count change without a previous batch)."""
+    findings: list[Finding] = []
+    expectations: dict[str, Any] = {}
+    blocking = contract.batch_checks_block
+    change = contract.row_count_change
+    if change is not None:
+        findings.append(
+            row_count_finding(rows_in, context.previous_rows, change.max_ratio, blocking=blocking)
+        )
+        if context.previous_rows is not None:
+            expectations[ROW_COUNT_CHANGE] = row_count_expectation(
+                *row_count_bounds(context.previous_rows, change.max_ratio)
+            )
+    fresh = contract.freshness
+    if fresh is not None:
+        spec = contract.field(fresh.field)
+        row = con.execute(newest_passing_query(quote_ident(relation), verdict, spec)).fetchone()
+        newest = row[0] if row else None
+        if isinstance(newest, dt.datetime):
+            newest = newest.date()
+        landed_on = landing_date(context.landed_at)
+        finding = freshness_finding(newest, landed_on, fresh.max_age_days, blocking=blocking)
+        findings.append(finding)
+        oldest = landed_on - dt.timedelta(days=fresh.max_age_days)
+        expectations[FRESHNESS] = freshness_expectation(
+            freshness_stale_query(BATCH_RELATION, verdict, spec, oldest)
+        )
+    return findings, expectations
+
+
 def validate(
-    con: duckdb.DuckDBPyConnection, relation: str, contract: DatasetContract, *, batch_id: int
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    contract: DatasetContract,
+    *,
+    batch_id: int,
+    context: BatchContext | None = None,
 ) -> QualityOutcome:
-    """Run ``contract``'s rules over the standardized rows in ``relation`` (a table or view)."""
+    """Run ``contract``'s rules over the standardized rows in ``relation`` (a table or view);
+    with ``context``, its batch-level checks too (None: no batch checks)."""
     _check_columns(con, relation, contract)
     ensure_code_tables(con)
-    rules = compile_rules(contract)
+    rules = contract_rules(contract)
     source = quote_ident(relation)
     verdict_name = f"{VERDICT_PREFIX}{int(batch_id)}"
     verdict = quote_ident(verdict_name)
@@ -146,8 +268,15 @@ def validate(
     row = con.execute(f"SELECT count(*) FROM {verdict}").fetchone()
     rows_quarantined = int(row[0]) if row else 0
     rule_counts = _verdict_counts(con, verdict, rules)
+    findings: list[Finding] = []
+    batch_expectations: dict[str, Any] = {}
+    if context is not None:
+        findings, batch_expectations = _batch_checks(
+            con, relation, verdict, contract, rows_in, context
+        )
 
-    ge_result = run_suite(con, relation, build_suite(contract, rules))
+    suite = build_suite(contract, rules, batch_expectations=list(batch_expectations.values()))
+    ge_result = run_suite(con, relation, suite)
     ge_counts = ge_rule_counts(ge_result)
     if ge_counts != rule_counts:
         disagreements = {
@@ -159,7 +288,15 @@ def validate(
             f"Great Expectations and the SQL verdict disagree on {disagreements}",
             disagreements=disagreements,
         )
+    ge_batch = batch_check_results(ge_result)
+    executed = {f.code: f.passed for f in findings if f.code in batch_expectations}
+    if any(ge_batch.get(code) is not passed for code, passed in executed.items()):
+        raise EngineFailure(
+            f"Great Expectations and the batch checks disagree: GE {ge_batch}, SQL {executed}",
+            disagreements={"ge": ge_batch, "sql": executed},
+        )
 
+    by_code = {f.code: f.as_dict() for f in findings}
     rows_passed = rows_in - rows_quarantined
     return QualityOutcome(
         batch_id=batch_id,
@@ -168,10 +305,11 @@ def validate(
         rows_quarantined=rows_quarantined,
         rule_counts=rule_counts,
         score=score(rows_in, rows_passed),
-        decision=decide(rows_in, rows_quarantined, contract.max_failure_ratio),
+        decision=decide(rows_in, rows_quarantined, contract.max_failure_ratio, by_code),
         ge_success=bool(ge_result.get("success")),
         ge_result=ge_result,
         verdict_relation=verdict_name,
+        findings=by_code,
     )
 
 

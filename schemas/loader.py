@@ -3,6 +3,25 @@
 The YAML files under ``schemas/elements/`` and ``schemas/datasets/`` are the source of truth; this
 module turns them into frozen dataclasses and refuses anything malformed with a ``ContractError``
 that names the file and the problem. Nothing here touches a database.
+
+Dataset contract keys beyond the fields (all optional; absent means "not checked")::
+
+    cross_field:                      # row-level rules over two columns (quality.dataset_rules)
+      - {rule: id_birth_date, id_field: citizen_id, birth_date_field: birth_date}
+      - {rule: id_sex, id_field: citizen_id, sex_field: sex}
+    quality:
+      max_failure_ratio: 0.05         # share of quarantined rows above which a batch is rejected
+      row_count_change:               # rows in vs the previous PUBLISHED batch of the dataset
+        max_ratio: 0.5                #   within ±50 %; skipped for the first batch
+      freshness:                      # newest value of a month/date field vs the landing date
+        field: period                 #   a field of the contract (YYYY-MM text, DATE, TIMESTAMP)
+        max_age_days: 62              #   optional; default two update cycles (see FRESHNESS_DAYS)
+      batch_checks_block: false       # true: a failed batch-level check rejects the batch;
+                                      # false (default): it is reported as a warning only
+
+``id_birth_date`` checks that characters 7-14 of an 18-character citizen ID equal the birth-date
+column; ``id_sex`` that character 17 (odd: male ``1``, even: female ``2``) agrees with a sex
+column holding a GB/T 2261.1 code. Code-list membership is an element check, not a key here.
 """
 
 from __future__ import annotations
@@ -108,6 +127,46 @@ class SourceFormat:
     header: bool = True
 
 
+CROSS_FIELD_RULES: dict[str, tuple[str, ...]] = {
+    "id_birth_date": ("id_field", "birth_date_field"),
+    "id_sex": ("id_field", "sex_field"),
+}
+"""Known ``cross_field`` rules and the field-naming keys each needs."""
+
+FRESHNESS_DAYS: dict[str, int] = {
+    "realtime": 1,
+    "daily": 2,
+    "weekly": 14,
+    "monthly": 62,
+    "quarterly": 184,
+    "yearly": 732,
+}
+"""Default ``freshness.max_age_days`` per update cycle: about two cycles (none for irregular)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrossFieldRule:
+    """A row-level rule over several columns: ``fields`` maps the rule's role keys to fields."""
+
+    rule: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RowCountChange:
+    """Rows in may differ from the previous published batch's by at most ``max_ratio``."""
+
+    max_ratio: float
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """The newest value of ``field`` may be at most ``max_age_days`` older than the landing."""
+
+    field: str
+    max_age_days: int
+
+
 @dataclass(frozen=True, slots=True)
 class DatasetContract:
     """信息资源 contract: fields mapped to data elements, keys, rules, masking, sharing terms."""
@@ -128,6 +187,10 @@ class DatasetContract:
     source: SourceFormat
     max_failure_ratio: float = 0.05
     path: Path | None = None
+    cross_field: tuple[CrossFieldRule, ...] = ()
+    row_count_change: RowCountChange | None = None
+    freshness: Freshness | None = None
+    batch_checks_block: bool = False
 
     @property
     def table_name(self) -> str:
@@ -202,6 +265,65 @@ def load_elements(directory: Path = ELEMENTS_DIR) -> dict[str, DataElement]:
     return elements
 
 
+def _cross_field(data: dict[str, Any], names: list[str], where: Path) -> tuple[CrossFieldRule, ...]:
+    raw_rules = data.get("cross_field") or []
+    if not isinstance(raw_rules, list):
+        raise ContractError(f"{where.name}: 'cross_field' must be a list")
+    rules: list[CrossFieldRule] = []
+    for raw in raw_rules:
+        if not isinstance(raw, dict):
+            raise ContractError(f"{where.name}: each cross_field rule must be a mapping")
+        rule = _require(raw, "rule", where)
+        if rule not in CROSS_FIELD_RULES:
+            raise ContractError(
+                f"{where.name}: cross_field rule '{rule}' not in {sorted(CROSS_FIELD_RULES)}"
+            )
+        fields = {key: str(_require(raw, key, where)) for key in CROSS_FIELD_RULES[rule]}
+        for key, name in fields.items():
+            if name not in names:
+                raise ContractError(
+                    f"{where.name}: cross_field rule '{rule}' {key} '{name}' is not a field"
+                )
+        rules.append(CrossFieldRule(rule, fields))
+    return tuple(rules)
+
+
+def _row_count_change(quality: dict[str, Any], where: Path) -> RowCountChange | None:
+    raw = quality.get("row_count_change")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ContractError(f"{where.name}: 'quality.row_count_change' must be a mapping")
+    ratio = float(_require(raw, "max_ratio", where))
+    if ratio < 0:
+        raise ContractError(f"{where.name}: row_count_change.max_ratio must not be negative")
+    return RowCountChange(ratio)
+
+
+def _freshness(
+    quality: dict[str, Any], names: list[str], cycle: str, where: Path
+) -> Freshness | None:
+    raw = quality.get("freshness")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ContractError(f"{where.name}: 'quality.freshness' must be a mapping")
+    name = str(_require(raw, "field", where))
+    if name not in names:
+        raise ContractError(f"{where.name}: freshness field '{name}' is not a field")
+    if raw.get("max_age_days") is not None:
+        days = int(raw["max_age_days"])
+    elif cycle in FRESHNESS_DAYS:
+        days = FRESHNESS_DAYS[cycle]
+    else:
+        raise ContractError(
+            f"{where.name}: freshness needs max_age_days for update_cycle '{cycle}'"
+        )
+    if days < 0:
+        raise ContractError(f"{where.name}: freshness.max_age_days must not be negative")
+    return Freshness(name, days)
+
+
 def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -> DatasetContract:
     elements = load_elements() if elements is None else elements
     data = _read_yaml(path)
@@ -269,6 +391,10 @@ def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -
         ),
         max_failure_ratio=float(quality.get("max_failure_ratio", 0.05)),
         path=path,
+        cross_field=_cross_field(data, names, path),
+        row_count_change=_row_count_change(quality, path),
+        freshness=_freshness(quality, names, cycle, path),
+        batch_checks_block=bool(quality.get("batch_checks_block", False)),
     )
 
 

@@ -60,7 +60,8 @@ def test_no_grab_bag_modules() -> None:
 def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = [
-        f"ZHONGTAI_{name.upper()}" for name in Settings.model_fields
+        f"ZHONGTAI_{name.upper()}"
+        for name in Settings.model_fields
         if f"ZHONGTAI_{name.upper()}" not in readme
     ]
     assert missing == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,3 +63,141 @@ def test_save_report_round_trips_and_replaces(catalog_session: Session) -> None:
     catalog_session.expire_all()
     report = catalog_session.scalars(select(QualityReport)).one()
     assert report.rows_quarantined == 4
+
+
+# --- batch findings, summary, trend, sign-off (catalog only, SQLite and PostgreSQL) ---
+
+
+def _with_findings(outcome: QualityOutcome) -> QualityOutcome:
+    """The outcome as the validate step will give it once ``QualityOutcome.findings`` lands."""
+
+    class WithFindings:
+        def __getattr__(self, name: str) -> object:
+            return getattr(outcome, name)
+
+        findings = {"row_count.change": {"passed": False, "observed": 0.42, "bound": 0.3}}
+
+    return WithFindings()  # type: ignore[return-value]
+
+
+def _published(session: Session, batch: Batch, snapshot_id: int = 7) -> QualityReport:
+    from catalog.models import BatchStatus
+    from quality.reports import bind_snapshot
+
+    batch.status = BatchStatus.PUBLISHED
+    batch.snapshot_id = snapshot_id
+    report = bind_snapshot(session, batch)
+    assert report is not None
+    return report
+
+
+def _principal(session: Session, department: str, *roles: object) -> object:
+    from catalog.models import Department, Role
+    from catalog.principals import Principal
+    from catalog.tokens import issue_account
+
+    dept = session.scalars(select(Department).where(Department.code == department)).one_or_none()
+    if dept is None:
+        dept = upsert_department(session, department, department, "330100")
+    account, _ = issue_account(
+        session, dept, f"acct-{department}-{len(roles)}", [Role(r) for r in roles]
+    )
+    return Principal.of(account)
+
+
+def test_findings_summary_and_schema(catalog_session: Session) -> None:
+    import json
+
+    import jsonschema
+
+    from quality.reports import REPORT_SCHEMA_PATH, report_summary
+
+    batch = _batch(catalog_session)
+    report = save_report(catalog_session, batch, _with_findings(_outcome(batch.id, 3)))
+    catalog_session.commit()
+    catalog_session.expire_all()
+    assert report.batch_findings["row_count.change"]["observed"] == 0.42
+    summary = report_summary(catalog_session, report)
+    schema = json.loads(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(summary)
+    assert summary["batch_findings"] == {
+        "row_count.change": {"passed": False, "observed": 0.42, "bound": 0.3}
+    }
+    rules = {r["code"]: r for r in summary["rules"]}
+    assert rules["month.format"]["failed"] == 3 and rules["month.format"]["field"] == "period"
+    assert rules["primary_key.unique"]["failed"] == 0
+    assert summary["snapshot_id"] is None and summary["sign_off"] is None
+
+
+def test_trend_is_oldest_first_and_limited(catalog_session: Session) -> None:
+    from quality.reports import trend
+
+    batch = _batch(catalog_session)
+    save_report(catalog_session, batch, _outcome(batch.id, 1))
+    for i in range(2, 5):
+        more = Batch(
+            dataset_id=batch.dataset_id,
+            source_name=f"{i}.csv",
+            source_sha256=f"{i:02d}" * 32,
+            raw_path=f"/raw/{i}",
+            size_bytes=1,
+        )
+        catalog_session.add(more)
+        catalog_session.flush()
+        save_report(catalog_session, more, _outcome(more.id, i))
+    points = trend(catalog_session, batch.dataset, last=3)
+    assert [p["rows_quarantined"] for p in points] == [2, 3, 4]
+    assert trend(catalog_session, batch.dataset, last=0) == []
+
+
+def test_sign_off_rules(catalog_session: Session) -> None:
+    from catalog.audit import verify_chain
+    from catalog.errors import AccessRefused, Conflict
+    from catalog.models import AuditEvent
+    from quality.reports import report_sha256, report_summary, sign_off
+
+    batch = _batch(catalog_session)
+    report = save_report(catalog_session, batch, _outcome(batch.id, 3))
+    owner = batch.dataset.owner.code
+    steward = _principal(catalog_session, owner, "steward")
+    publisher = _principal(catalog_session, owner, "publisher")
+    outsider = _principal(catalog_session, "330100XXX", "steward", "auditor")
+
+    with pytest.raises(Conflict) as caught:
+        sign_off(catalog_session, steward, report.id, "x")  # type: ignore[arg-type]
+    assert caught.value.code == "report.no_snapshot"
+
+    _published(catalog_session, batch, snapshot_id=7)
+    for who in (publisher, outsider):
+        with pytest.raises(AccessRefused) as refused:
+            sign_off(catalog_session, who, report.id, "x")  # type: ignore[arg-type]
+        assert refused.value.code == "report.not_steward"
+
+    expected = report_sha256(report_summary(catalog_session, report))
+    signed = sign_off(catalog_session, steward, report.id, "  ok  ")  # type: ignore[arg-type]
+    catalog_session.commit()
+    assert signed.sign_off_note == "ok" and signed.signed_off_at is not None
+    event = catalog_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "quality.report_signed_off")
+    ).one()
+    assert event.detail["snapshot_id"] == 7
+    assert event.detail["report_sha256"] == expected
+    assert verify_chain(catalog_session).ok
+
+    with pytest.raises(Conflict) as twice:
+        sign_off(catalog_session, steward, report.id, "again")  # type: ignore[arg-type]
+    assert twice.value.code == "report.already_signed_off"
+
+
+def test_who_may_read_reports(catalog_session: Session) -> None:
+    from quality.reports import may_read_reports
+
+    batch = _batch(catalog_session)
+    dataset = batch.dataset
+    owner = dataset.owner.code
+    assert may_read_reports(_principal(catalog_session, owner, "publisher"), dataset)  # type: ignore[arg-type]
+    assert may_read_reports(_principal(catalog_session, owner), dataset)  # type: ignore[arg-type]
+    for role in ("steward", "auditor", "admin"):
+        assert may_read_reports(_principal(catalog_session, "330100OTH", role), dataset)  # type: ignore[arg-type]
+    assert not may_read_reports(_principal(catalog_session, "330100OTH", "requester"), dataset)  # type: ignore[arg-type]
+    assert not may_read_reports(_principal(catalog_session, "330100OTH", "publisher"), dataset)  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ def _ric_ending_in_x() -> str:
 
 
 GOOD_ID = _ric("11010119900307123")
-GOOD_USCC = _uscc("91330106" + "MA27XR5H" + "0")
+GOOD_USCC = _uscc("91330106" + "MA27XR5H" + "1")  # MA27XR5H-1 passes GB 11714
 
 # (case id, field overrides, rule codes the row must fail — exactly)
 CASES: list[tuple[str, dict[str, Any], set[str]]] = [
@@ -43,7 +43,7 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("good id with X check", {"citizen_id": _ric_ending_in_x()}, set()),
     ("good id, region retired since", {"citizen_id": _ric("11010319800101001")}, set()),
     ("good uscc", {"employer_uscc": GOOD_USCC}, set()),
-    ("uscc with letter authority", {"employer_uscc": _uscc("N2330106MA27XR5H0")}, set()),
+    ("uscc with letter authority", {"employer_uscc": _uscc("N2330106MA27XR5H1")}, set()),
     ("zero amount", {"amount": Decimal("0.00")}, set()),
     ("optional field empty", {"employer_name": None}, set()),
     (
@@ -57,7 +57,17 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
         {"citizen_id.format"},
     ),
     ("excel-mangled id", {"citizen_id": "1.10101E+17"}, {"citizen_id.format"}),
-    ("15-digit legacy id", {"citizen_id": "110101900307123"}, {"citizen_id.format"}),
+    ("15-digit legacy id", {"citizen_id": "110101900307123"}, {"citizen_id.legacy_15"}),
+    (
+        "15-digit legacy id, impossible date",
+        {"citizen_id": "110101900230123"},
+        {"citizen_id.legacy_15", "citizen_id.birth_date"},
+    ),
+    ("16 digits", {"citizen_id": "1101019003071234"}, {"citizen_id.format"}),
+    ("uscc authority 9 type 9", {"employer_uscc": _uscc("99330106MA27XR5H1")}, {"uscc.authority"}),
+    ("uscc org code check", {"employer_uscc": _uscc("91330106MA27XR5H0")}, {"uscc.org_code"}),
+    ("uscc unknown region", {"employer_uscc": _uscc("91999999MA27XR5H1")}, {"uscc.region"}),
+    ("uscc national region", {"employer_uscc": _uscc("11100000MA27XR5H1")}, set()),
     ("id with a space", {"citizen_id": " " + GOOD_ID[:-1]}, {"citizen_id.format"}),
     ("birth date 19990230", {"citizen_id": _ric("11010119990230123")}, {"citizen_id.birth_date"}),
     ("future birth date", {"citizen_id": _ric("11010120990101123")}, {"citizen_id.birth_date"}),
@@ -142,10 +152,11 @@ def test_duplicate_key_fails_both_rows(verdicts: dict[int, set[str]]) -> None:
 
 def test_rule_codes_of_the_social_insurance_contract(contract: DatasetContract) -> None:
     assert [r.code for r in compile_rules(contract)] == [
-        "cast:citizen_id", "required:citizen_id", "citizen_id.format", "citizen_id.check_digit",
-        "citizen_id.birth_date", "citizen_id.region",
+        "cast:citizen_id", "required:citizen_id", "citizen_id.format", "citizen_id.legacy_15",
+        "citizen_id.check_digit", "citizen_id.birth_date", "citizen_id.region",
         "cast:person_name", "required:person_name", "person_name.length",
         "cast:employer_uscc", "required:employer_uscc", "uscc.format", "uscc.check_digit",
+        "uscc.authority", "uscc.org_code", "uscc.region",
         "cast:employer_name",
         "cast:period", "required:period", "month.format",
         "cast:amount", "required:amount", "amount.range",
@@ -160,10 +171,8 @@ def test_an_element_bound_to_two_fields_gets_field_qualified_codes(
     payer = dataclasses.replace(contract.field("employer_uscc"), name="payer_uscc")
     two = dataclasses.replace(contract, fields=(*contract.fields, payer))
     codes = [r.code for r in compile_rules(two) if r.code.startswith("uscc.")]
-    assert codes == [
-        "uscc.format:employer_uscc", "uscc.check_digit:employer_uscc",
-        "uscc.format:payer_uscc", "uscc.check_digit:payer_uscc",
-    ]  # fmt: skip
+    checks = ("format", "check_digit", "authority", "org_code", "region")
+    assert codes == [f"uscc.{c}:{f}" for f in ("employer_uscc", "payer_uscc") for c in checks]
 
 
 def test_identifiers_are_quoted(contract: DatasetContract) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from catalog.models import QualityDecision
-from quality import RelationMismatch, decide, validate, write_verdict
+from quality import QualityOutcome, RelationMismatch, decide, validate, write_verdict
+from quality.dataset_rules import BatchContext
 from quality.validate import ge_rule_counts
-from schemas import DatasetContract
+from schemas import DatasetContract, load_contract
 from schemas import generators as gen
+from schemas.loader import parse_contract
 from tests.quality.factories import good_rows, load
 
 # _row -> (field overrides, the exact rule codes that row must fail)
@@ -146,3 +150,85 @@ def test_write_verdict_parquet_schema_and_atomicity(
         write_verdict(con, outcome, path)
     assert pq.read_table(path).num_rows == len(EXPECTED)
     assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def _with_batch_checks(tmp_path: Path, *, block: bool) -> DatasetContract:
+    source = load_contract("rsj_social_insurance").path
+    assert source is not None
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["quality"].update(
+        {
+            "row_count_change": {"max_ratio": 0.5},
+            "freshness": {"field": "period"},
+            "batch_checks_block": block,
+        }
+    )
+    path = tmp_path / "rsj_checked.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return parse_contract(path)
+
+
+def _batch_expectations(outcome: QualityOutcome) -> dict[str, tuple[str, bool]]:
+    return {
+        meta["batch_check"]: (item["expectation_config"]["type"], item["success"])
+        for item in outcome.ge_result["results"]
+        if "batch_check" in (meta := item["expectation_config"].get("meta") or {})
+    }
+
+
+def test_batch_checks_run_in_ge_and_block(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    contract = _with_batch_checks(tmp_path, block=True)
+    rows = good_rows(40)
+    for row in rows:
+        row["period"] = "2024-11"
+    rows[0]["period"] = "2024-12"  # the newest month, but this row fails: not counted as fresh
+    rows[0]["region"] = "999999"
+    relation = load(con, "staged", contract, rows)
+    landed = dt.datetime(2025, 2, 1, 4, 0, tzinfo=dt.UTC)
+
+    outcome = validate(con, relation, contract, batch_id=20, context=BatchContext(100, landed))
+    assert outcome.findings["batch.row_count_change"] == {
+        "passed": False,
+        "observed": 40,
+        "bound": [50, 150],
+        "blocking": True,
+        "message": outcome.findings["batch.row_count_change"]["message"],
+    }
+    fresh = outcome.findings["batch.freshness"]
+    # stale by one day: the failing row's 2024-12 would have counted as fresh
+    assert (fresh["passed"], fresh["observed"], fresh["bound"]) == (
+        False,
+        "2024-11-30",
+        "2024-12-01",
+    )
+    assert outcome.decision is QualityDecision.REJECT  # 1/40 alone would publish with quarantine
+    assert _batch_expectations(outcome) == {
+        "batch.row_count_change": ("expect_table_row_count_to_be_between", False),
+        "batch.freshness": ("unexpected_rows_expectation", False),
+    }
+
+
+def test_batch_checks_warn_when_not_blocking(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    contract = _with_batch_checks(tmp_path, block=False)
+    relation = load(con, "staged", contract, good_rows(40))  # periods in 2024
+    landed = dt.datetime(2026, 11, 5, tzinfo=dt.UTC)
+    outcome = validate(con, relation, contract, batch_id=21, context=BatchContext(None, landed))
+    assert outcome.decision is QualityDecision.PUBLISH
+    assert {c: (f["passed"], f["blocking"]) for c, f in outcome.findings.items()} == {
+        "batch.row_count_change": (True, False),  # first batch: nothing to compare
+        "batch.freshness": (False, False),
+    }
+    assert _batch_expectations(outcome) == {
+        "batch.freshness": ("unexpected_rows_expectation", False)
+    }
+
+
+def test_without_context_there_are_no_batch_checks(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    contract = _with_batch_checks(tmp_path, block=True)
+    outcome = validate(con, load(con, "staged", contract, good_rows(10)), contract, batch_id=22)
+    assert outcome.findings == {}
+    assert _batch_expectations(outcome) == {}

@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages (Jinja2 templates, one local stylesheet, inline SVG charts)."""

@@ -1,0 +1,145 @@
+"""Every string the portal shows, in Chinese (the default) and English (``?lang=en``).
+
+Templates call ``t("key")``; a key missing in either language is a test failure
+(``tests/portal/test_i18n.py``), and so is a key a template uses that is not defined here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+__all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "Lang", "translator"]
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+DEFAULT_LANG: Lang = "zh"
+
+MESSAGES: dict[Lang, dict[str, str]] = {
+    "zh": {
+        "app.name": "中台 · 政务数据共享交换平台",
+        "report.title": "数据质量报告",
+        "report.dataset": "信息资源",
+        "report.owner": "提供方",
+        "report.batch": "批次",
+        "report.snapshot": "快照",
+        "report.no_snapshot": "未发布（无快照）",
+        "report.source": "源文件",
+        "report.source_sha256": "源文件 SHA-256",
+        "report.created_at": "生成时间",
+        "report.switch_lang": "English",
+        "summary.heading": "概览",
+        "summary.rows_in": "输入行数",
+        "summary.rows_passed": "通过行数",
+        "summary.rows_quarantined": "隔离行数",
+        "summary.score": "质量得分",
+        "summary.decision": "处理结论",
+        "summary.ge": "Great Expectations 校验",
+        "summary.ge_passed": "全部通过",
+        "summary.ge_failed": "存在未通过项",
+        "summary.ge_evaluated": "已评估期望数",
+        "decision.publish": "发布",
+        "decision.publish_with_quarantine": "发布（问题行已隔离）",
+        "decision.reject": "整批拒收",
+        "rules.heading": "规则校验结果",
+        "rules.code": "规则编码",
+        "rules.field": "字段",
+        "rules.description": "说明",
+        "rules.failed": "未通过行数",
+        "rules.none": "无",
+        "findings.heading": "批次级检查",
+        "findings.check": "检查项",
+        "findings.result": "结果",
+        "findings.detail": "详情",
+        "findings.passed": "通过",
+        "findings.failed": "未通过",
+        "findings.empty": "本批次无批次级检查结果。",
+        "samples.heading": "隔离样例（已脱敏）",
+        "samples.failed_rules": "未通过规则",
+        "samples.empty": "无隔离行可展示。",
+        "samples.note": "个人信息字段在数据库内按合同脱敏后展示；查看样例已记入审计日志。",
+        "trend.heading": "质量趋势（最近批次）",
+        "trend.score": "质量得分",
+        "trend.quarantined": "隔离行数",
+        "trend.batch": "批次",
+        "trend.empty": "尚无历史批次。",
+        "trend.caption": "折线：质量得分（左轴，0–100）；柱：隔离行数（右轴）。",
+        "signoff.heading": "签核",
+        "signoff.by": "签核人",
+        "signoff.at": "签核时间",
+        "signoff.note": "签核意见",
+        "signoff.pending": "尚未签核。仅提供方的数据管理员可签核已发布快照的报告。",
+        "signoff.done": "已签核，签核绑定快照",
+        "footer.schema": "报告 JSON 结构",
+        "footer.json": "JSON 格式",
+    },
+    "en": {
+        "app.name": "Zhongtai · government data-sharing exchange",
+        "report.title": "Data quality report",
+        "report.dataset": "Dataset",
+        "report.owner": "Owner",
+        "report.batch": "Batch",
+        "report.snapshot": "Snapshot",
+        "report.no_snapshot": "not published (no snapshot)",
+        "report.source": "Source file",
+        "report.source_sha256": "Source SHA-256",
+        "report.created_at": "Created",
+        "report.switch_lang": "中文",
+        "summary.heading": "Summary",
+        "summary.rows_in": "Rows in",
+        "summary.rows_passed": "Rows passed",
+        "summary.rows_quarantined": "Rows quarantined",
+        "summary.score": "Score",
+        "summary.decision": "Decision",
+        "summary.ge": "Great Expectations validation",
+        "summary.ge_passed": "all passed",
+        "summary.ge_failed": "some expectations failed",
+        "summary.ge_evaluated": "expectations evaluated",
+        "decision.publish": "Published",
+        "decision.publish_with_quarantine": "Published, failing rows quarantined",
+        "decision.reject": "Batch rejected",
+        "rules.heading": "Rule results",
+        "rules.code": "Rule code",
+        "rules.field": "Field",
+        "rules.description": "Description",
+        "rules.failed": "Rows failed",
+        "rules.none": "none",
+        "findings.heading": "Batch-level checks",
+        "findings.check": "Check",
+        "findings.result": "Result",
+        "findings.detail": "Detail",
+        "findings.passed": "passed",
+        "findings.failed": "failed",
+        "findings.empty": "No batch-level findings for this batch.",
+        "samples.heading": "Quarantined samples (masked)",
+        "samples.failed_rules": "Failed rules",
+        "samples.empty": "No quarantined rows to show.",
+        "samples.note": "Personal fields are masked inside the database per the contract; "
+        "viewing samples is recorded in the audit log.",
+        "trend.heading": "Quality trend (last batches)",
+        "trend.score": "Score",
+        "trend.quarantined": "Quarantined rows",
+        "trend.batch": "Batch",
+        "trend.empty": "No earlier batches yet.",
+        "trend.caption": "Line: score (left axis, 0-100); bars: quarantined rows (right axis).",
+        "signoff.heading": "Sign-off",
+        "signoff.by": "Signed off by",
+        "signoff.at": "Signed off at",
+        "signoff.note": "Note",
+        "signoff.pending": "Not signed off yet. Only a steward of the owner department may "
+        "sign off a report bound to a published snapshot.",
+        "signoff.done": "Signed off, bound to snapshot",
+        "footer.schema": "Report JSON schema",
+        "footer.json": "as JSON",
+    },
+}
+
+
+def translator(lang: Lang) -> Callable[[str], str]:
+    """``t(key)`` for ``lang``; an unknown key raises ``KeyError`` (never a silent blank)."""
+    messages = MESSAGES[lang]
+
+    def t(key: str) -> str:
+        return messages[key]
+
+    return t

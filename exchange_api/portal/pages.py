@@ -1,0 +1,125 @@
+"""Server-rendered portal pages (Jinja2), Chinese by default, English with ``?lang=en``.
+
+Authentication: a bearer token in the ``Authorization`` header, or the same token in a
+``zt_token`` cookie (for a browser; whoever issues it should set it ``HttpOnly; Secure;
+SameSite=Strict``). Portal pages only read, so a cookie cannot be used to change anything; the API's
+write routes accept the header only. Access is the API's rule, decided by
+``quality.reports.may_read_reports`` in the ``PortalReport`` dependency.
+
+Pages load nothing from outside the platform (government networks are often air-gapped): one
+local stylesheet, no script, no web fonts, the chart as inline SVG; the Content-Security-Policy
+header says so to the browser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Depends, Query
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from catalog.errors import Unauthenticated
+from catalog.models import QualityReport
+from catalog.principals import Principal
+from catalog.tokens import authenticate
+from exchange_api.deps import LakeDep, SessionDep
+from exchange_api.portal.chart import trend_chart
+from exchange_api.portal.i18n import DEFAULT_LANG, Lang, translator
+from exchange_api.routes.quality import TREND_LENGTH, report_view
+from quality.reports import readable_report, trend
+
+__all__ = ["STATIC_DIR", "TOKEN_COOKIE", "router", "templates"]
+
+PORTAL_DIR = Path(__file__).resolve().parent
+STATIC_DIR = PORTAL_DIR / "static"
+TOKEN_COOKIE = "zt_token"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+templates = Environment(
+    loader=FileSystemLoader(PORTAL_DIR / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_bearer = HTTPBearer(auto_error=False, description="A bearer token, or the zt_token cookie")
+
+router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
+
+
+def get_portal_principal(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    zt_token: Annotated[str | None, Cookie()] = None,
+) -> Principal:
+    """The caller, from the bearer header or else the ``zt_token`` cookie."""
+    token = credentials.credentials if credentials is not None else zt_token
+    if not token:
+        raise Unauthenticated(
+            "A bearer token or the zt_token cookie is required.", code="auth.missing_token"
+        )
+    return Principal.of(authenticate(session, token))
+
+
+PortalPrincipal = Annotated[Principal, Depends(get_portal_principal)]
+
+
+def _portal_report(
+    report_id: int, session: SessionDep, principal: PortalPrincipal
+) -> QualityReport:
+    return readable_report(session, principal, report_id)
+
+
+PortalReport = Annotated[QualityReport, Depends(_portal_report)]
+
+
+def _sample_columns(
+    view: dict[str, Any], titles: dict[str, str], lang: Lang
+) -> list[dict[str, str]]:
+    names = [k for k in (view["samples"][0] if view["samples"] else {}) if k != "failed_rules"]
+    return [
+        {"name": n, "title": titles.get(n, n) if lang == "zh" else n}
+        for n in names
+        if not n.startswith("_")
+    ]
+
+
+@router.get("/quality/{report_id}", response_class=HTMLResponse)
+def quality_page(
+    report: PortalReport,
+    session: SessionDep,
+    lake: LakeDep,
+    principal: PortalPrincipal,
+    lang: Annotated[Lang, Query()] = DEFAULT_LANG,
+) -> HTMLResponse:
+    """A quality report: summary, rules, batch findings, masked samples, trend, sign-off."""
+    view = report_view(session, lake, principal, report)
+    dataset = report.batch.dataset
+    points = trend(session, dataset, TREND_LENGTH)
+    titles = {f.name: f.title_zh for f in dataset.fields}
+    html = templates.get_template("quality_report.html").render(
+        t=translator(lang),
+        lang=lang,
+        other_lang="en" if lang == "zh" else "zh",
+        report=view,
+        dataset_title=dataset.title_zh if lang == "zh" else dataset.title_en,
+        field_titles=titles if lang == "zh" else {},
+        sample_columns=_sample_columns(view, titles, lang),
+        points=points,
+        chart=trend_chart(points, current_batch_id=report.batch_id),
+    )
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Content-Language": "zh-CN" if lang == "zh" else "en",
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )

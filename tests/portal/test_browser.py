@@ -1,0 +1,141 @@
+"""The quality page in a real browser: Debian's chromium, headless, against a real uvicorn server.
+
+Chromium cannot be handed a bearer token on its command line, so the server under test is the
+real app behind a one-line ASGI wrapper that adds the ``zt_token`` cookie to every request, as a
+browser holding that cookie would. The test FAILS when chromium is missing: CI installs it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from catalog.models import Batch, QualityReport
+from exchange_api.app import create_app
+from exchange_api.demo import DATASET
+from lakehouse.pipeline import run_batch
+from lakehouse.samples import write_social_insurance_extract
+from quality.reports import bind_snapshot
+from tests.exchange_api.conftest import Platform
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _WithCookie:
+    def __init__(self, app: Any, token: str) -> None:
+        self.app, self.cookie = app, f"zt_token={token}".encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = dict(scope, headers=[*scope["headers"], (b"cookie", self.cookie)])
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def report_id(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """Three more batches for the trend: a clean one, and two with defects."""
+    folder = tmp_path_factory.mktemp("more")
+    for month, seed, defects in (("2026-11", 11, False), ("2026-12", 12, True)):
+        path = folder / f"{month}.csv"
+        write_social_insurance_extract(path, rows=300, seed=seed, month=month, defects=defects)
+        assert run_batch(platform.settings, DATASET, path).status == "published"
+    big = folder / "2027-01.csv"
+    write_social_insurance_extract(big, rows=900, seed=13, month="2027-01")
+    last = run_batch(platform.settings, DATASET, big)
+    with platform.sessions() as session:
+        for batch in session.scalars(select(Batch)):
+            bind_snapshot(session, batch)
+        session.commit()
+        return session.scalars(
+            select(QualityReport.id).where(QualityReport.batch_id == last.batch_id)
+        ).one()
+
+
+@pytest.fixture(scope="module")
+def server(platform: Platform) -> Iterator[str]:
+    port = _free_port()
+    app = _WithCookie(create_app(platform.settings), platform.tokens.by_account["rsj-exchange"])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install chromium"
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def test_page_renders_chart_rules_and_samples(server: str, report_id: int, tmp_path: Path) -> None:
+    done = _chromium(tmp_path, "--dump-dom", f"{server}/portal/quality/{report_id}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert "数据质量报告" in dom
+    assert re.search(r'<svg[^>]+id="trend-chart"', dom)
+    assert len(re.findall(r'<rect class="bar', dom)) == 4  # one bar per batch
+    assert re.search(r'<polyline class="score-line" points="[0-9., ]+"', dom)
+    assert len(re.findall(r'<tr class="rule', dom)) > 10
+    assert 'data-rule="citizen_id.check_digit"' in dom
+    assert len(re.findall(r'<tr class="sample"', dom)) > 0
+    assert "********" in dom
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_screenshot(server: str, report_id: int, tmp_path: Path, lang: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    png = tmp_path / f"quality-{lang}.png"
+    done = _chromium(
+        tmp_path,
+        f"--screenshot={png}",
+        "--window-size=1280,2000",
+        f"{server}/portal/quality/{report_id}?lang={lang}",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size > 50_000  # a rendered page, not a blank or an error
+    shutil.copy(png, SCREENSHOTS / png.name)
