@@ -12,7 +12,11 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from catalog.errors import CatalogError
 from catalog.settings import get_settings
+from lakehouse.errors import LakehouseError
+from quality.errors import QualityError
+from schemas import ContractError
 
 app = typer.Typer(
     help="Zhongtai 中台: government data-sharing exchange and catalog.", no_args_is_help=True
@@ -225,5 +229,15 @@ def sample(path: Path, rows: int = 500, seed: int = 20261125, defects: bool = Tr
     )
 
 
+_DOMAIN_ERRORS = (CatalogError, LakehouseError, QualityError, ContractError)
+
+
 def main() -> None:
-    app()
+    """Entry point: a domain error prints its code and message and exits 2, with no traceback.
+    Usage errors are Click's own (exit 2); anything else is a bug and keeps its traceback."""
+    try:
+        app()
+    except _DOMAIN_ERRORS as exc:
+        code = getattr(exc, "code", type(exc).__name__)
+        err.print(f"[red]error[/red] {code}: {exc}")
+        sys.exit(2)
