@@ -12,11 +12,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from catalog.errors import CatalogError
 from catalog.settings import get_settings
-from lakehouse.errors import LakehouseError
-from quality.errors import QualityError
-from schemas import ContractError
 
 app = typer.Typer(
     help="Zhongtai 中台: government data-sharing exchange and catalog.", no_args_is_help=True
@@ -229,7 +225,18 @@ def sample(path: Path, rows: int = 500, seed: int = 20261125, defects: bool = Tr
     )
 
 
-_DOMAIN_ERRORS = (CatalogError, LakehouseError, QualityError, ContractError)
+_DOMAIN_ERRORS = (
+    ("catalog.errors", "CatalogError"),
+    ("lakehouse.connection", "LakehouseError"),
+    ("quality.errors", "QualityError"),
+    ("schemas.loader", "ContractError"),
+)
+
+
+def _domain_error_types() -> tuple[type[Exception], ...]:
+    """The exception families of the packages already imported (importing ``quality`` just to
+    name its error would load Great Expectations on every command)."""
+    return tuple(getattr(sys.modules[m], n) for m, n in _DOMAIN_ERRORS if m in sys.modules)
 
 
 def main() -> None:
@@ -237,7 +244,9 @@ def main() -> None:
     Usage errors are Click's own (exit 2); anything else is a bug and keeps its traceback."""
     try:
         app()
-    except _DOMAIN_ERRORS as exc:
+    except Exception as exc:
+        if not isinstance(exc, _domain_error_types()):
+            raise
         code = getattr(exc, "code", type(exc).__name__)
         err.print(f"[red]error[/red] {code}: {exc}")
         sys.exit(2)
