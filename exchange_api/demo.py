@@ -31,7 +31,7 @@ from catalog.datasets import register_contract
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
 from catalog.keys import load_or_create_signing_key
-from catalog.models import Account, Batch, Role
+from catalog.models import Account, Batch, QualityReport, Role
 from catalog.settings import Settings
 from catalog.tokens import hash_token, issue_account, new_token
 from exchange_api.app import create_app
@@ -185,6 +185,11 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     with sessions() as session:
         batch = session.scalar(select(Batch).order_by(Batch.id.desc()).limit(1))
         batches_after = len(session.scalars(select(Batch.id)).all())
+        quality = (
+            None
+            if batch is None
+            else session.scalar(select(QualityReport).where(QualityReport.batch_id == batch.id))
+        )
     if batch is None or batch.snapshot_id is None:
         console.print("[red]the ingestion DAG did not publish a snapshot[/red]")
         return 1
@@ -260,6 +265,11 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
         "rows published / quarantined", f"{batch.rows_published} / {batch.rows_quarantined}"
     )
     table.add_row("snapshot id", str(batch.snapshot_id))
+    if quality is not None:
+        table.add_row(
+            "quality report",
+            f"score {quality.score} · {quality.decision.value} · /portal/quality/{quality.id}",
+        )
     table.add_row("share request id", str(filed["id"]))
     table.add_row("grant id", str(approved["grant"]["id"]))
     table.add_row("rows read by 330100SWJ", str(page["row_count"]))
