@@ -13,14 +13,13 @@ and writes ``bench/results/ingest_rows_per_s.json``. Run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import resource
 import tempfile
 import time
 from pathlib import Path
 
+from bench.record import peak_rss_mb, write_result
 from catalog.datasets import register_contract
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
@@ -94,7 +93,6 @@ def bench(rows: int, workdir: Path) -> dict[str, object]:
         finished = time.perf_counter()
     assert published.rows_published + published.rows_quarantined == rows
     value = rows / (finished - started)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "name": "ingest_rows_per_s",
         "description": "standardize + publish of a GBK social-insurance extract",
@@ -112,7 +110,7 @@ def bench(rows: int, workdir: Path) -> dict[str, object]:
             "publish_s": round(finished - standardized_at, 2),
             "rows_quarantined": published.rows_quarantined,
         },
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -122,9 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
         result = bench(args.rows, Path(tmp))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, ensure_ascii=False, indent=2))
+    write_result(result, RESULTS)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.quality_data import WORK_DIR, bench_contract, bench_settings, ensure_batch
+from bench.record import write_result
 
 RESULTS = Path(__file__).resolve().parent / "results" / "quality_vs_pandas.json"
 RELATION = "staged"
@@ -473,9 +474,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench_quality_vs_pandas_") as tmp:
         result = bench(args.rows, Path(tmp))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, ensure_ascii=False, indent=2))
+    write_result(result, RESULTS)
 
 
 if __name__ == "__main__":
