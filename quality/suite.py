@@ -1,16 +1,17 @@
 """Great Expectations behind two functions: build a suite from a contract, run it inside DuckDB.
 
-Every compiled rule becomes one ``UnexpectedRowsExpectation`` whose query selects only ``_row``
-from ``{batch}`` (GE's regex expectations do not compile for DuckDB, and selecting only the row
-number keeps personal data out of the stored result). Each carries ``meta={"rule": code}`` so its
+Every compiled rule becomes one :class:`UnexpectedRowCountExpectation` — GE's
+``UnexpectedRowsExpectation`` reduced to the row count — whose query selects only ``_row`` from
+``{batch}`` (GE's regex expectations do not compile for DuckDB, and selecting only the row number
+keeps personal data out of the stored result). Each carries ``meta={"rule": code}`` so its
 unexpected count can be matched to the SQL verdict. Built-ins that do work on DuckDB are added
 beside them: the table is not empty, and required columns are not NULL.
 
 Batch-level checks (:mod:`quality.dataset_rules`) join the suite when a batch context is given,
 each with ``meta={"batch_check": code}``: the row-count change as the built-in
 ``ExpectTableRowCountToBeBetween`` with the computed bounds, and freshness (the newest value among
-rows that passed, which no built-in can express) as an ``UnexpectedRowsExpectation`` whose query
-returns one row when the batch is stale.
+rows that passed, which no built-in can express) as an :class:`UnexpectedRowCountExpectation`
+whose query returns one row when the batch is stale.
 
 The suite runs in an ephemeral GE context (in-memory stores, analytics and progress bars off)
 whose SQL data source is the buffering dialect of :mod:`quality.ge_duckdb` over the caller's DuckDB
@@ -20,7 +21,7 @@ database, so every metric is a SQL query executed by DuckDB; no rows are pulled 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import great_expectations as gx
@@ -49,6 +50,32 @@ RULE_META_KEY = "rule"
 BATCH_META_KEY = "batch_check"
 BATCH_RELATION = "{batch}"
 """The placeholder GE replaces with the batch's table in an ``UnexpectedRowsExpectation``."""
+RULE_EXPECTATION_TYPE = "unexpected_row_count_expectation"
+"""GE's type name of :class:`UnexpectedRowCountExpectation` in a stored result."""
+
+
+class UnexpectedRowCountExpectation(UnexpectedRowsExpectation):
+    """An ``UnexpectedRowsExpectation`` that resolves only the COUNT of the rows its query returns.
+
+    GE's class depends on two metrics, ``unexpected_rows_query.table`` (the failing rows: the
+    whole result is built, then the first 200 fetched) and ``unexpected_rows_query.row_count``,
+    so every rule is evaluated twice, and with the ``SUMMARY`` format :func:`run_suite` asks for
+    the rows are dropped. This subclass depends on the count alone and reports it as
+    ``result.observed_value`` whatever the result format; success means no unexpected row. The
+    stored result therefore carries a number per rule and never a row. GE registers it as the
+    expectation type ``unexpected_row_count_expectation``.
+    """
+
+    metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
+
+    def _validate(
+        self,
+        metrics: dict[str, Any],
+        runtime_configuration: dict[str, Any] | None = None,
+        execution_engine: Any = None,
+    ) -> dict[str, Any]:
+        count = int(metrics["unexpected_rows_query.row_count"])
+        return {"success": count == 0, "result": {"observed_value": count}}
 
 
 def _escape_braces(sql: str) -> str:
@@ -57,9 +84,9 @@ def _escape_braces(sql: str) -> str:
 
 
 def rule_expectation(rule: Rule) -> Any:
-    """The ``UnexpectedRowsExpectation`` of one rule: the rows it returns are the failing rows."""
+    """The count-only expectation of one rule: the rows its query returns are the failing rows."""
     escaped = Rule(rule.code, _escape_braces(rule.predicate), rule.field, rule.description)
-    return UnexpectedRowsExpectation(
+    return UnexpectedRowCountExpectation(
         unexpected_rows_query=failing_rows_query("{batch}", escaped),
         description=f"{rule.code}: {rule.description}",
         meta={RULE_META_KEY: rule.code},
@@ -78,7 +105,7 @@ def row_count_expectation(low: int, high: int) -> Any:
 
 def freshness_expectation(stale_query: str) -> Any:
     """The freshness check; ``stale_query`` (over ``{batch}``) returns a row when stale."""
-    return UnexpectedRowsExpectation(
+    return UnexpectedRowCountExpectation(
         unexpected_rows_query=stale_query,
         description=f"{FRESHNESS}: the newest passing value is recent enough",
         meta={BATCH_META_KEY: FRESHNESS},

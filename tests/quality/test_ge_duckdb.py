@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from quality import EngineFailure, build_suite, make_engine, run_suite
-from quality.suite import RULE_META_KEY
+from quality.suite import RULE_EXPECTATION_TYPE, RULE_META_KEY
 from quality.validate import ensure_code_tables, ge_rule_counts
 from schemas import DatasetContract
 from tests.quality.factories import good_rows, load
@@ -93,7 +93,7 @@ def test_ge_on_stock_dialect_returns_no_metrics_and_ours_returns_correct_ones(
     assert set(counts) == {
         item["expectation_config"]["meta"][RULE_META_KEY]
         for item in ours["results"]
-        if item["expectation_config"]["type"] == "unexpected_rows_expectation"
+        if item["expectation_config"]["type"] == RULE_EXPECTATION_TYPE
     }
 
 
@@ -115,6 +115,37 @@ def test_ge_executes_its_sql_in_duckdb(
     # GE's own metric SQL, as executed by DuckDB for every pooled cursor on this database
     assert any("unexpected_row_count" in m and "regexp_full_match" in m for m in logged)
     assert any("count(*)" in m.lower() and "batch" in m for m in logged)
+
+
+def test_each_rule_is_evaluated_once_as_a_count(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract
+) -> None:
+    """GE's stock ``UnexpectedRowsExpectation`` sends every rule twice (the failing rows, then
+    their count); ours sends only the count, and the stored result holds numbers, not rows."""
+    rows = good_rows(5)
+    rows[1]["period"] = "2023-13"
+    load(con, "batch", contract, rows)
+    ensure_code_tables(con)
+    suite = build_suite(contract)
+    con.execute("CALL enable_logging('QueryLog')")
+    result = run_suite(con, "batch", suite)
+    logged = [
+        m
+        for (m,) in con.execute(
+            "SELECT message FROM duckdb_logs WHERE type = 'QueryLog'"
+        ).fetchall()
+    ]
+    rule_queries = [m for m in logged if "_failed" in m]
+    rules = [e for e in suite.expectations if e.expectation_type == RULE_EXPECTATION_TYPE]
+    assert len(rule_queries) == len(rules) > 20
+    assert all("unexpected_row_count" in m for m in rule_queries)
+    by_rule = {
+        item["expectation_config"]["meta"][RULE_META_KEY]: item["result"]
+        for item in result["results"]
+        if item["expectation_config"]["type"] == RULE_EXPECTATION_TYPE
+    }
+    assert by_rule["month.format"] == {"observed_value": 1}
+    assert all(set(r) == {"observed_value"} for r in by_rule.values())
 
 
 def test_importing_the_module_does_not_register_the_dialect() -> None:

@@ -15,6 +15,7 @@ import yaml
 from catalog.models import QualityDecision
 from quality import QualityOutcome, RelationMismatch, decide, validate, write_verdict
 from quality.dataset_rules import BatchContext
+from quality.suite import RULE_EXPECTATION_TYPE
 from quality.validate import ge_rule_counts
 from schemas import DatasetContract, load_contract
 from schemas import generators as gen
@@ -204,7 +205,7 @@ def test_batch_checks_run_in_ge_and_block(con: duckdb.DuckDBPyConnection, tmp_pa
     assert outcome.decision is QualityDecision.REJECT  # 1/40 alone would publish with quarantine
     assert _batch_expectations(outcome) == {
         "batch.row_count_change": ("expect_table_row_count_to_be_between", False),
-        "batch.freshness": ("unexpected_rows_expectation", False),
+        "batch.freshness": (RULE_EXPECTATION_TYPE, False),
     }
 
 
@@ -220,9 +221,7 @@ def test_batch_checks_warn_when_not_blocking(
         "batch.row_count_change": (True, False),  # first batch: nothing to compare
         "batch.freshness": (False, False),
     }
-    assert _batch_expectations(outcome) == {
-        "batch.freshness": ("unexpected_rows_expectation", False)
-    }
+    assert _batch_expectations(outcome) == {"batch.freshness": (RULE_EXPECTATION_TYPE, False)}
 
 
 def test_without_context_there_are_no_batch_checks(
