@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-__all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "Lang", "translator"]
+from schemas import load_elements
+
+__all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "Lang", "rule_description", "translator"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -143,3 +145,39 @@ def translator(lang: Lang) -> Callable[[str], str]:
         return messages[key]
 
     return t
+
+
+_CHECK_ZH = {
+    "format": "格式不符合标准",
+    "check_digit": "校验码错误",
+    "birth_date": "出生日期无效",
+    "region": "行政区划代码不存在",
+    "legacy_15": "15位旧号码（需换发18位号码）",
+    "authority": "登记管理部门码与机构类别码组合无效",
+    "org_code": "内嵌组织机构代码校验失败",
+    "known": "不在标准代码表中",
+    "range": "超出取值范围",
+    "length": "超出长度限制",
+}
+_RULE_ZH = {
+    "cast": "值无法转换为字段类型",
+    "required": "必填值缺失",
+    "primary_key.unique": "主键在本批次中重复",
+    "cross.id_birth_date": "出生日期与公民身份号码不一致",
+    "cross.id_sex": "性别与公民身份号码不一致",
+}
+
+
+def rule_description(code: str, english: str, lang: Lang) -> str:
+    """A rule's description in ``lang``: the compiled English one, or Chinese built from the
+    rule code (``cast:f``, ``required:f``, ``<element>.<check>[:field]``, ``cross.*``)."""
+    if lang == "en":
+        return english
+    head = code.split(":", 1)[0]
+    if head in _RULE_ZH:
+        return _RULE_ZH[head]
+    element_code, _, check = head.partition(".")
+    element = load_elements().get(element_code)
+    if element is None or check not in _CHECK_ZH:
+        return english
+    return f"{element.name_zh}{_CHECK_ZH[check]}（{element.standard}）"

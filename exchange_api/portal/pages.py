@@ -27,7 +27,7 @@ from catalog.principals import Principal
 from catalog.tokens import authenticate
 from exchange_api.deps import LakeDep, SessionDep
 from exchange_api.portal.chart import trend_chart
-from exchange_api.portal.i18n import DEFAULT_LANG, Lang, translator
+from exchange_api.portal.i18n import DEFAULT_LANG, Lang, rule_description, translator
 from exchange_api.routes.quality import TREND_LENGTH, report_view
 from quality.reports import readable_report, trend
 
@@ -105,6 +105,7 @@ def quality_page(
     titles = {f.name: f.title_zh for f in dataset.fields}
     html = templates.get_template("quality_report.html").render(
         t=translator(lang),
+        describe=lambda code, english: rule_description(code, english, lang),
         lang=lang,
         other_lang="en" if lang == "zh" else "zh",
         report=view,

@@ -44,3 +44,16 @@ def test_chinese_strings_are_chinese() -> None:
 
 def test_templates_exist() -> None:
     assert Path(PORTAL_DIR / "templates" / "quality_report.html").is_file()
+
+
+def test_every_rule_of_every_contract_has_a_chinese_description() -> None:
+    from exchange_api.portal.i18n import rule_description
+    from quality.dataset_rules import contract_rules
+    from schemas import load_contracts
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for contract in load_contracts().values():
+        for rule in contract_rules(contract):
+            zh = rule_description(rule.code, rule.description, "zh")
+            assert han.search(zh), (contract.code, rule.code, zh)
+            assert rule_description(rule.code, rule.description, "en") == rule.description
