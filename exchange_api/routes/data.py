@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable
 
 from fastapi import APIRouter, Query, Response
 
@@ -21,13 +20,9 @@ from schemas import load_contract
 router = APIRouter(prefix="/api/v1/datasets", tags=["data"])
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)  # amounts stay exact
-    return str(value)
-
-
-def _serializer(dataset_code: str, snapshot_id: int | None, grant_id: int | None) -> Any:
+def _serializer(
+    dataset_code: str, snapshot_id: int | None, grant_id: int | None
+) -> Callable[[ReadResult], bytes]:
     def serialize(result: ReadResult) -> bytes:
         page = {
             "dataset": dataset_code,
@@ -39,7 +34,8 @@ def _serializer(dataset_code: str, snapshot_id: int | None, grant_id: int | None
             "row_count": result.row_count,
             "rows": result.table.to_pylist(),
         }
-        return json.dumps(page, ensure_ascii=False, default=_json_value).encode("utf-8")
+        # default=str: Decimal amounts are sent as exact strings, never as floats
+        return json.dumps(page, ensure_ascii=False, default=str).encode("utf-8")
 
     return serialize
 
