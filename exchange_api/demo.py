@@ -23,7 +23,7 @@ import httpx
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.audit import sign_checkpoint, verify_chain
@@ -176,7 +176,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     )
 
     with sessions() as session:
-        batches_before = len(session.scalars(select(Batch.id)).all())
+        batches_before = session.scalar(select(func.count(Batch.id))) or 0
     console.print("running Airflow: db migrate, then dags test ingest_" + DATASET)
     run_airflow(settings, "db", "migrate")
     run_airflow(
@@ -184,7 +184,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     )
     with sessions() as session:
         batch = session.scalar(select(Batch).order_by(Batch.id.desc()).limit(1))
-        batches_after = len(session.scalars(select(Batch.id)).all())
+        batches_after = session.scalar(select(func.count(Batch.id))) or 0
         quality = (
             None
             if batch is None
