@@ -19,6 +19,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _demo(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    zhongtai = Path(sys.executable).with_name("zhongtai")
+    return subprocess.run(
+        [str(zhongtai), "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
 def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHONGTAI_", "AIRFLOW"))}
     env.update(
@@ -27,15 +39,7 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
         ZHONGTAI_ENV_FILE=str(tmp_path / "none.env"),
         COLUMNS="200",
     )
-    zhongtai = Path(sys.executable).with_name("zhongtai")
-    first = subprocess.run(
-        [str(zhongtai), "demo", "--no-serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    first = _demo(env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     out = first.stdout
     for expected in (
@@ -52,14 +56,7 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     tokens = tmp_path / "var" / "demo_tokens.json"
     assert oct(tokens.stat().st_mode & 0o777) == "0o600"
 
-    again = subprocess.run(
-        [str(zhongtai), "demo", "--no-serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    again = _demo(env)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "landed before" in again.stdout
     assert "audit chain OK" in again.stdout
