@@ -153,6 +153,19 @@ def _check(response: httpx.Response, expected: int) -> Any:
     return response.json()
 
 
+def _sign_off(http: httpx.Client, tokens: DemoTokens, report_id: int) -> str:
+    """The owner's steward signs the report off; a rerun finds it signed already (409)."""
+    response = http.post(
+        f"/api/v1/quality/reports/{report_id}/sign-off",
+        headers=tokens.headers("rsj-exchange"),
+        json={"note": "演示：已核对规则结果与隔离样例"},
+    )
+    if response.status_code == 409 and response.json().get("code") == "report.already_signed_off":
+        return "409 report.already_signed_off (signed in an earlier run)"
+    signed = _check(response, 200)
+    return f"200 signed off, bound to snapshot {signed['snapshot_id']}"
+
+
 def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     console.rule("Zhongtai 中台 demo")
     sessions = init_catalog(settings.resolved_catalog_url)
@@ -247,6 +260,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
         refused = http.get(
             f"/api/v1/datasets/{DATASET}/data", headers=tokens.headers("gaj-exchange")
         )
+        signed = None if quality is None else _sign_off(http, tokens, quality.id)
     server.stop()
 
     key = load_or_create_signing_key(settings.resolved_audit_signing_key)
@@ -270,6 +284,8 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
             "quality report",
             f"score {quality.score} · {quality.decision.value} · /portal/quality/{quality.id}",
         )
+    if signed is not None:
+        table.add_row("quality sign-off by the 330100RSJ steward", signed)
     table.add_row("share request id", str(filed["id"]))
     table.add_row("grant id", str(approved["grant"]["id"]))
     table.add_row("rows read by 330100SWJ", str(page["row_count"]))
@@ -287,6 +303,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     console.print("audit chain OK")
     if serve:
         console.print(f"serving the API on {base} (docs: {base}/api/v1/docs); Ctrl-C to stop")
+        console.print(f"portal: {base}/portal/ (sign in with a token from {tokens_path})")
         uvicorn.run(
             create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info"
         )

@@ -49,6 +49,7 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
         "grant id",
         "rows read by 330100SWJ",
         "403 grant.missing",
+        "200 signed off, bound to snapshot",
         "audit chain OK",
     ):
         assert expected in out, expected
@@ -59,4 +60,5 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     again = _demo(env)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "landed before" in again.stdout
+    assert "409 report.already_signed_off" in again.stdout
     assert "audit chain OK" in again.stdout
