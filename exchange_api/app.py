@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from catalog.db import make_engine, make_sessionmaker
 from catalog.settings import Settings, get_settings
 from exchange_api import errors
-from exchange_api.portal import pages
+from exchange_api.portal import login, pages
 from exchange_api.routes import data, datasets, health, quality, requests
 
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         requests.router,
         data.router,
         pages.router,
+        login.router,
     ):
         app.include_router(router)
     app.mount("/portal/static", StaticFiles(directory=pages.STATIC_DIR), name="portal-static")

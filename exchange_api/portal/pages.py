@@ -1,10 +1,11 @@
 """Server-rendered portal pages (Jinja2), Chinese by default, English with ``?lang=en``.
 
-Authentication: a bearer token in the ``Authorization`` header, or the same token in a
-``zt_token`` cookie (for a browser; whoever issues it should set it ``HttpOnly; Secure;
-SameSite=Strict``). Portal pages only read, so a cookie cannot be used to change anything; the API's
-write routes accept the header only. Access is the API's rule, decided by
-``quality.reports.may_read_reports`` in the ``PortalReport`` dependency.
+Authentication: a bearer token in the ``Authorization`` header, or the same token in the
+``zt_token`` cookie a browser gets from ``/portal/login`` (:mod:`exchange_api.portal.login`, which
+sets it ``HttpOnly; SameSite=Strict``, and ``Secure`` in production). Portal pages only read, so
+a cookie cannot be used to change anything; the API's write routes accept the header only.
+Access is the API's rule, decided by ``quality.reports.may_read_reports`` in the ``PortalReport``
+dependency.
 
 Pages load nothing from outside the platform (government networks are often air-gapped): one
 local stylesheet, no script, no web fonts, the chart as inline SVG; the Content-Security-Policy

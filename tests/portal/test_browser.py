@@ -1,4 +1,4 @@
-"""The quality page in a real browser: Debian's chromium, headless, against a real uvicorn server.
+"""The portal pages in a real browser: Debian's chromium, headless, against a real uvicorn server.
 
 Chromium cannot be handed a bearer token on its command line, so the server under test is the
 real app behind a one-line ASGI wrapper that adds the ``zt_token`` cookie to every request, as a
@@ -139,3 +139,14 @@ def test_screenshot(server: str, report_id: int, tmp_path: Path, lang: str) -> N
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 50_000  # a rendered page, not a blank or an error
     shutil.copy(png, SCREENSHOTS / png.name)
+
+
+def test_home_and_login_pages_render(server: str, report_id: int, tmp_path: Path) -> None:
+    home = _chromium(tmp_path, "--dump-dom", f"{server}/portal/")
+    assert home.returncode == 0, home.stderr[-2000:]
+    assert 'data-dataset="rsj_social_insurance"' in home.stdout
+    assert f'href="/portal/quality/{report_id}?lang=zh"' in home.stdout
+    login = _chromium(tmp_path, "--dump-dom", f"{server}/portal/login?lang=en")
+    assert login.returncode == 0, login.stderr[-2000:]
+    assert re.search(r'<input id="token" name="token" type="password"', login.stdout)
+    assert "Sign in" in login.stdout

@@ -36,6 +36,14 @@ def test_every_key_used_by_a_template_or_the_cli_is_defined() -> None:
     assert any(_DECISION.search(p.read_text(encoding="utf-8")) for p in sources)
 
 
+def test_every_login_error_shown_is_defined() -> None:
+    source = (PORTAL_DIR / "login.py").read_text(encoding="utf-8")
+    errors = set(re.findall(r"""error=["']([a-z_.]+)["']""", source))
+    assert errors == {"login.invalid", "login.cross_site"}
+    for lang in LANGS:
+        assert errors <= set(MESSAGES[lang])
+
+
 def test_chinese_strings_are_chinese() -> None:
     han = re.compile(r"[\u4e00-\u9fff]")
     assert han.search(MESSAGES["zh"]["report.title"])

@@ -1,0 +1,149 @@
+"""Signing in to the portal, and its home page: the quality reports the caller may read.
+
+``POST /portal/login`` takes the account's token from a form, checks it like any bearer token, and
+answers with the ``zt_token`` cookie set ``HttpOnly; SameSite=Strict; Path=/portal`` (and
+``Secure`` in production or over HTTPS) for :data:`SESSION_HOURS`. A cross-site form is refused by
+its ``Origin``; a wrong token is a 401 page that never repeats what was typed; ``next`` only ever
+leads to a portal page, so the form cannot be used to send someone elsewhere.
+``POST /portal/logout`` clears the cookie.
+
+The cookie still only reads: the API's write routes (sign-off included) accept the bearer header
+only, so a page that tricks a signed-in browser into posting changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Cookie, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from catalog.datasets import list_datasets
+from catalog.errors import Unauthenticated
+from catalog.principals import Principal
+from catalog.tokens import authenticate
+from exchange_api.deps import SessionDep, SettingsDep
+from exchange_api.portal.i18n import DEFAULT_LANG, Lang, translator
+from exchange_api.portal.pages import CONTENT_SECURITY_POLICY, TOKEN_COOKIE, templates
+from quality.reports import latest_report, may_read_reports
+
+__all__ = ["SESSION_HOURS", "router", "safe_next"]
+
+SESSION_HOURS = 8
+HOME = "/portal/"
+router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a path inside the portal (not the login page), else the home page."""
+    if not target or "\\" in target or any(ord(c) < 0x20 for c in target):
+        return HOME
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return HOME
+    if not parts.path.startswith("/portal/") or parts.path.startswith("/portal/login"):
+        return HOME
+    return target
+
+
+def _page(template: str, lang: Lang, status: int = 200, **context: Any) -> HTMLResponse:
+    html = templates.get_template(template).render(
+        t=translator(lang), lang=lang, other_lang="en" if lang == "zh" else "zh", **context
+    )
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Content-Language": "zh-CN" if lang == "zh" else "en",
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from another site carries that site's ``Origin``; browsers always send one
+    on a cross-site POST, so a missing header is a same-site client (or not a browser)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(
+    lang: Annotated[Lang, Query()] = DEFAULT_LANG, next: Annotated[str | None, Query()] = None
+) -> HTMLResponse:
+    """The sign-in form."""
+    return _page("login.html", lang, next=safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str, Form(max_length=512)] = "",
+    next: Annotated[str, Form(max_length=2048)] = HOME,
+    lang: Annotated[Lang, Form()] = DEFAULT_LANG,
+) -> Response:
+    """Check the token; on success set the session cookie and go to ``next``."""
+    target = safe_next(next)
+    if not _same_origin(request):
+        return _page("login.html", lang, 403, next=target, error="login.cross_site")
+    try:
+        authenticate(session, token.strip())
+    except Unauthenticated:
+        return _page("login.html", lang, 401, next=target, error="login.invalid")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token.strip(),
+        max_age=SESSION_HOURS * 3600,
+        path="/portal",
+        httponly=True,
+        samesite="strict",
+        secure=settings.environment == "production" or request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(lang: Annotated[Lang, Form()] = DEFAULT_LANG) -> Response:
+    """Forget the session cookie."""
+    response = RedirectResponse(f"/portal/login?lang={lang}", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, path="/portal", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request,
+    session: SessionDep,
+    lang: Annotated[Lang, Query()] = DEFAULT_LANG,
+    zt_token: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    """The datasets whose quality reports the caller may read, each with its latest report."""
+    login_url = f"/portal/login?lang={lang}&next={quote(str(request.url.path))}"
+    if not zt_token:
+        return RedirectResponse(login_url, status_code=303)
+    try:
+        principal = Principal.of(authenticate(session, zt_token))
+    except Unauthenticated:
+        return RedirectResponse(login_url, status_code=303)
+    rows = []
+    for dataset in list_datasets(session):
+        if not may_read_reports(principal, dataset):
+            continue
+        report = latest_report(session, dataset)
+        rows.append(
+            {
+                "code": dataset.code,
+                "title": dataset.title_zh if lang == "zh" else dataset.title_en,
+                "owner": dataset.owner.code,
+                "report": report,
+            }
+        )
+    return _page("index.html", lang, rows=rows, who=principal.department_code)
