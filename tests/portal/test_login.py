@@ -20,8 +20,14 @@ def browser(platform: Platform) -> TestClient:
     return TestClient(create_app(platform.settings), raise_server_exceptions=False)
 
 
-def _login(client: TestClient, token: str, **form: str) -> Any:
-    return client.post("/portal/login", data={"token": token, **form}, follow_redirects=False)
+def _login(client: TestClient, token: str, origin: str | None = None, **form: str) -> Any:
+    headers = {"Origin": origin} if origin else {}
+    return client.post(
+        "/portal/login",
+        data={"token": token, **form},
+        headers=headers,
+        follow_redirects=False,
+    )
 
 
 def test_login_page_in_both_languages(browser: TestClient) -> None:
@@ -60,20 +66,10 @@ def test_a_wrong_token_is_a_401_page_that_does_not_repeat_it(browser: TestClient
 
 def test_a_cross_site_form_is_refused(platform: Platform, browser: TestClient) -> None:
     token = platform.tokens.by_account["rsj-exchange"]
-    response = browser.post(
-        "/portal/login",
-        data={"token": token},
-        headers={"Origin": "https://evil.example"},
-        follow_redirects=False,
-    )
+    response = _login(browser, token, origin="https://evil.example")
     assert response.status_code == 403
     assert "set-cookie" not in response.headers
-    same = browser.post(
-        "/portal/login",
-        data={"token": token},
-        headers={"Origin": "http://testserver"},
-        follow_redirects=False,
-    )
+    same = _login(browser, token, origin="http://testserver")
     assert same.status_code == 303
 
 
