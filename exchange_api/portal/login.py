@@ -65,11 +65,13 @@ def _page(template: str, lang: Lang, status: int = 200, **context: Any) -> HTMLR
 
 def _same_origin(request: Request) -> bool:
     """A form posted from another site carries that site's ``Origin``; browsers always send one
-    on a cross-site POST, so a missing header is a same-site client (or not a browser)."""
+    on a cross-site POST, so a missing header is a same-site client (or not a browser). Host names
+    are compared without ports: a TLS proxy may forward ``Host`` without the port it listens on."""
     origin = request.headers.get("origin")
     if origin is None:
         return True
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    host = urlsplit(f"//{request.headers.get('host', '')}").hostname
+    return host is not None and urlsplit(origin).hostname == host
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -69,6 +69,10 @@ def test_a_cross_site_form_is_refused(platform: Platform, browser: TestClient) -
     response = _login(browser, token, origin="https://evil.example")
     assert response.status_code == 403
     assert "set-cookie" not in response.headers
+    assert _login(browser, token, origin="null").status_code == 403  # e.g. a sandboxed frame
+    assert _login(browser, token, origin="https://testserver.evil.example").status_code == 403
+    behind_proxy = _login(browser, token, origin="https://testserver:8443")
+    assert behind_proxy.status_code == 303  # Host forwarded without the proxy's port
     same = _login(browser, token, origin="http://testserver")
     assert same.status_code == 303
 
