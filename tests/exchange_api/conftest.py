@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import init_catalog
+from catalog.models import Batch, QualityReport
 from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo import DATASET, DemoTokens, seed
@@ -46,3 +48,16 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     assert batch.status == "published", batch
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield Platform(settings, sessions, tokens, batch, manifest, client)
+
+
+def report_of(platform: Platform, batch_id: int) -> int:
+    """The id of ``batch_id``'s quality report, which the pipeline must already have bound to the
+    batch's snapshot (None for a batch that was not published)."""
+    with platform.sessions() as session:
+        batch = session.get(Batch, batch_id)
+        assert batch is not None
+        report = session.scalars(
+            select(QualityReport).where(QualityReport.batch_id == batch_id)
+        ).one()
+        assert report.snapshot_id == batch.snapshot_id, (report.snapshot_id, batch.snapshot_id)
+        return report.id

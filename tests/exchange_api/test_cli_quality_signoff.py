@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from catalog.audit import verify_chain
 from catalog.models import AuditEvent, QualityReport
-from tests.exchange_api.conftest import Platform
+from tests.exchange_api.conftest import Platform, report_of
 
 ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 
@@ -38,14 +38,6 @@ def _sign_off(
     )
 
 
-def _report_id(platform: Platform) -> int:
-    with platform.sessions() as session:
-        report_id: int = session.scalars(
-            select(QualityReport.id).where(QualityReport.batch_id == platform.batch.batch_id)
-        ).one()
-    return report_id
-
-
 def _signed_off_events(platform: Platform) -> list[AuditEvent]:
     with platform.sessions() as session:
         return list(
@@ -56,7 +48,7 @@ def _signed_off_events(platform: Platform) -> list[AuditEvent]:
 
 
 def test_cli_sign_off_refuses_with_a_code_and_signs_for_the_steward(platform: Platform) -> None:
-    report_id = _report_id(platform)
+    report_id = report_of(platform, platform.batch.batch_id)
     tokens = platform.tokens.by_account
 
     not_steward = _sign_off(platform, report_id, tokens["swj-exchange"])

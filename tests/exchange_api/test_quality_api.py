@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 from sqlalchemy import select
 
-from catalog.models import AuditEvent, Batch, QualityReport
+from catalog.models import AuditEvent
 from exchange_api.demo import DATASET
-from quality.reports import REPORT_SCHEMA_PATH, bind_snapshot
-from tests.exchange_api.conftest import Platform
+from quality.reports import REPORT_SCHEMA_PATH
+from tests.exchange_api.conftest import Platform, report_of
 
 PROBLEM = "application/problem+json"
 SCHEMA: dict[str, Any] = json.loads(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -26,16 +26,7 @@ VALIDATOR = jsonschema.Draft202012Validator(
 
 @pytest.fixture(scope="module")
 def report_id(platform: Platform) -> int:
-    """The published batch's report, bound to its snapshot (what the publish step does)."""
-    with platform.sessions() as session:
-        batch = session.get(Batch, platform.batch.batch_id)
-        assert batch is not None
-        bind_snapshot(session, batch)
-        session.commit()
-        report = session.scalars(
-            select(QualityReport).where(QualityReport.batch_id == batch.id)
-        ).one()
-        return report.id
+    return report_of(platform, platform.batch.batch_id)
 
 
 def _get(platform: Platform, path: str, account: str | None) -> Any:

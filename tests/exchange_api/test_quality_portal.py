@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from catalog.models import Batch, QualityReport
-from quality.reports import bind_snapshot
-from tests.exchange_api.conftest import Platform
+from tests.exchange_api.conftest import Platform, report_of
 
 
 @pytest.fixture(scope="module")
 def report_id(platform: Platform) -> int:
-    with platform.sessions() as session:
-        batch = session.get(Batch, platform.batch.batch_id)
-        assert batch is not None
-        bind_snapshot(session, batch)
-        session.commit()
-        return session.scalars(
-            select(QualityReport.id).where(QualityReport.batch_id == batch.id)
-        ).one()
+    return report_of(platform, platform.batch.batch_id)
 
 
 def _cookie(platform: Platform, account: str) -> dict[str, str]:

@@ -11,30 +11,19 @@ import pytest
 from sqlalchemy import select
 
 from catalog.audit import verify_chain
-from catalog.models import AuditEvent, Batch, QualityReport
+from catalog.models import AuditEvent
 from exchange_api.demo import DATASET
 from lakehouse.pipeline import run_batch
 from lakehouse.samples import write_social_insurance_extract
-from quality.reports import REPORT_SCHEMA_PATH, bind_snapshot, report_sha256
-from tests.exchange_api.conftest import Platform
+from quality.reports import REPORT_SCHEMA_PATH, report_sha256
+from tests.exchange_api.conftest import Platform, report_of
 
 SCHEMA: dict[str, Any] = json.loads(REPORT_SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def _report_id(platform: Platform, batch_id: int) -> int:
-    with platform.sessions() as session:
-        batch = session.get(Batch, batch_id)
-        assert batch is not None
-        bind_snapshot(session, batch)
-        session.commit()
-        return session.scalars(
-            select(QualityReport.id).where(QualityReport.batch_id == batch_id)
-        ).one()
-
-
 @pytest.fixture(scope="module")
 def report_id(platform: Platform) -> int:
-    return _report_id(platform, platform.batch.batch_id)
+    return report_of(platform, platform.batch.batch_id)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +33,7 @@ def rejected_report_id(platform: Platform, tmp_path_factory: pytest.TempPathFact
     write_social_insurance_extract(path, rows=40, seed=7, month="2026-09")
     summary = run_batch(platform.settings, DATASET, path)
     assert summary.status == "rejected", summary
-    return _report_id(platform, summary.batch_id)
+    return report_of(platform, summary.batch_id)
 
 
 def _sign(platform: Platform, report_id: int, account: str, note: str = "已核对") -> Any:

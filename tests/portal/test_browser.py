@@ -19,15 +19,12 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import select
 
-from catalog.models import Batch, QualityReport
 from exchange_api.app import create_app
 from exchange_api.demo import DATASET
 from lakehouse.pipeline import run_batch
 from lakehouse.samples import write_social_insurance_extract
-from quality.reports import bind_snapshot
-from tests.exchange_api.conftest import Platform
+from tests.exchange_api.conftest import Platform, report_of
 
 pytestmark = pytest.mark.browser
 
@@ -62,13 +59,7 @@ def report_id(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> i
     big = folder / "2027-01.csv"
     write_social_insurance_extract(big, rows=900, seed=13, month="2027-01")
     last = run_batch(platform.settings, DATASET, big)
-    with platform.sessions() as session:
-        for batch in session.scalars(select(Batch)):
-            bind_snapshot(session, batch)
-        session.commit()
-        return session.scalars(
-            select(QualityReport.id).where(QualityReport.batch_id == last.batch_id)
-        ).one()
+    return report_of(platform, last.batch_id)
 
 
 @pytest.fixture(scope="module")
