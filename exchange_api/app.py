@@ -41,5 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         login.router,
     ):
         app.include_router(router)
+    app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.mount("/portal/static", StaticFiles(directory=pages.STATIC_DIR), name="portal-static")
     return app

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Cookie, Depends, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Cookie, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -32,7 +33,14 @@ from exchange_api.portal.i18n import DEFAULT_LANG, Lang, rule_description, trans
 from exchange_api.routes.quality import TREND_LENGTH, report_view
 from quality.reports import readable_report, trend
 
-__all__ = ["STATIC_DIR", "TOKEN_COOKIE", "router", "templates"]
+__all__ = [
+    "STATIC_DIR",
+    "TOKEN_COOKIE",
+    "SignInRequired",
+    "router",
+    "sign_in_redirect",
+    "templates",
+]
 
 PORTAL_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PORTAL_DIR / "static"
@@ -54,18 +62,43 @@ _bearer = HTTPBearer(auto_error=False, description="A bearer token, or the zt_to
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
 
+class SignInRequired(Exception):
+    """A browser without a valid session asked for a page: send it to sign in, then back."""
+
+    def __init__(self, target: str, lang: str) -> None:
+        super().__init__(target)
+        self.target, self.lang = target, lang
+
+
+def sign_in_redirect(request: Request, exc: Exception) -> Response:
+    """The app's handler for :class:`SignInRequired`: 303 to the sign-in page."""
+    assert isinstance(exc, SignInRequired)
+    lang = "en" if exc.lang == "en" else DEFAULT_LANG
+    return RedirectResponse(
+        f"/portal/login?lang={lang}&next={quote(exc.target, safe='/')}", status_code=303
+    )
+
+
 def get_portal_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     zt_token: Annotated[str | None, Cookie()] = None,
 ) -> Principal:
-    """The caller, from the bearer header or else the ``zt_token`` cookie."""
+    """The caller, from the bearer header or else the ``zt_token`` cookie. A browser (it accepts
+    HTML) with no header and no valid cookie is sent to sign in; anyone else gets the 401."""
     token = credentials.credentials if credentials is not None else zt_token
-    if not token:
-        raise Unauthenticated(
-            "A bearer token or the zt_token cookie is required.", code="auth.missing_token"
-        )
-    return Principal.of(authenticate(session, token))
+    try:
+        if not token:
+            raise Unauthenticated(
+                "A bearer token or the zt_token cookie is required.", code="auth.missing_token"
+            )
+        return Principal.of(authenticate(session, token))
+    except Unauthenticated:
+        if credentials is None and "text/html" in request.headers.get("accept", ""):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInRequired(target, request.query_params.get("lang", "")) from None
+        raise
 
 
 PortalPrincipal = Annotated[Principal, Depends(get_portal_principal)]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from exchange_api.app import create_app
 from exchange_api.portal.login import safe_next
+from tests.exchange_api.conftest import report_of
 from tests.portal.conftest import Platform
 
 
@@ -140,3 +141,28 @@ def test_a_stale_cookie_goes_back_to_login(browser: TestClient) -> None:
     response = browser.get("/portal/", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/portal/login")
+
+
+def test_a_browser_without_a_session_is_sent_to_sign_in_and_back(
+    platform: Platform, browser: TestClient
+) -> None:
+    page = f"/portal/quality/{report_of(platform, platform.batch.batch_id)}"
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    sent = browser.get(f"{page}?lang=en", headers=html, follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/portal/login?lang=en&next={page}%3Flang%3Den"
+    form = browser.get(sent.headers["location"])
+    assert f'name="next" value="{page}?lang=en"' in form.text
+    back = _login(browser, platform.tokens.by_account["rsj-exchange"], next=f"{page}?lang=en")
+    assert back.headers["location"] == f"{page}?lang=en"
+    assert browser.get(back.headers["location"], headers=html).status_code == 200
+
+    # not a browser, or a bad bearer header: the API's 401 problem, never a redirect
+    fresh = TestClient(create_app(platform.settings))
+    assert fresh.get(page, follow_redirects=False).status_code == 401
+    bearer = {**html, "Authorization": "Bearer wrong"}
+    refused = fresh.get(page, headers=bearer, follow_redirects=False)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    fresh.cookies.set("zt_token", "stale", path="/portal")
+    assert fresh.get(page, headers=html, follow_redirects=False).status_code == 303
