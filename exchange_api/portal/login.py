@@ -13,7 +13,7 @@ only, so a page that tricks a signed-in browser into posting changes nothing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Cookie, Form, Query, Request
@@ -24,8 +24,8 @@ from catalog.errors import Unauthenticated
 from catalog.principals import Principal
 from catalog.tokens import authenticate
 from exchange_api.deps import SessionDep, SettingsDep
-from exchange_api.portal.i18n import DEFAULT_LANG, Lang, translator
-from exchange_api.portal.pages import CONTENT_SECURITY_POLICY, TOKEN_COOKIE, templates
+from exchange_api.portal.i18n import DEFAULT_LANG, Lang
+from exchange_api.portal.pages import TOKEN_COOKIE, render_page
 from quality.reports import latest_report, may_read_reports
 
 __all__ = ["SESSION_HOURS", "router", "safe_next"]
@@ -47,22 +47,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _page(template: str, lang: Lang, status: int = 200, **context: Any) -> HTMLResponse:
-    html = templates.get_template(template).render(
-        t=translator(lang), lang=lang, other_lang="en" if lang == "zh" else "zh", **context
-    )
-    return HTMLResponse(
-        html,
-        status_code=status,
-        headers={
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-            "Content-Language": "zh-CN" if lang == "zh" else "en",
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
-
-
 def _same_origin(request: Request) -> bool:
     """A form posted from another site carries that site's ``Origin``; browsers always send one
     on a cross-site POST, so a missing header is a same-site client (or not a browser). Host names
@@ -79,7 +63,7 @@ def login_page(
     lang: Annotated[Lang, Query()] = DEFAULT_LANG, next: Annotated[str | None, Query()] = None
 ) -> HTMLResponse:
     """The sign-in form."""
-    return _page("login.html", lang, next=safe_next(next), error=None)
+    return render_page("login.html", lang, next=safe_next(next), error=None)
 
 
 @router.post("/login")
@@ -94,11 +78,11 @@ def login(
     """Check the token; on success set the session cookie and go to ``next``."""
     target = safe_next(next)
     if not _same_origin(request):
-        return _page("login.html", lang, 403, next=target, error="login.cross_site")
+        return render_page("login.html", lang, 403, next=target, error="login.cross_site")
     try:
         authenticate(session, token.strip())
     except Unauthenticated:
-        return _page("login.html", lang, 401, next=target, error="login.invalid")
+        return render_page("login.html", lang, 401, next=target, error="login.invalid")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         TOKEN_COOKIE,
@@ -148,4 +132,4 @@ def home(
                 "report": report,
             }
         )
-    return _page("index.html", lang, rows=rows, who=principal.department_code)
+    return render_page("index.html", lang, rows=rows, who=principal.department_code)

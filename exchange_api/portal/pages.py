@@ -37,6 +37,7 @@ __all__ = [
     "STATIC_DIR",
     "TOKEN_COOKIE",
     "SignInRequired",
+    "render_page",
     "router",
     "sign_in_redirect",
     "templates",
@@ -60,6 +61,24 @@ templates = Environment(
 _bearer = HTTPBearer(auto_error=False, description="A bearer token, or the zt_token cookie")
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
+
+
+def render_page(template: str, lang: Lang, status: int = 200, **context: Any) -> HTMLResponse:
+    """``template`` rendered in ``lang`` (``t``, ``lang`` and ``other_lang`` are supplied), with
+    the headers every portal page carries: the CSP, its language, no caching, no referrer."""
+    html = templates.get_template(template).render(
+        t=translator(lang), lang=lang, other_lang="en" if lang == "zh" else "zh", **context
+    )
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Content-Language": "zh-CN" if lang == "zh" else "en",
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 class SignInRequired(Exception):
@@ -137,24 +156,14 @@ def quality_page(
     dataset = report.batch.dataset
     points = trend(session, dataset, TREND_LENGTH)
     titles = {f.name: f.title_zh for f in dataset.fields}
-    html = templates.get_template("quality_report.html").render(
-        t=translator(lang),
+    return render_page(
+        "quality_report.html",
+        lang,
         describe=lambda code, english: rule_description(code, english, lang),
-        lang=lang,
-        other_lang="en" if lang == "zh" else "zh",
         report=view,
         dataset_title=dataset.title_zh if lang == "zh" else dataset.title_en,
         field_titles=titles if lang == "zh" else {},
         sample_columns=_sample_columns(view, titles, lang),
         points=points,
         chart=trend_chart(points, current_batch_id=report.batch_id),
-    )
-    return HTMLResponse(
-        html,
-        headers={
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-            "Content-Language": "zh-CN" if lang == "zh" else "en",
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
     )
