@@ -21,11 +21,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from catalog.datasets import list_datasets
 from catalog.errors import Unauthenticated
-from catalog.principals import Principal
 from catalog.tokens import authenticate
 from exchange_api.deps import SessionDep, SettingsDep
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang
-from exchange_api.portal.pages import TOKEN_COOKIE, render_page
+from exchange_api.portal.pages import (
+    TOKEN_COOKIE,
+    SignInRequired,
+    get_portal_principal,
+    render_page,
+)
 from quality.reports import latest_report, may_read_reports
 
 __all__ = ["SESSION_HOURS", "router", "safe_next"]
@@ -112,12 +116,10 @@ def home(
     zt_token: Annotated[str | None, Cookie()] = None,
 ) -> Response:
     """The datasets whose quality reports the caller may read, each with its latest report."""
-    login_url = f"/portal/login?lang={lang}&next={quote(str(request.url.path))}"
-    if not zt_token:
-        return RedirectResponse(login_url, status_code=303)
-    try:
-        principal = Principal.of(authenticate(session, zt_token))
-    except Unauthenticated:
+    try:  # the home page is for browsers only: no session always means the sign-in page
+        principal = get_portal_principal(request, session, None, zt_token)
+    except (Unauthenticated, SignInRequired):
+        login_url = f"/portal/login?lang={lang}&next={quote(str(request.url.path))}"
         return RedirectResponse(login_url, status_code=303)
     rows = []
     for dataset in list_datasets(session):
