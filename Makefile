@@ -7,7 +7,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test lint bench clean
+.PHONY: install system-deps demo test lint bench clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint
+# The system packages the tests need (PostgreSQL, chromium, CJK fonts): apt-get installs only
+# what is missing; without root it says what to run and stops.
+system-deps:
+	bash infra/system-deps.sh
+
+test: system-deps lint
 	$(VENV)/bin/pytest
 
 bench: install

@@ -2,7 +2,8 @@
 
 Chromium cannot be handed a bearer token on its command line, so the server under test is the
 real app behind a one-line ASGI wrapper that adds the ``zt_token`` cookie to every request, as a
-browser holding that cookie would. The test FAILS when chromium is missing: CI installs it.
+browser holding that cookie would. The test FAILS when chromium is missing: `make test` installs
+it (``infra/system-deps.sh``).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def server(platform: Platform) -> Iterator[str]:
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install chromium"
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: bash infra/system-deps.sh"
     return subprocess.run(
         [
             CHROMIUM,
