@@ -11,10 +11,24 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from catalog.errors import InvalidInput
-from schemas.loader import DatasetContract
+
+
+class _Typed(Protocol):
+    @property
+    def duckdb_type(self) -> str: ...
+
+
+class FieldTyped(Protocol):
+    """What a condition is checked against: named fields with DuckDB types (a contract, or a
+    dataset's terms as the catalog holds them)."""
+
+    @property
+    def field_names(self) -> tuple[str, ...]: ...
+
+    def field(self, name: str) -> _Typed: ...
 
 __all__ = ["MAX_IN_VALUES", "Condition", "Op", "Scalar", "condition_problem"]
 
@@ -109,7 +123,7 @@ class Condition:
 
 
 def condition_problem(
-    contract: DatasetContract, visible: tuple[str, ...], condition: Condition
+    contract: FieldTyped, visible: tuple[str, ...], condition: Condition
 ) -> str | None:
     if condition.field not in contract.field_names:
         return f"filter names unknown field {condition.field!r}"

@@ -115,6 +115,7 @@ def register_contract(
     dataset.grade = contract.grade
     dataset.update_cycle = contract.update_cycle
     dataset.contract_sha256 = digest
+    dataset.primary_key = list(contract.primary_key)
     session.flush()
     _sync_fields(session, dataset, contract, elements)
     session.flush()

@@ -72,6 +72,53 @@ class GrantRevoked(AuditedEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ActRefused(AuditedEvent):
+    """The access decision refused an act (other than a read): who tried what, on what, and why."""
+
+    action: ClassVar[str] = "access.refused"
+    outcome: AuditOutcome = AuditOutcome.REFUSED
+    act: str
+    code: str
+    reason: str
+    resource: str
+    """What the act was aimed at, as ``kind:id`` (``request:12``, ``grant:3``, ``platform``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantIssued(AuditedEvent):
+    """A grant was issued on an approved request, with the terms it carries."""
+
+    action: ClassVar[str] = "grant.issued"
+    request_id: int
+    fields: tuple[str, ...]
+    match_fields: tuple[str, ...]
+    access_modes: tuple[str, ...]
+    row_filter: tuple[Any, ...]
+    quota_rows: int | None
+    expires_at: str
+    narrowed: tuple[str, ...]
+    """Which terms the owner narrowed from what was asked (fields, modes, rows, quota, expiry)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantSuperseded(AuditedEvent):
+    """An earlier grant ended because a request that named it was approved."""
+
+    action: ClassVar[str] = "grant.superseded"
+    superseded_by_grant_id: int
+    request_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestWithdrawn(AuditedEvent):
+    """The requesting department withdrew its pending request."""
+
+    action: ClassVar[str] = "request.withdrawn"
+    request_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class DataRead(AuditedEvent):
     """Shared data left the platform: what, for which purpose, how much, and a hash of it."""
 

@@ -1,8 +1,10 @@
 """Grants (授权): what an approved share request lets a department read, and for how long.
 
-A grant is live while it is neither revoked nor expired; when a department holds several for one
-dataset the newest wins. Only the owner department's publishers may revoke one. Quota is counted
-in rows delivered, with one conditional UPDATE so concurrent reads cannot overrun it.
+A grant is live while it is neither revoked nor expired. A department may hold several live grants
+on one dataset (a new grant replaces an earlier one only when its request said so): a read names
+the grant it goes through, and may leave it out only when there is exactly one
+(:func:`grant_for_read`). Who may see or revoke a grant is decided by ``catalog.policy``. Quota is
+counted in rows delivered, with one conditional UPDATE so concurrent reads cannot overrun it.
 """
 
 from __future__ import annotations
@@ -12,37 +14,99 @@ import datetime as dt
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from catalog import actions as act
 from catalog import audit
 from catalog.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from catalog.events import GrantRevoked
-from catalog.models import Grant, Role, utcnow
+from catalog.guard import ensure
+from catalog.models import Grant, utcnow
+from catalog.policy import Allowed, authorize
 from catalog.principals import Principal
+from catalog.resources import GrantTerms
 
-__all__ = ["active_grant", "consume_quota", "get_grant", "remaining_quota", "revoke_grant"]
+__all__ = [
+    "consume_quota",
+    "get_grant",
+    "grant_for_read",
+    "list_grants",
+    "live_grants",
+    "remaining_quota",
+    "revoke_grant",
+]
 
 
-def active_grant(
+def live_grants(
     session: Session, department_id: int, dataset_id: int, now: dt.datetime
-) -> Grant | None:
-    """The newest grant of ``dataset_id`` to ``department_id`` that is live at ``now``."""
-    return session.scalars(
-        select(Grant)
-        .where(
-            Grant.grantee_department_id == department_id,
-            Grant.dataset_id == dataset_id,
-            Grant.revoked_at.is_(None),
-            or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+) -> list[Grant]:
+    """The grants of ``dataset_id`` to ``department_id`` that are live at ``now``, oldest first."""
+    return list(
+        session.scalars(
+            select(Grant)
+            .where(
+                Grant.grantee_department_id == department_id,
+                Grant.dataset_id == dataset_id,
+                Grant.revoked_at.is_(None),
+                or_(Grant.expires_at.is_(None), Grant.expires_at > now),
+            )
+            .order_by(Grant.id)
         )
-        .order_by(Grant.created_at.desc(), Grant.id.desc())
-        .limit(1)
-    ).first()
+    )
 
 
-def get_grant(session: Session, grant_id: int) -> Grant:
+def grant_for_read(
+    session: Session,
+    principal: Principal,
+    dataset_id: int,
+    grant_id: int | None,
+    now: dt.datetime,
+) -> Grant | None:
+    """The grant a read goes through: the one named, or the department's only live one.
+
+    A named grant that is not the caller's department's grant on this dataset is treated as no
+    grant at all (the decision then refuses with ``grant.missing``), so its existence is not
+    revealed. Several live grants and none named is ``grant.ambiguous``.
+    """
+    if grant_id is not None:
+        grant = session.get(Grant, grant_id)
+        if (
+            grant is None
+            or grant.grantee_department_id != principal.department_id
+            or grant.dataset_id != dataset_id
+        ):
+            return None
+        return grant
+    grants = live_grants(session, principal.department_id, dataset_id, now)
+    if len(grants) > 1:
+        ids = ", ".join(str(g.id) for g in grants)
+        raise Conflict(
+            f"your department holds several live grants on this dataset ({ids}); "
+            "name one with grant_id",
+            code="grant.ambiguous",
+        )
+    return grants[0] if grants else None
+
+
+def get_grant(
+    session: Session, grant_id: int, principal: Principal, *, now: dt.datetime | None = None
+) -> Grant:
+    """One grant, if the principal may see it (``grant.not_found`` otherwise, audited)."""
     grant = session.get(Grant, grant_id)
     if grant is None:
         raise NotFound(f"no grant {grant_id}", code="grant.not_found", grant_id=grant_id)
+    ensure(session, principal, act.GRANT_VIEW, GrantTerms.of(grant), now=now)
     return grant
+
+
+def list_grants(
+    session: Session, principal: Principal, *, now: dt.datetime | None = None
+) -> list[Grant]:
+    """Every grant the principal may see (the same decision as :func:`get_grant`)."""
+    now = now or utcnow()
+    return [
+        g
+        for g in session.scalars(select(Grant).order_by(Grant.id))
+        if isinstance(authorize(principal, act.GRANT_VIEW, GrantTerms.of(g), now=now), Allowed)
+    ]
 
 
 def revoke_grant(
@@ -52,27 +116,22 @@ def revoke_grant(
     reason: str,
     now: dt.datetime | None = None,
 ) -> Grant:
-    """Revoke a grant at once; only a publisher of the dataset's owner department may."""
+    """Revoke a grant at once, saying why; reads through it are refused from now on."""
+    now = now or utcnow()
     grant = session.scalars(select(Grant).where(Grant.id == grant_id).with_for_update()).first()
     if grant is None:
         raise NotFound(f"no grant {grant_id}", code="grant.not_found", grant_id=grant_id)
-    if principal.department_id != grant.dataset.owner_department_id or not principal.has(
-        Role.PUBLISHER
-    ):
-        raise AccessRefused(
-            "only a publisher of the dataset's owner department may revoke its grants",
-            code="grant.not_owner",
-        )
+    ensure(session, principal, act.GRANT_REVOKE, GrantTerms.of(grant), now=now)
     if not reason.strip():
         raise InvalidInput("revoking a grant needs a reason", code="grant.reason_required")
     if grant.revoked_at is not None:
         raise Conflict(f"grant {grant_id} is already revoked", code="grant.already_revoked")
-    now = now or utcnow()
     grant.revoked_at = now
+    grant.revoke_reason = reason.strip()
     session.flush()
     audit.record(
         session,
-        GrantRevoked(dataset_id=grant.dataset_id, grant_id=grant.id, reason=reason),
+        GrantRevoked(dataset_id=grant.dataset_id, grant_id=grant.id, reason=reason.strip()),
         actor=principal,
         now=now,
     )
@@ -105,6 +164,6 @@ def consume_quota(session: Session, grant: Grant, rows: int) -> None:
         session.refresh(grant)
         raise AccessRefused(
             f"grant {grant.id} has {remaining_quota(grant)} rows of quota left, {rows} asked",
-            code="grant.quota_exhausted",
+            code="quota.exceeded",
         )
     session.refresh(grant, ["rows_used"])

@@ -192,6 +192,7 @@ class Dataset(Base):
     update_cycle: Mapped[str] = mapped_column(String(16))
     status: Mapped[DatasetStatus] = mapped_column(_enum(DatasetStatus), default=DatasetStatus.DRAFT)
     contract_sha256: Mapped[str] = mapped_column(String(64), default="")
+    primary_key: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     current_snapshot_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -219,7 +220,8 @@ class Field(Base):
     duckdb_type: Mapped[str] = mapped_column(String(64))
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
-    mask: Mapped[MaskKind] = mapped_column(_enum(MaskKind), default=MaskKind.NONE)
+    mask: Mapped[str] = mapped_column(String(40), default=MaskKind.NONE.value)
+    """The mask spec a grantee sees this field through (``schemas`` mask names)."""
 
     dataset: Mapped[Dataset] = relationship(back_populates="fields")
     data_element: Mapped[DataElement | None] = relationship()
@@ -242,6 +244,12 @@ class ShareRequest(Base):
     access_modes: Mapped[list[Any]] = mapped_column(default=list)
     quota_rows: Mapped[int | None] = mapped_column(Integer, default=None)
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    match_fields: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    """Masked fields asked for as match keys (exact match, one value per call)."""
+    replaces_grant_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """An earlier grant this request, once approved, supersedes (explicitly, on the record).
+    No foreign key: grants already reference requests, and a cycle would break table ordering;
+    ``catalog.requests`` checks the grant when the request is filed."""
     status: Mapped[RequestStatus] = mapped_column(
         _enum(RequestStatus), default=RequestStatus.PENDING
     )
@@ -273,10 +281,16 @@ class Grant(Base):
     rows_used: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoke_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    match_fields: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    """Masked fields the grantee may match exactly, one value per call."""
+    superseded_by_grant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grants.id", name="fk_grants_superseded_by_grant_id"), default=None
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     dataset: Mapped[Dataset] = relationship()
-    request: Mapped[ShareRequest] = relationship()
+    request: Mapped[ShareRequest] = relationship(foreign_keys=[request_id])
 
 
 class Batch(Base):

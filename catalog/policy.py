@@ -1,301 +1,283 @@
-"""The one place that decides access: ``decide(principal, contract, grant, request)``.
+"""The one access decision: ``authorize(actor, action, resource, now=…) -> Allowed | Refusal``.
 
-``decide`` is a pure function over plain values. It never opens a session or a connection and
-never reads the clock (``now`` is an argument). It turns a read request into an
-:class:`AccessPlan` — the columns (each with its mask), the row conditions and the page — or a
-:class:`Refusal` with a stable ``code`` and a human reason. ``lakehouse.read`` compiles a plan into
-SQL; nothing else decides which columns, masks or rows a caller gets.
+Every act — a read, a request filed, approved, refused or withdrawn, a grant seen or revoked, a
+quality report or its quarantined rows read, a sign-off, an audit verification or checkpoint, a
+batch ingested — is decided here and nowhere else. Routes, CLI commands, portal pages and DAG
+tasks name a :class:`catalog.actions.Action` and a resource (``catalog.resources``) and ask; no
+other module compares roles or departments. ``catalog.guard.ensure`` is the usual caller: it
+audits a refusal and raises.
 
-Rules, in the order they are checked:
+The function is pure (no session, no clock). For ``data.read`` the allowed answer carries the
+read plan (``catalog.read_plan``): columns, masks, row filter, quota, and which fields may be
+filtered or matched. Refusals carry a stable ``code``; a ``hidden`` refusal is answered as "not
+found", so a department cannot learn that another department's request or grant exists.
 
-1. A principal of the owner department holding the PUBLISHER or STEWARD role reads every field
-   unmasked, with no grant (``grant_id`` is ``None``) and no quota.
-2. Everyone else needs a live grant for this dataset and this department: a not-shared dataset
-   refuses every non-owner even when a (stale) grant exists; then missing, revoked, expired,
-   mode not allowed, quota exhausted, and a grant row filter that no longer fits the contract
-   (``grant.invalid``: a grant filter is never dropped).
-3. The request itself: page bounds, requested fields (all known, all granted — never silently
-   dropped; ``field.empty`` when nothing is left to select), client filters (granted fields
-   only, operator and value must fit the column).
-4. The plan: grantee columns of personal fields carry their contract mask (``redact`` when the
-   contract names none: fail closed); the grant's row filter always comes first in the plan's
-   conditions, ANDed with the client's; the limit is clipped to the remaining quota.
+Who may do what (own = the actor's department owns the dataset; "any" = any department):
+
+=================  ===========================================================================
+action             allowed
+=================  ===========================================================================
+dataset.view       any authenticated account
+data.read          own publisher/steward (unmasked); others through a live grant (read_plan)
+request.file       a requester of another department (not the owner)
+request.view       the requesting department, the owner department, auditors
+request.approve    a publisher of the owner department
+request.refuse     a publisher of the owner department
+request.withdraw   a requester of the requesting department
+grant.view         the grantee department, the owner department, auditors
+grant.revoke       a publisher of the owner department
+report.view        the owner department (any role), auditors, admins
+quarantine.view    a publisher or steward of the owner department
+report.sign_off    a steward of the owner department
+audit.verify       auditors and admins
+audit.checkpoint   admins, and the platform itself
+batch.ingest       a publisher of the owner department, and the platform itself
+=================  ===========================================================================
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar, condition_problem
-from catalog.models import AccessMode, Grant, Role
+from catalog import actions as act
+from catalog.actions import Action
+from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
+from catalog.models import Role
 from catalog.principals import Principal
-from schemas.loader import DatasetContract, FieldSpec, MaskKind, ShareType
+from catalog.read_plan import MAX_LIMIT, OWNER_ROLES, AccessPlan, PlannedColumn, Refusal, plan_read
+from catalog.resources import (
+    DatasetTerms,
+    GrantTerms,
+    Platform,
+    ReadRequest,
+    ReadResource,
+    ReportTerms,
+    RequestTerms,
+    Resource,
+)
 
 __all__ = [
     "MAX_IN_VALUES",
     "MAX_LIMIT",
     "OWNER_ROLES",
     "AccessPlan",
+    "Allowed",
     "Condition",
     "GrantTerms",
     "Op",
     "PlannedColumn",
     "ReadRequest",
+    "ReadResource",
     "Refusal",
     "Scalar",
-    "decide",
+    "authorize",
 ]
 
-MAX_LIMIT = 10_000
-"""The largest page one read may return."""
-
-OWNER_ROLES = frozenset({Role.PUBLISHER, Role.STEWARD})
-"""Roles that let a member of the owner department read its dataset without a grant."""
-
 
 @dataclass(frozen=True, slots=True)
-class GrantTerms:
-    """The terms of one grant, detached from the database row."""
+class Allowed:
+    """An allowed act. For ``data.read``, ``plan`` says exactly what may be read."""
 
-    grant_id: int
-    dataset_code: str
-    grantee_department_id: int
-    fields: tuple[str, ...]
-    row_filter: tuple[Condition, ...]
-    access_modes: frozenset[AccessMode]
-    purpose: str
-    quota_rows: int | None
-    rows_used: int
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, grant: Grant, dataset_code: str) -> GrantTerms:
-        return cls(
-            grant_id=grant.id,
-            dataset_code=dataset_code,
-            grantee_department_id=grant.grantee_department_id,
-            fields=tuple(str(f) for f in grant.fields),
-            row_filter=tuple(Condition.from_json(c) for c in grant.row_filter or ()),
-            access_modes=frozenset(AccessMode(m) for m in grant.access_modes or ()),
-            purpose=grant.purpose,
-            quota_rows=grant.quota_rows,
-            rows_used=grant.rows_used or 0,
-            expires_at=grant.expires_at,
-            revoked_at=grant.revoked_at,
-        )
-
-    @property
-    def rows_left(self) -> int | None:
-        return None if self.quota_rows is None else max(self.quota_rows - self.rows_used, 0)
+    action: Action
+    plan: AccessPlan | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReadRequest:
-    """What a caller asks to read. ``fields=None`` means every field the caller may see."""
-
-    fields: tuple[str, ...] | None = None
-    filters: tuple[Condition, ...] = ()
-    limit: int = 1000
-    offset: int = 0
-    mode: AccessMode = AccessMode.QUERY
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedColumn:
-    """One output column: a contract field and the mask it is shown through."""
-
-    name: str
-    duckdb_type: str
-    mask: MaskKind
-
-
-@dataclass(frozen=True, slots=True)
-class AccessPlan:
-    """An allowed read: exactly what ``lakehouse.read`` may select, from where, and which rows.
-
-    ``conditions`` are ANDed; the grant's row filter always comes first. ``order_by`` is the
-    contract's primary key, so pages are stable.
-    """
-
-    dataset_code: str
-    table: str
-    columns: tuple[PlannedColumn, ...]
-    conditions: tuple[Condition, ...]
-    limit: int
-    offset: int
-    grant_id: int | None
-    purpose: str
-    order_by: tuple[str, ...] = ()
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    @property
-    def masked_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.mask is not MaskKind.NONE)
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A refused read. Carries a stable ``code`` and a reason, and never any data."""
-
-    code: str
-    reason: str
-
-
-def decide(
-    principal: Principal,
-    contract: DatasetContract,
-    grant: GrantTerms | None,
-    request: ReadRequest,
-    *,
-    now: dt.datetime,
-) -> AccessPlan | Refusal:
-    """Decide whether ``principal`` may make ``request`` on ``contract``'s dataset, and how."""
+def authorize(
+    actor: Principal, action: Action, resource: Resource, *, now: dt.datetime
+) -> Allowed | Refusal:
+    """May ``actor`` do ``action`` to ``resource`` at ``now``? The only place that says."""
     if now.tzinfo is None:
-        raise ValueError("decide() needs a timezone-aware 'now'")
-    if _is_owner(principal, contract):
-        return _plan(contract, contract.field_names, request, grant=None)
-    checked = _check_grant(principal, contract, grant, request, now)
-    if isinstance(checked, Refusal):
-        return checked
-    granted = set(checked.fields)
-    visible = tuple(name for name in contract.field_names if name in granted)
-    return _plan(contract, visible, request, grant=checked)
+        raise ValueError("authorize() needs a timezone-aware 'now'")
+    rule = _RULES.get(action)
+    if rule is None:
+        raise ValueError(f"no rule for action {action.name!r}")  # a programming error
+    expected = _KINDS[action.resource]
+    if not isinstance(resource, expected):
+        raise TypeError(f"{action.name} is decided over {expected.__name__}, not {resource!r}")
+    if action is act.DATA_READ:
+        assert isinstance(resource, ReadResource)
+        planned = plan_read(actor, resource, now=now)
+        return planned if isinstance(planned, Refusal) else Allowed(action, planned)
+    refusal = rule(actor, resource)
+    return refusal if refusal is not None else Allowed(action)
 
 
-def _is_owner(principal: Principal, contract: DatasetContract) -> bool:
-    return principal.department_code == contract.owner_department and bool(
-        principal.roles & OWNER_ROLES
-    )
+# --- who is who ----------------------------------------------------------------------------------
 
 
-def _check_grant(
-    principal: Principal,
-    contract: DatasetContract,
-    grant: GrantTerms | None,
-    request: ReadRequest,
-    now: dt.datetime,
-) -> GrantTerms | Refusal:
-    """The grant, if it lets this principal read this dataset now in this mode."""
-    if contract.share_type is ShareType.NOT_SHARED:
-        basis = f" ({contract.share_basis})" if contract.share_basis else ""
-        return Refusal("dataset.not_shared", f"dataset {contract.code} is not shared{basis}")
+def _in(actor: Principal, department_id: int, *roles: Role) -> bool:
+    """The actor belongs to ``department_id`` and (if roles are named) holds one of them."""
+    if actor.department_id != department_id or actor.is_system:
+        return False
+    return not roles or bool(actor.roles & set(roles))
+
+
+def _platform_role(actor: Principal, *roles: Role) -> bool:
+    return not actor.is_system and bool(actor.roles & set(roles))
+
+
+# --- the rules -----------------------------------------------------------------------------------
+
+
+def _dataset_view(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
+    return None
+
+
+def _request_file(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
+    if not _platform_role(actor, Role.REQUESTER):
+        return Refusal("role.requester_required", "filing a share request needs the requester role")
+    if actor.department_id == dataset.owner_department_id:
+        return Refusal("request.own_dataset", "a department cannot request its own dataset")
+    return None
+
+
+def _request_view(actor: Principal, request: RequestTerms) -> Refusal | None:
     if (
-        grant is None
-        or grant.dataset_code != contract.code
-        or grant.grantee_department_id != principal.department_id
+        _in(actor, request.requester_department_id)
+        or _in(actor, request.dataset.owner_department_id)
+        or _platform_role(actor, Role.AUDITOR)
     ):
-        return Refusal(
-            "grant.missing",
-            f"department {principal.department_code} holds no grant on dataset {contract.code}",
-        )
-    if grant.revoked_at is not None:
-        return Refusal("grant.revoked", f"grant {grant.grant_id} was revoked")
-    if grant.expires_at is not None and grant.expires_at <= now:
-        return Refusal("grant.expired", f"grant {grant.grant_id} expired")
-    if request.mode not in grant.access_modes:
-        return Refusal(
-            "grant.mode_not_allowed",
-            f"grant {grant.grant_id} does not allow {request.mode.value} access",
-        )
-    if grant.rows_left == 0:
-        return Refusal("grant.quota_exhausted", f"grant {grant.grant_id} has used its row quota")
-    for condition in grant.row_filter:
-        # A grant filter that cannot be applied must never be dropped: refuse instead.
-        problem = condition_problem(contract, contract.field_names, condition)
-        if problem is not None:
-            return Refusal("grant.invalid", f"grant {grant.grant_id} row filter: {problem}")
-    return grant
+        return None
+    return Refusal("request.not_found", f"no share request {request.request_id}", hidden=True)
 
 
-def _plan(
-    contract: DatasetContract,
-    visible: tuple[str, ...],
-    request: ReadRequest,
-    *,
-    grant: GrantTerms | None,
-) -> AccessPlan | Refusal:
-    """Check the request against the ``visible`` fields and build the plan."""
-    refusal = _check_page(request.limit, request.offset)
-    if refusal is not None:
-        return refusal
-    selected = _select_fields(contract, visible, request.fields)
-    if isinstance(selected, Refusal):
-        return selected
-    refusal = _check_filters(contract, visible, request.filters)
-    if refusal is not None:
-        return refusal
-    specs = [contract.field(name) for name in selected]
-    if grant is None:
-        columns = tuple(PlannedColumn(f.name, f.duckdb_type, MaskKind.NONE) for f in specs)
-        return AccessPlan(
-            dataset_code=contract.code,
-            table=contract.table_name,
-            columns=columns,
-            conditions=request.filters,
-            limit=request.limit,
-            offset=request.offset,
-            grant_id=None,
-            purpose="owner",
-            order_by=contract.primary_key,
-        )
-    rows_left = grant.rows_left
-    return AccessPlan(
-        dataset_code=contract.code,
-        table=contract.table_name,
-        columns=tuple(_grantee_column(f) for f in specs),
-        conditions=grant.row_filter + request.filters,
-        limit=request.limit if rows_left is None else min(request.limit, rows_left),
-        offset=request.offset,
-        grant_id=grant.grant_id,
-        purpose=grant.purpose,
-        order_by=contract.primary_key,
+def _request_decide(actor: Principal, request: RequestTerms) -> Refusal | None:
+    if _in(actor, request.dataset.owner_department_id, Role.PUBLISHER):
+        return None
+    return _visible_or_hidden(
+        _request_view(actor, request),
+        Refusal(
+            "request.not_owner",
+            "only a publisher of the dataset's owner department may decide this request",
+        ),
     )
 
 
-def _grantee_column(spec: FieldSpec) -> PlannedColumn:
-    if not spec.personal:
-        return PlannedColumn(spec.name, spec.duckdb_type, MaskKind.NONE)
-    mask = spec.mask if spec.mask is not MaskKind.NONE else MaskKind.REDACT
-    return PlannedColumn(spec.name, spec.duckdb_type, mask)
+def _request_withdraw(actor: Principal, request: RequestTerms) -> Refusal | None:
+    if _in(actor, request.requester_department_id, Role.REQUESTER):
+        return None
+    return _visible_or_hidden(
+        _request_view(actor, request),
+        Refusal(
+            "request.not_requester",
+            "only a requester of the department that filed it may withdraw a request",
+        ),
+    )
 
 
-def _check_page(limit: int, offset: int) -> Refusal | None:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        return Refusal("limit.invalid", f"limit must be an integer from 1 to {MAX_LIMIT}")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        return Refusal("limit.invalid", "offset must be a non-negative integer")
-    return None
+def _grant_view(actor: Principal, grant: GrantTerms) -> Refusal | None:
+    dataset = _grant_dataset(grant)
+    if (
+        _in(actor, grant.grantee_department_id)
+        or _in(actor, dataset.owner_department_id)
+        or _platform_role(actor, Role.AUDITOR)
+    ):
+        return None
+    return Refusal("grant.not_found", f"no grant {grant.grant_id}", hidden=True)
 
 
-def _select_fields(
-    contract: DatasetContract, visible: tuple[str, ...], requested: tuple[str, ...] | None
-) -> tuple[str, ...] | Refusal:
-    """The requested fields in request order (duplicates collapsed), or every visible field."""
-    if requested is None:
-        chosen = visible
-    else:
-        unknown = [n for n in requested if n not in contract.field_names]
-        if unknown:
-            return Refusal("field.unknown", f"dataset {contract.code} has no field(s) {unknown}")
-        hidden = [n for n in requested if n not in visible]
-        if hidden:
-            return Refusal("field.not_granted", f"field(s) {hidden} are not in the grant")
-        chosen = tuple(dict.fromkeys(requested))
-    if not chosen:
-        return Refusal("field.empty", "the read selects no field")
-    return chosen
+def _grant_revoke(actor: Principal, grant: GrantTerms) -> Refusal | None:
+    if _in(actor, _grant_dataset(grant).owner_department_id, Role.PUBLISHER):
+        return None
+    return _visible_or_hidden(
+        _grant_view(actor, grant),
+        Refusal(
+            "grant.not_owner",
+            "only a publisher of the dataset's owner department may revoke its grants",
+        ),
+    )
 
 
-def _check_filters(
-    contract: DatasetContract, visible: tuple[str, ...], filters: tuple[Condition, ...]
-) -> Refusal | None:
-    for condition in filters:
-        problem = condition_problem(contract, visible, condition)
-        if problem is not None:
-            return Refusal("filter.invalid", problem)
-    return None
+def _report_view(actor: Principal, report: ReportTerms) -> Refusal | None:
+    if _in(actor, report.dataset.owner_department_id) or _platform_role(
+        actor, Role.AUDITOR, Role.ADMIN
+    ):
+        return None
+    return Refusal(
+        "report.access_refused",
+        f"quality reports of {report.dataset.code} are for its owner department and auditors",
+    )
+
+
+def _quarantine_view(actor: Principal, report: ReportTerms) -> Refusal | None:
+    if _in(actor, report.dataset.owner_department_id, Role.PUBLISHER, Role.STEWARD):
+        return None
+    return Refusal(
+        "quarantine.access_refused",
+        f"quarantined rows of {report.dataset.code} are for its owner's publishers and stewards",
+    )
+
+
+def _report_sign_off(actor: Principal, report: ReportTerms) -> Refusal | None:
+    if _in(actor, report.dataset.owner_department_id, Role.STEWARD):
+        return None
+    return Refusal(
+        "report.not_steward",
+        f"only a steward of the owner department may sign off reports of {report.dataset.code}",
+    )
+
+
+def _audit_verify(actor: Principal, platform: Platform) -> Refusal | None:
+    if _platform_role(actor, Role.AUDITOR, Role.ADMIN):
+        return None
+    return Refusal("role.auditor_required", "only auditors and admins may verify the audit chain")
+
+
+def _audit_checkpoint(actor: Principal, platform: Platform) -> Refusal | None:
+    if actor.is_system or _platform_role(actor, Role.ADMIN):
+        return None
+    return Refusal("role.admin_required", "only admins (or the platform) sign audit checkpoints")
+
+
+def _batch_ingest(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
+    if actor.is_system or _in(actor, dataset.owner_department_id, Role.PUBLISHER):
+        return None
+    return Refusal(
+        "batch.not_owner", f"only a publisher of {dataset.code}'s owner department may ingest"
+    )
+
+
+def _read(actor: Principal, read: ReadResource) -> Refusal | None:
+    raise AssertionError("data.read is planned by catalog.read_plan")  # pragma: no cover
+
+
+def _grant_dataset(grant: GrantTerms) -> DatasetTerms:
+    if grant.dataset is None:
+        raise ValueError(f"grant {grant.grant_id} terms carry no dataset")
+    return grant.dataset
+
+
+def _visible_or_hidden(view: Refusal | None, refusal: Refusal) -> Refusal:
+    """Refuse visibly to those who may see the object, as "not found" to everyone else."""
+    return refusal if view is None else view
+
+
+_KINDS: dict[str, type] = {
+    "dataset": DatasetTerms,
+    "read": ReadResource,
+    "request": RequestTerms,
+    "grant": GrantTerms,
+    "report": ReportTerms,
+    "platform": Platform,
+}
+
+_RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
+    act.DATASET_VIEW: _dataset_view,
+    act.DATA_READ: _read,
+    act.REQUEST_FILE: _request_file,
+    act.REQUEST_VIEW: _request_view,
+    act.REQUEST_APPROVE: _request_decide,
+    act.REQUEST_REFUSE: _request_decide,
+    act.REQUEST_WITHDRAW: _request_withdraw,
+    act.GRANT_VIEW: _grant_view,
+    act.GRANT_REVOKE: _grant_revoke,
+    act.REPORT_VIEW: _report_view,
+    act.QUARANTINE_VIEW: _quarantine_view,
+    act.REPORT_SIGN_OFF: _report_sign_off,
+    act.AUDIT_VERIFY: _audit_verify,
+    act.AUDIT_CHECKPOINT: _audit_checkpoint,
+    act.BATCH_INGEST: _batch_ingest,
+}

@@ -19,6 +19,11 @@ class Principal:
     def has(self, role: Role) -> bool:
         return role in self.roles
 
+    @property
+    def is_system(self) -> bool:
+        """The platform itself (account 0), never a person or a service account."""
+        return self.account_id == 0
+
     @classmethod
     def of(cls, account: Account) -> Principal:
         return cls(

@@ -9,7 +9,7 @@ from catalog.db import make_engine, make_sessionmaker
 from catalog.settings import Settings, get_settings
 from exchange_api import errors
 from exchange_api.portal import login, pages
-from exchange_api.routes import data, datasets, health, quality, requests
+from exchange_api.routes import data, datasets, grants, health, quality, requests
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         quality.router,
         datasets.router,
         requests.router,
+        grants.router,
         data.router,
         pages.router,
         login.router,

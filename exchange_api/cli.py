@@ -134,6 +134,7 @@ def quality_sign_off(
     import os
 
     from catalog.db import make_engine, make_sessionmaker
+    from catalog.guard import keeping_refusals
     from catalog.principals import Principal
     from catalog.tokens import authenticate
     from quality.reports import report_summary, sign_off
@@ -141,7 +142,8 @@ def quality_sign_off(
     # Never a command-line option: an argument would sit in shell history and the process list.
     token = os.environ.get("ZHONGTAI_TOKEN") or typer.prompt("token", hide_input=True)
     settings = get_settings()
-    with make_sessionmaker(make_engine(settings.resolved_catalog_url))() as session:
+    factory = make_sessionmaker(make_engine(settings.resolved_catalog_url))
+    with factory() as session, keeping_refusals(session):
         principal = Principal.of(authenticate(session, token.strip()))
         report = sign_off(session, principal, report_id, note)
         session.commit()

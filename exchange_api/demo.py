@@ -253,7 +253,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
             http.get(
                 f"/api/v1/datasets/{DATASET}/data",
                 headers=tokens.headers("swj-exchange"),
-                params={"limit": 10000},
+                params={"limit": 10000, "grant_id": approved["grant"]["id"]},
             ),
             200,
         )

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.errors import Unauthenticated
+from catalog.guard import keeping_refusals
 from catalog.principals import Principal
 from catalog.settings import Settings
 from catalog.tokens import authenticate
@@ -25,9 +26,11 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A catalog session. Routes commit explicitly; anything uncommitted is rolled back."""
+    """A catalog session. Routes commit explicitly; anything uncommitted is rolled back — except
+    a refusal the access decision audited (``catalog.guard``), which is committed so it stays on
+    the record even though the request fails."""
     factory: sessionmaker[Session] = request.app.state.sessions
-    with factory() as session:
+    with factory() as session, keeping_refusals(session):
         yield session
 
 

@@ -61,12 +61,50 @@ class ShareRequestCreate(BaseModel):
     row_filter: list[ConditionIn] = Field(default_factory=list, max_length=20)
     quota_rows: int | None = Field(default=None, ge=1)
     expires_at: dt.datetime | None = None
+    match_fields: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Masked fields to match exactly (one value per call), as 核验 needs",
+    )
+    replaces_grant_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="An earlier grant of yours on this dataset that the new one replaces",
+    )
 
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(default="", max_length=2000)
+
+
+class ApprovalIn(BaseModel):
+    """Approve as asked, or narrow: every term given must lie within what was requested."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=2000)
+    fields: list[str] | None = Field(default=None, min_length=1, max_length=200)
+    access_modes: list[AccessMode] | None = Field(default=None, min_length=1)
+    row_filter: list[ConditionIn] = Field(
+        default_factory=list, max_length=20, description="Conditions ANDed to the requested filter"
+    )
+    match_fields: list[str] | None = Field(default=None, max_length=20)
+    quota_rows: int | None = Field(default=None, ge=1)
+    expires_at: dt.datetime | None = None
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=2000)
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000, description="Why the grant ends now")
 
 
 class GrantPublic(_Out):
@@ -82,6 +120,9 @@ class GrantPublic(_Out):
     rows_used: int
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    match_fields: list[str] = []
+    revoke_reason: str = ""
+    superseded_by_grant_id: int | None = None
 
 
 class ShareRequestPublic(_Out):
@@ -94,6 +135,8 @@ class ShareRequestPublic(_Out):
     scenario: str
     legal_basis: str
     access_modes: list[str]
+    match_fields: list[str] = []
+    replaces_grant_id: int | None = None
     status: RequestStatus
     decision_reason: str
     created_at: dt.datetime
@@ -108,6 +151,9 @@ class QueryIn(BaseModel):
     filters: list[ConditionIn] = Field(default_factory=list, max_length=20)
     limit: int = Field(default=1000, ge=1, le=10000)
     offset: int = Field(default=0, ge=0)
+    grant_id: int | None = Field(
+        default=None, ge=1, description="The grant to read through (needed when several are live)"
+    )
 
 
 class ColumnOut(BaseModel):

@@ -1,10 +1,11 @@
 """The one path shared data takes out of the platform: authorise, read in SQL, audit.
 
-``authorize`` asks ``catalog.policy.decide`` (the single access decision) and writes a refusal
-event when it says no. ``deliver`` executes the plan in DuckDB, lets the caller serialise the
-result, and writes a ``DataRead`` event with the row count, the byte count and the SHA-256 of
-exactly the bytes that will be sent. Callers commit after each step, so a refusal is recorded even
-though the request then fails.
+``authorize`` asks ``catalog.policy.authorize`` (the single access decision) for ``data.read``,
+over the dataset's terms as the catalog row holds them now and the grant the read goes through, and
+writes a refusal event when it says no. ``deliver`` executes the plan in DuckDB, lets the caller
+serialise the result, and writes a ``DataRead`` event with the row count, the byte count and the
+SHA-256 of exactly the bytes that will be sent. Callers commit after each step, so a refusal is
+recorded even though the request then fails.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from dataclasses import dataclass
 import duckdb
 from sqlalchemy.orm import Session
 
+from catalog import actions as act
 from catalog import audit
 from catalog.events import DataRead, ReadRefused
-from catalog.grants import active_grant, consume_quota
+from catalog.grants import consume_quota, grant_for_read
 from catalog.models import AuditEvent, Dataset, Grant, utcnow
-from catalog.policy import AccessPlan, GrantTerms, ReadRequest, Refusal, decide
+from catalog.policy import AccessPlan, Allowed, ReadRequest, Refusal
+from catalog.policy import authorize as decide
 from catalog.principals import Principal
+from catalog.resources import DatasetTerms, GrantTerms, ReadResource
 from lakehouse.read import ReadResult, read
-from schemas import DatasetContract
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +48,21 @@ def authorize(
     session: Session,
     principal: Principal,
     dataset: Dataset,
-    contract: DatasetContract,
     request: ReadRequest,
     *,
+    grant_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Authorised | Refusal:
-    """Decide a read; a refusal is written to the audit log before it is returned."""
+    """Decide a read; a refusal is written to the audit log before it is returned.
+
+    ``grant_id`` names the grant the read goes through; without it the department's only live
+    grant is used (``grant.ambiguous`` when it holds several).
+    """
     now = now or utcnow()
-    grant = active_grant(session, principal.department_id, dataset.id, now)
+    grant = grant_for_read(session, principal, dataset.id, grant_id, now)
     terms = GrantTerms.of(grant, dataset.code) if grant is not None else None
-    decision = decide(principal, contract, terms, request, now=now)
+    resource = ReadResource(DatasetTerms.of(dataset), terms, request)
+    decision = decide(principal, act.DATA_READ, resource, now=now)
     if isinstance(decision, Refusal):
         audit.record(
             session,
@@ -69,7 +77,8 @@ def authorize(
             now=now,
         )
         return decision
-    return Authorised(plan=decision, grant=grant)
+    assert isinstance(decision, Allowed) and decision.plan is not None
+    return Authorised(plan=decision.plan, grant=grant)
 
 
 def deliver(
@@ -77,7 +86,6 @@ def deliver(
     con: duckdb.DuckDBPyConnection,
     principal: Principal,
     dataset: Dataset,
-    contract: DatasetContract,
     authorised: Authorised,
     serialize: Callable[[ReadResult], bytes],
     *,
@@ -85,11 +93,13 @@ def deliver(
 ) -> Delivery:
     """Read what the plan allows, serialise it, and audit exactly what is about to be sent."""
     plan = authorised.plan
-    result = read(con, plan, order_by=contract.primary_key, snapshot_id=dataset.current_snapshot_id)
+    result = read(con, plan, snapshot_id=dataset.current_snapshot_id)
     body = serialize(result)
     digest = hashlib.sha256(body).hexdigest()
     if authorised.grant is not None:
-        consume_quota(session, authorised.grant, result.row_count)
+        # A probe of a masked match key costs a row even when nothing matched.
+        charged = max(result.row_count, 1) if plan.probe else result.row_count
+        consume_quota(session, authorised.grant, charged)
     event = audit.record(
         session,
         DataRead(

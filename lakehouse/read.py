@@ -7,7 +7,11 @@
 - every value (filter values, snapshot, limit, offset) is a ``?`` parameter, never pasted;
 - masks are SQL expressions (``lakehouse.masks``) and keep the column's name;
 - every column reference in filters and ordering is qualified with the table alias, so a
-  condition always tests the stored value, never a masked output column of the same name.
+  condition always tests the stored value, never a masked output column of the same name;
+- ordering comes only from the plan: the primary key, or — when the caller sees part of the key
+  masked (``AccessPlan.order_hidden``) — a keyed hash of the DuckLake row id, which gives a
+  stable page order that reveals nothing about the hidden values, not even the source file's
+  order (``order_salt`` is secret to the server).
 
 ``read`` runs the compiled statement and returns the rows as an Arrow table.
 """
@@ -61,12 +65,12 @@ def _condition_sql(condition: Condition, params: list[Any]) -> str:
 
 
 def compile_plan(
-    plan: AccessPlan, *, order_by: tuple[str, ...] = (), snapshot_id: int | None = None
+    plan: AccessPlan, *, snapshot_id: int | None = None, order_salt: int = 0
 ) -> tuple[str, list[Any]]:
     """SQL text and bound parameters for ``plan``.
 
-    ``order_by`` defaults to the plan's own ordering (the contract's primary key); ``snapshot_id``
-    reads that DuckLake snapshot (time travel) instead of the current one.
+    ``snapshot_id`` reads that DuckLake snapshot (time travel) instead of the current one;
+    ``order_salt`` keys the hidden ordering (see the module docstring).
     """
     if not plan.columns:
         raise ValueError("an access plan must select at least one column")
@@ -81,9 +85,11 @@ def compile_plan(
     if plan.conditions:
         where = " AND ".join(f"({_condition_sql(c, params)})" for c in plan.conditions)
         sql += f" WHERE {where}"
-    keys = order_by or plan.order_by
-    if keys:
-        sql += " ORDER BY " + ", ".join(_column(k) for k in keys)
+    if plan.order_hidden:
+        sql += f" ORDER BY hash({_ALIAS}.rowid, ?::UBIGINT), {_ALIAS}.rowid"
+        params.append(order_salt)
+    elif plan.order_by:
+        sql += " ORDER BY " + ", ".join(_column(k) for k in plan.order_by)
     sql += " LIMIT ? OFFSET ?"
     params.extend((plan.limit, plan.offset))
     return sql, params
@@ -93,11 +99,11 @@ def read(
     con: duckdb.DuckDBPyConnection,
     plan: AccessPlan,
     *,
-    order_by: tuple[str, ...] = (),
     snapshot_id: int | None = None,
+    order_salt: int = 0,
 ) -> ReadResult:
     """Run ``plan`` on ``con`` (a ``lakehouse.connection.connect`` connection)."""
-    sql, params = compile_plan(plan, order_by=order_by, snapshot_id=snapshot_id)
+    sql, params = compile_plan(plan, snapshot_id=snapshot_id, order_salt=order_salt)
     table = con.execute(sql, params).to_arrow_table()
     return ReadResult(
         table=table,

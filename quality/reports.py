@@ -5,9 +5,10 @@
 ``schemas/reports/quality_report.schema.json`` and served by the API, the portal and the CLI.
 ``trend`` lists the last batches of a dataset for the trend chart.
 
-Who may read a report is decided by :func:`may_read_reports` (the owner department with any role,
-and stewards, auditors and admins of any department: a report shows quarantined samples, masked
-but still personal). Only a steward of the owner department may sign one off, once, and only when
+Who may read a report, see its quarantined samples or sign it off is decided by
+``catalog.policy`` (``report.view``: the owner department and auditors and admins;
+``quarantine.view``: the owner's publishers and stewards, since samples are masked but still
+personal; ``report.sign_off``: the owner's stewards). A report is signed off once, and only when
 its batch was published as a lake snapshot. The sign-off is audited as
 :class:`catalog.events.ReportSignedOff` carrying the snapshot id and :func:`report_sha256` of the
 report JSON as it stood when signed (with ``sign_off`` null), so an auditor can later take the
@@ -24,19 +25,22 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from catalog import actions as act
 from catalog import audit
-from catalog.errors import AccessRefused, Conflict, InvalidInput, NotFound
+from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.events import ReportSignedOff
+from catalog.guard import ensure
 from catalog.models import (
     Account,
     Batch,
     BatchStatus,
     Dataset,
     QualityReport,
-    Role,
     utcnow,
 )
+from catalog.policy import Allowed, authorize
 from catalog.principals import Principal
+from catalog.resources import DatasetTerms, ReportTerms
 from quality.dataset_rules import contract_rules
 from quality.errors import UnsupportedContract
 from quality.validate import QualityOutcome
@@ -50,6 +54,7 @@ __all__ = [
     "bind_snapshot",
     "latest_report",
     "may_read_reports",
+    "may_see_quarantine",
     "readable_dataset",
     "readable_report",
     "report_sha256",
@@ -64,7 +69,6 @@ REPORT_SCHEMA_PATH = (
 )
 REPORT_SCHEMA_VERSION = "zhongtai.quality_report/1"
 SIGN_OFF_NOTE_MAX = 2000
-_READER_ROLES = frozenset({Role.STEWARD, Role.AUDITOR, Role.ADMIN})
 _GE_STATISTICS = (
     "evaluated_expectations",
     "successful_expectations",
@@ -116,24 +120,26 @@ def bind_snapshot(session: Session, batch: Batch) -> QualityReport | None:
     return report
 
 
-# --- who may read ---------------------------------------------------------------------------
+# --- who may read (decided by catalog.policy; these only name the act) ---------------------
 
 
-def may_read_reports(principal: Principal, dataset: Dataset) -> bool:
-    """The owner department (any role), or a steward, auditor or admin of any department."""
-    return principal.department_id == dataset.owner_department_id or bool(
-        principal.roles & _READER_ROLES
+def may_read_reports(
+    principal: Principal, dataset: Dataset, *, now: dt.datetime | None = None
+) -> bool:
+    """Whether ``principal`` may read ``dataset``'s quality reports (``report.view``)."""
+    terms = ReportTerms(report_id=None, dataset=DatasetTerms.of(dataset))
+    decision = authorize(principal, act.REPORT_VIEW, terms, now=now or utcnow())
+    return isinstance(decision, Allowed)
+
+
+def may_see_quarantine(
+    principal: Principal, report: QualityReport, dataset: Dataset, *, now: dt.datetime | None = None
+) -> bool:
+    """Whether ``principal`` may see masked samples of the report's quarantined rows."""
+    decision = authorize(
+        principal, act.QUARANTINE_VIEW, ReportTerms.of(report, dataset), now=now or utcnow()
     )
-
-
-def _refuse_reader(principal: Principal, dataset: Dataset) -> None:
-    if not may_read_reports(principal, dataset):
-        raise AccessRefused(
-            f"Quality reports of {dataset.code} show quarantined rows; only its owner department, "
-            "stewards, auditors and admins may read them.",
-            code="report.access_refused",
-            dataset=dataset.code,
-        )
+    return isinstance(decision, Allowed)
 
 
 def _report(session: Session, report_id: int) -> QualityReport:
@@ -144,15 +150,16 @@ def _report(session: Session, report_id: int) -> QualityReport:
 
 
 def readable_report(session: Session, principal: Principal, report_id: int) -> QualityReport:
-    """The report, if ``principal`` may read it; ``NotFound`` or ``AccessRefused`` otherwise."""
+    """The report, if ``principal`` may read it; ``NotFound`` or ``AccessRefused`` (audited)."""
     report = _report(session, report_id)
-    _refuse_reader(principal, _dataset(session, report))
+    ensure(session, principal, act.REPORT_VIEW, ReportTerms.of(report, _dataset(session, report)))
     return report
 
 
-def readable_dataset(principal: Principal, dataset: Dataset) -> Dataset:
-    """``dataset`` if ``principal`` may read its quality reports; ``AccessRefused`` otherwise."""
-    _refuse_reader(principal, dataset)
+def readable_dataset(session: Session, principal: Principal, dataset: Dataset) -> Dataset:
+    """``dataset`` if ``principal`` may read its quality reports; ``AccessRefused`` (audited)."""
+    terms = ReportTerms(report_id=None, dataset=DatasetTerms.of(dataset))
+    ensure(session, principal, act.REPORT_VIEW, terms)
     return dataset
 
 
@@ -309,11 +316,7 @@ def sign_off(
     """
     report = _report(session, report_id)
     dataset = _dataset(session, report)
-    if not (principal.has(Role.STEWARD) and principal.department_id == dataset.owner_department_id):
-        raise AccessRefused(
-            f"Only a steward of {dataset.owner.code} may sign off reports of {dataset.code}.",
-            code="report.not_steward",
-        )
+    ensure(session, principal, act.REPORT_SIGN_OFF, ReportTerms.of(report, dataset), now=now)
     if report.signed_off_at is not None:
         raise Conflict(
             f"Report {report_id} was already signed off.", code="report.already_signed_off"

@@ -15,7 +15,6 @@ from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep
 from exchange_api.payloads import DataPage, QueryIn
 from lakehouse.exchange import authorize, deliver
 from lakehouse.read import ReadResult
-from schemas import load_contract
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["data"])
 
@@ -41,11 +40,15 @@ def _serializer(
 
 
 def _read(
-    code: str, request: ReadRequest, session: SessionDep, lake: LakeDep, principal: CurrentPrincipal
+    code: str,
+    request: ReadRequest,
+    session: SessionDep,
+    lake: LakeDep,
+    principal: CurrentPrincipal,
+    grant_id: int | None,
 ) -> Response:
     dataset = get_dataset(session, code)
-    contract = load_contract(code)
-    decision = authorize(session, principal, dataset, contract, request)
+    decision = authorize(session, principal, dataset, request, grant_id=grant_id)
     if isinstance(decision, Refusal):
         session.commit()  # the refusal stays on the record
         raise AccessRefused(decision.reason, code=decision.code)
@@ -58,7 +61,6 @@ def _read(
         lake,
         principal,
         dataset,
-        contract,
         decision,
         _serializer(code, dataset.current_snapshot_id, decision.plan.grant_id),
     )
@@ -86,11 +88,13 @@ def read_data(
     fields: str | None = Query(default=None, description="Comma-separated field names"),
     limit: int = Query(default=1000, ge=1, le=10000),
     offset: int = Query(default=0, ge=0),
+    grant_id: int | None = Query(
+        default=None, ge=1, description="The grant to read through (needed when several are live)"
+    ),
 ) -> Response:
     wanted = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields else None
-    return _read(
-        code, ReadRequest(fields=wanted, limit=limit, offset=offset), session, lake, principal
-    )
+    request = ReadRequest(fields=wanted, limit=limit, offset=offset)
+    return _read(code, request, session, lake, principal, grant_id)
 
 
 @router.post(
@@ -108,4 +112,4 @@ def query_data(
         limit=body.limit,
         offset=body.offset,
     )
-    return _read(code, request, session, lake, principal)
+    return _read(code, request, session, lake, principal, body.grant_id)

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from catalog import actions as act
 from catalog.audit import verify_chain
-from catalog.errors import AccessRefused
-from catalog.models import Role
+from catalog.guard import ensure
+from catalog.resources import PLATFORM
 from exchange_api.deps import CurrentPrincipal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
@@ -21,10 +22,7 @@ def health() -> dict[str, str]:
 
 @router.get("/audit/verify", summary="Re-derive the audit hash chain (auditors and admins)")
 def audit_verify(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    if not (principal.has(Role.AUDITOR) or principal.has(Role.ADMIN)):
-        raise AccessRefused(
-            "Only auditors and admins may verify the audit chain.", code="role.auditor_required"
-        )
+    ensure(session, principal, act.AUDIT_VERIFY, PLATFORM)
     report = verify_chain(session)
     return {
         "ok": report.ok,

@@ -1,9 +1,10 @@
 """Quality reports over HTTP: a dataset's latest report and trend, one report, a steward's sign-off.
 
-Who may read a report is decided once, by ``quality.reports.may_read_reports``, attached through
-the ``ReadableReport`` / ``ReadableDataset`` dependencies. A report view carries up to
-``SAMPLE_LIMIT`` quarantined rows, masked in SQL by ``lakehouse.quarantine.quarantine_sample``;
-showing them is audited as :class:`catalog.events.QuarantineSampleRead`.
+Who may read a report is decided by ``catalog.policy`` (``report.view``), asked once through the
+``ReadableReport`` / ``ReadableDataset`` dependencies. A report view carries, for those the policy
+lets see them (``quarantine.view``), up to ``SAMPLE_LIMIT`` quarantined rows, masked in SQL by
+``lakehouse.quarantine.quarantine_sample``; showing them is audited as
+:class:`catalog.events.QuarantineSampleRead`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from lakehouse.quarantine import quarantine_sample
 from quality.reports import (
     REPORT_SCHEMA_PATH,
     latest_report,
+    may_see_quarantine,
     readable_dataset,
     readable_report,
     report_summary,
@@ -50,7 +52,7 @@ def _readable_report(
 
 
 def _readable_dataset(code: str, session: SessionDep, principal: CurrentPrincipal) -> Dataset:
-    return readable_dataset(principal, get_dataset(session, code))
+    return readable_dataset(session, principal, get_dataset(session, code))
 
 
 ReadableReport = Annotated[QualityReport, Depends(_readable_report)]
@@ -84,7 +86,8 @@ def report_view(
 ) -> dict[str, Any]:
     """The report JSON with its masked samples; audits the sample read and commits."""
     view = report_summary(session, report)
-    samples = masked_samples(lake, report)
+    allowed = may_see_quarantine(principal, report, report.batch.dataset)
+    samples = masked_samples(lake, report) if allowed else []
     view["samples"] = samples
     if samples:
         digest = hashlib.sha256(audit.canonical_json(samples)).hexdigest()

@@ -8,9 +8,21 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from catalog.actions import DATA_READ
 from catalog.models import AccessMode, Role
-from catalog.policy import Condition, GrantTerms, Op, ReadRequest
+from catalog.policy import (
+    AccessPlan,
+    Allowed,
+    Condition,
+    GrantTerms,
+    Op,
+    ReadRequest,
+    ReadResource,
+    Refusal,
+    authorize,
+)
 from catalog.principals import Principal
+from catalog.resources import DatasetTerms
 from schemas import DatasetContract, ShareType, load_contract
 
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
@@ -70,6 +82,33 @@ def grant(**changes: Any) -> GrantTerms:
         revoked_at=None,
     )
     return dataclasses.replace(terms, **changes)
+
+
+DATASET_ID = 5
+
+
+def terms(source: DatasetContract | None = None) -> DatasetTerms:
+    """The dataset's terms as the catalog would hold them for ``source`` (default: as shipped)."""
+    return DatasetTerms.of_contract(
+        source or contract(), dataset_id=DATASET_ID, owner_department_id=OWNER_DEPARTMENT_ID
+    )
+
+
+def decide(
+    who: Principal,
+    source: DatasetContract | DatasetTerms,
+    grant_terms: GrantTerms | None,
+    read: ReadRequest,
+    *,
+    now: dt.datetime,
+) -> AccessPlan | Refusal:
+    """``authorize(who, data.read, …)`` reduced to its plan or refusal, for table-like tests."""
+    dataset = source if isinstance(source, DatasetTerms) else terms(source)
+    decision = authorize(who, DATA_READ, ReadResource(dataset, grant_terms, read), now=now)
+    if isinstance(decision, Allowed):
+        assert decision.plan is not None
+        return decision.plan
+    return decision
 
 
 def request(**changes: Any) -> ReadRequest:
@@ -134,4 +173,5 @@ grants = st.builds(
     access_modes=_modes.map(lambda modes: modes | {AccessMode.QUERY}) | _modes,
     quota_rows=st.none() | st.integers(0, 20_000),
     rows_used=st.integers(0, 300),
+    match_fields=st.lists(st.sampled_from(("citizen_id", "person_name")), unique=True).map(tuple),
 )

@@ -59,8 +59,8 @@ def test_chain_verifies_after_lifecycle(catalog_session: Session, tmp_path: Path
     report = audit.verify_chain(catalog_session)
     assert report.ok, report.describe()
     assert report.events_checked == audit.event_count(catalog_session)
-    # 3 registrations, 4 filings, 4 decisions
-    assert report.events_checked == 11
+    # 3 registrations, 4 filings, 4 decisions, 2 grants issued
+    assert report.events_checked == 13
     assert report.head_hash == audit.head(catalog_session)[1]
 
 

@@ -10,7 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.errors import AccessRefused, Conflict, InvalidInput
-from catalog.grants import active_grant, consume_quota, remaining_quota, revoke_grant
+from catalog.grants import (
+    consume_quota,
+    grant_for_read,
+    live_grants,
+    remaining_quota,
+    revoke_grant,
+)
 from catalog.models import AuditEvent, Grant, Role
 from catalog.requests import approve_request, file_request
 from schemas import ShareType
@@ -34,19 +40,53 @@ def _grant(
     return approve_request(session, ex.publisher.principal, request.id, now=now)
 
 
-def test_active_grant_newest_wins_and_expiry(catalog_session: Session, tmp_path: Path) -> None:
+def test_grants_coexist_until_one_names_the_other(
+    catalog_session: Session, tmp_path: Path
+) -> None:
+    """Defect 7: a newer grant no longer silently replaces an earlier one."""
     ex = factories.exchange(catalog_session, tmp_path)
-    assert active_grant(catalog_session, ex.requester_dept.id, ex.dataset.id, NOW) is None
+    dept, ds = ex.requester_dept.id, ex.dataset.id
+    who = ex.requester.principal
+    assert live_grants(catalog_session, dept, ds, NOW) == []
+    assert grant_for_read(catalog_session, who, ds, None, NOW) is None
     older = _grant(catalog_session, ex, now=NOW)
     newer = _grant(
         catalog_session, ex, now=NOW + dt.timedelta(days=1), expires_at=NOW + dt.timedelta(days=10)
     )
     catalog_session.commit()
     at = NOW + dt.timedelta(days=2)
-    assert active_grant(catalog_session, ex.requester_dept.id, ex.dataset.id, at) == newer
+    assert live_grants(catalog_session, dept, ds, at) == [older, newer]
+    with pytest.raises(Conflict) as caught:
+        grant_for_read(catalog_session, who, ds, None, at)
+    assert caught.value.code == "grant.ambiguous"
+    assert grant_for_read(catalog_session, who, ds, older.id, at) == older
+    assert grant_for_read(catalog_session, who, ds, newer.id, at) == newer
+    stranger = factories.actor(catalog_session, ex.owner, Role.REQUESTER).principal
+    assert grant_for_read(catalog_session, stranger, ds, older.id, at) is None  # not theirs
     after_expiry = NOW + dt.timedelta(days=10)
-    assert active_grant(catalog_session, ex.requester_dept.id, ex.dataset.id, after_expiry) == older
-    assert active_grant(catalog_session, ex.owner.id, ex.dataset.id, at) is None
+    assert live_grants(catalog_session, dept, ds, after_expiry) == [older]
+    assert grant_for_read(catalog_session, who, ds, None, after_expiry) == older
+
+
+def test_a_request_that_names_a_grant_supersedes_it_on_approval(
+    catalog_session: Session, tmp_path: Path
+) -> None:
+    ex = factories.exchange(catalog_session, tmp_path)
+    first = _grant(catalog_session, ex, now=NOW)
+    later = NOW + dt.timedelta(days=1)
+    second = _grant(catalog_session, ex, now=later, replaces_grant_id=first.id)
+    catalog_session.commit()
+    assert first.revoked_at == later
+    assert first.superseded_by_grant_id == second.id
+    assert "superseded by grant" in first.revoke_reason
+    assert live_grants(catalog_session, ex.requester_dept.id, ex.dataset.id, later) == [second]
+    event = catalog_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "grant.superseded")
+    ).one()
+    assert (event.grant_id, event.detail["superseded_by_grant_id"]) == (first.id, second.id)
+    with pytest.raises(InvalidInput) as caught:  # a dead grant cannot be replaced again
+        _grant(catalog_session, ex, now=later, replaces_grant_id=first.id)
+    assert caught.value.code == "request.invalid_replaces"
 
 
 def test_revoke_grant(catalog_session: Session, tmp_path: Path) -> None:
@@ -63,7 +103,7 @@ def test_revoke_grant(catalog_session: Session, tmp_path: Path) -> None:
     revoke_grant(catalog_session, ex.publisher.principal, grant.id, "用途已结束", now=when)
     catalog_session.commit()
     assert grant.revoked_at == when
-    assert active_grant(catalog_session, ex.requester_dept.id, ex.dataset.id, when) is None
+    assert live_grants(catalog_session, ex.requester_dept.id, ex.dataset.id, when) == []
     event = catalog_session.scalars(
         select(AuditEvent).where(AuditEvent.action == "grant.revoked")
     ).one()
@@ -89,7 +129,7 @@ def test_consume_quota(catalog_session: Session, tmp_path: Path) -> None:
     assert (grant.rows_used, remaining_quota(grant)) == (60, 40)
     with pytest.raises(AccessRefused) as caught:
         consume_quota(catalog_session, grant, 41)
-    assert caught.value.code == "grant.quota_exhausted"
+    assert caught.value.code == "quota.exceeded"
     consume_quota(catalog_session, grant, 40)
     catalog_session.commit()
     catalog_session.expire_all()

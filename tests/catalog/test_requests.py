@@ -63,7 +63,7 @@ def test_conditional_request_waits_then_is_approved(
     )
     catalog_session.commit()
     catalog_session.expire_all()
-    request = get_request(catalog_session, request.id)
+    request = get_request(catalog_session, request.id, ex.requester.principal)
     assert request.status is RequestStatus.APPROVED
     assert request.decided_by_account_id == ex.publisher.account.id
     assert request.decided_at == later
@@ -152,8 +152,8 @@ def test_approval_by_non_owner_is_refused(catalog_session: Session, tmp_path: Pa
     request = file_request(catalog_session, ex.requester.principal, ex.dataset.code, FIELDS, "用途")
     outsider_dept = factories.department(catalog_session)
     owner_requester = factories.actor(catalog_session, ex.owner, Role.REQUESTER, Role.STEWARD)
+    outsider = factories.actor(catalog_session, outsider_dept, Role.PUBLISHER).principal
     for who in (
-        factories.actor(catalog_session, outsider_dept, Role.PUBLISHER).principal,  # wrong dept
         owner_requester.principal,  # right dept, not a publisher
         ex.requester.principal,  # the requester cannot approve itself
     ):
@@ -162,7 +162,23 @@ def test_approval_by_non_owner_is_refused(catalog_session: Session, tmp_path: Pa
         assert caught.value.code == "request.not_owner"
         with pytest.raises(AccessRefused):
             refuse_request(catalog_session, who, request.id, reason="no")
-    assert get_request(catalog_session, request.id).status is RequestStatus.PENDING
+    # another department may not even learn that the request exists
+    with pytest.raises(NotFound) as hidden:
+        approve_request(catalog_session, outsider, request.id)
+    assert hidden.value.code == "request.not_found"
+    refusals = catalog_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access.refused")
+    ).all()
+    assert [(e.detail["act"], e.detail["code"]) for e in refusals] == [
+        ("request.approve", "request.not_owner"),
+        ("request.refuse", "request.not_owner"),
+        ("request.approve", "request.not_owner"),
+        ("request.refuse", "request.not_owner"),
+        ("request.approve", "request.not_found"),
+    ]
+    assert all(e.outcome is AuditOutcome.REFUSED for e in refusals)
+    pending = get_request(catalog_session, request.id, ex.requester.principal)
+    assert pending.status is RequestStatus.PENDING
 
 
 def test_double_approval_conflicts(catalog_session: Session, tmp_path: Path) -> None:
@@ -217,7 +233,7 @@ def test_department_cannot_request_its_own_dataset(
 ) -> None:
     ex = factories.exchange(catalog_session, tmp_path)
     insider = factories.actor(catalog_session, ex.owner, Role.REQUESTER)
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(AccessRefused) as caught:
         file_request(catalog_session, insider.principal, ex.dataset.code, FIELDS, "用途")
     assert caught.value.code == "request.own_dataset"
 
@@ -230,7 +246,7 @@ def test_unknown_dataset_and_request(catalog_session: Session, tmp_path: Path) -
     with pytest.raises(NotFound):
         approve_request(catalog_session, ex.publisher.principal, 4242)
     with pytest.raises(NotFound):
-        get_request(catalog_session, 4242)
+        get_request(catalog_session, 4242, ex.requester.principal)
 
 
 def test_listing_and_visibility(catalog_session: Session, tmp_path: Path) -> None:

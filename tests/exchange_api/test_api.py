@@ -25,7 +25,15 @@ def _events(platform: Platform, action: str) -> list[AuditEvent]:
         )
 
 
+def _live_grants(platform: Platform, account: str = "swj-exchange") -> list[dict]:
+    response = platform.client.get("/api/v1/grants", headers=platform.headers(account))
+    assert response.status_code == 200, response.text
+    return [g for g in response.json() if g["dataset"] == DATASET and g["revoked_at"] is None]
+
+
 def _file_and_approve(platform: Platform, fields: list[str] = FIELDS) -> dict:
+    """A grant of ``fields`` to 税务局 that replaces (explicitly) the one it held before."""
+    live = _live_grants(platform)
     filed = platform.client.post(
         "/api/v1/requests",
         headers=platform.headers("swj-exchange"),
@@ -33,6 +41,7 @@ def _file_and_approve(platform: Platform, fields: list[str] = FIELDS) -> dict:
             "dataset": DATASET,
             "fields": fields,
             "purpose": "个税汇算核对社保扣除",
+            "replaces_grant_id": live[0]["id"] if live else None,
         },
     )
     assert filed.status_code == 201, filed.text
@@ -43,6 +52,7 @@ def _file_and_approve(platform: Platform, fields: list[str] = FIELDS) -> dict:
         json={"reason": "同意"},
     )
     assert approved.status_code == 200, approved.text
+    assert [g["id"] for g in _live_grants(platform)] == [approved.json()["grant"]["id"]]
     return approved.json()
 
 

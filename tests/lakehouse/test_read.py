@@ -17,13 +17,14 @@ from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.policy import AccessPlan, Condition, Op, PlannedColumn, Refusal, decide
+from catalog.policy import AccessPlan, Condition, Op, PlannedColumn, Refusal
 from catalog.settings import Settings
 from lakehouse.connection import connect
 from lakehouse.masks import mask_sql
 from lakehouse.read import compile_plan, read
 from schemas import MaskKind, generators
 from tests.catalog import policy_factories as pf
+from tests.catalog.policy_factories import decide
 
 TABLE = "rsj_social_insurance"
 COLUMNS = (
@@ -141,8 +142,10 @@ def owner_plan(**changes: Any) -> AccessPlan:
     return decision
 
 
-def grantee_plan(grant_fields: tuple[str, ...] = pf.GRANTED, **changes: Any) -> AccessPlan:
-    terms = pf.grant(fields=grant_fields)
+def grantee_plan(
+    grant_fields: tuple[str, ...] = pf.GRANTED, match: tuple[str, ...] = (), **changes: Any
+) -> AccessPlan:
+    terms = pf.grant(fields=grant_fields, match_fields=match)
     decision = decide(pf.principal(), pf.contract(), terms, pf.request(**changes), now=pf.NOW)
     assert isinstance(decision, AccessPlan), decision
     return decision
@@ -260,12 +263,57 @@ def test_filters(lake: Lake, condition: Condition, predicate: Any) -> None:
     assert sorted(r["citizen_id"] for r in got) == expected
 
 
-def test_chinese_filter_on_a_masked_field_tests_the_stored_value(lake: Lake) -> None:
-    plan = grantee_plan(filters=(Condition("person_name", Op.EQ, "张三丰"),))
+def test_a_masked_field_cannot_be_filtered_on(lake: Lake) -> None:
+    """Defect 1 (issue 8): a masked value must not be recoverable by bisecting it with filters.
+
+    This test used to pin the defect: a grantee's ``eq`` filter on the masked ``person_name``
+    ran against the stored name. Ranges, prefixes and candidate lists on a masked field are now
+    refused by the decision before any SQL runs.
+    """
+    target = ROWS[0]["citizen_id"]
+    probes = (
+        Condition("citizen_id", Op.GE, target[:10]),
+        Condition("citizen_id", Op.LT, target),
+        Condition("citizen_id", Op.PREFIX, target[:12]),
+        Condition("citizen_id", Op.IN, (target, "110101199001011234")),
+        Condition("citizen_id", Op.EQ, target),  # not a match key of this grant
+        Condition("person_name", Op.EQ, "张三丰"),
+        Condition("person_name", Op.PREFIX, "张"),
+        Condition("person_name", Op.NE, "张三丰"),
+    )
+    for probe in probes:
+        terms = pf.grant()
+        decision = decide(
+            pf.principal(), pf.contract(), terms, pf.request(filters=(probe,)), now=pf.NOW
+        )
+        assert isinstance(decision, Refusal), probe
+        assert decision.code == "field.masked"
+
+
+def test_a_match_key_matches_one_exact_value_against_the_stored_value(lake: Lake) -> None:
+    match = ("citizen_id", "person_name")
+    plan = grantee_plan(match=match, filters=(Condition("person_name", Op.EQ, "张三丰"),))
+    assert plan.probe
     got = rows_of(lake, plan)
     assert [r["person_name"] for r in got] == ["张**"]
     # The masked text itself matches nothing: conditions never see the masked output.
-    assert rows_of(lake, grantee_plan(filters=(Condition("person_name", Op.EQ, "张**"),))) == []
+    assert (
+        rows_of(lake, grantee_plan(match=match, filters=(Condition("person_name", Op.EQ, "张**"),)))
+        == []
+    )
+    for probe in (
+        Condition("person_name", Op.IN, ("张三丰", "李四")),
+        Condition("person_name", Op.PREFIX, "张"),
+        Condition("citizen_id", Op.LT, ROWS[0]["citizen_id"]),
+    ):
+        request = pf.request(filters=(probe,))
+        terms = pf.grant(match_fields=match)
+        decision = decide(pf.principal(), pf.contract(), terms, request, now=pf.NOW)
+        assert isinstance(decision, Refusal) and decision.code == "field.masked", probe
+    twice = (Condition("person_name", Op.EQ, "张三丰"), Condition("person_name", Op.EQ, "李四"))
+    terms = pf.grant(match_fields=match)
+    decision = decide(pf.principal(), pf.contract(), terms, pf.request(filters=twice), now=pf.NOW)
+    assert isinstance(decision, Refusal) and decision.code == "field.masked"
 
 
 def test_grant_filter_applies_even_when_the_client_contradicts_it(lake: Lake) -> None:
@@ -286,8 +334,8 @@ def test_injection_in_filter_values_returns_nothing_extra_and_breaks_nothing(
 ) -> None:
     before = table_count(lake)
     for condition in (
-        Condition("person_name", Op.EQ, value),
-        Condition("person_name", Op.PREFIX, value),
+        Condition("employer_uscc", Op.EQ, value),
+        Condition("employer_uscc", Op.PREFIX, value),
         Condition("period", Op.IN, (value,)),
     ):
         sql, params = compile_plan(grantee_plan(filters=(condition,)))
@@ -356,13 +404,27 @@ def test_pages_follow_the_primary_key(lake: Lake) -> None:
     )
 
 
-def test_order_by_the_stored_value_not_the_masked_one(lake: Lake) -> None:
-    got = rows_of(lake, grantee_plan(fields=("citizen_id",)))
-    owner_ids = [
+def test_a_key_the_grantee_sees_masked_never_orders_the_rows(lake: Lake) -> None:
+    """Ordering by a masked key would tell its hidden digits apart page by page: the order is a
+    keyed hash of the row id instead, stable across pages and unrelated to the values."""
+    plan = grantee_plan(fields=("citizen_id",), limit=10_000)
+    assert plan.order_hidden and plan.order_by == ()
+    sql, _ = compile_plan(plan, order_salt=12345)
+    assert "ORDER BY hash(src.rowid" in sql and 'src."citizen_id" LIMIT' not in sql
+    everything = [r["citizen_id"] for r in rows_of(lake, plan, order_salt=12345)]
+    pages = [
         r["citizen_id"]
-        for r in rows_of(lake, owner_plan(fields=("citizen_id",), filters=pf.GRANT_FILTER))
+        for offset in range(0, len(everything), 3)
+        for r in rows_of(lake, dataclasses.replace(plan, limit=3, offset=offset), order_salt=12345)
     ]
-    assert [r["citizen_id"] for r in got] == [c[:6] + "********" + c[-4:] for c in owner_ids]
+    assert pages == everything  # stable paging
+    by_id = [
+        c[:6] + "********" + c[-4:]
+        for c in sorted(r["citizen_id"] for r in ROWS + LATER if r["region"].startswith("3301"))
+    ]
+    assert sorted(everything) == sorted(by_id)
+    other_salt = [r["citizen_id"] for r in rows_of(lake, plan, order_salt=999)]
+    assert sorted(other_salt) == sorted(everything)
 
 
 def test_quota_clipped_plan_returns_at_most_the_quota(lake: Lake) -> None:

@@ -197,7 +197,10 @@ def test_who_may_read_reports(catalog_session: Session) -> None:
     owner = dataset.owner.code
     assert may_read_reports(_principal(catalog_session, owner, "publisher"), dataset)  # type: ignore[arg-type]
     assert may_read_reports(_principal(catalog_session, owner), dataset)  # type: ignore[arg-type]
-    for role in ("steward", "auditor", "admin"):
+    for role in ("auditor", "admin"):
         assert may_read_reports(_principal(catalog_session, "330100OTH", role), dataset)  # type: ignore[arg-type]
+    # Issue 8, defect 3: a steward of another department used to read the report with its
+    # quarantined rows (employer, amount and region in clear).
+    assert not may_read_reports(_principal(catalog_session, "330100OTH", "steward"), dataset)  # type: ignore[arg-type]
     assert not may_read_reports(_principal(catalog_session, "330100OTH", "requester"), dataset)  # type: ignore[arg-type]
     assert not may_read_reports(_principal(catalog_session, "330100OTH", "publisher"), dataset)  # type: ignore[arg-type]

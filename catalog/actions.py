@@ -1,0 +1,83 @@
+"""Every act the platform decides on, one frozen :class:`Action` each (Datasette's shape).
+
+An action names what is being done and the kind of resource it is done to. ``catalog.policy``
+holds the one rule per action; routes, CLI commands, portal pages and DAG tasks name the action
+and ask :func:`catalog.policy.authorize`, never a role. :data:`ACTIONS` lists them all, so the
+table-driven policy test can prove that every action has a rule and is exercised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "ACTIONS",
+    "AUDIT_CHECKPOINT",
+    "AUDIT_VERIFY",
+    "BATCH_INGEST",
+    "DATASET_VIEW",
+    "DATA_READ",
+    "GRANT_REVOKE",
+    "GRANT_VIEW",
+    "QUARANTINE_VIEW",
+    "REPORT_SIGN_OFF",
+    "REPORT_VIEW",
+    "REQUEST_APPROVE",
+    "REQUEST_FILE",
+    "REQUEST_REFUSE",
+    "REQUEST_VIEW",
+    "REQUEST_WITHDRAW",
+    "Action",
+    "ResourceKind",
+]
+
+ResourceKind = Literal["dataset", "read", "request", "grant", "report", "platform"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One kind of act: its stable ``name`` (as audited), what it is done to, and what it means."""
+
+    name: str
+    resource: ResourceKind
+    description: str
+
+
+DATASET_VIEW = Action("dataset.view", "dataset", "see a dataset's catalog entry")
+DATA_READ = Action(
+    "data.read", "read", "read a dataset's rows (owner unmasked; grantee through its grant)"
+)
+REQUEST_FILE = Action("request.file", "dataset", "file a share request for a dataset")
+REQUEST_VIEW = Action("request.view", "request", "see a share request and its decision")
+REQUEST_APPROVE = Action("request.approve", "request", "approve (or narrow) a share request")
+REQUEST_REFUSE = Action("request.refuse", "request", "refuse a share request, with a reason")
+REQUEST_WITHDRAW = Action("request.withdraw", "request", "withdraw one's own pending request")
+GRANT_VIEW = Action("grant.view", "grant", "see a grant's terms and use")
+GRANT_REVOKE = Action("grant.revoke", "grant", "revoke a grant at once, with a reason")
+REPORT_VIEW = Action("report.view", "report", "read a batch's quality report (counts, rules)")
+QUARANTINE_VIEW = Action(
+    "quarantine.view", "report", "see masked samples of a batch's quarantined rows"
+)
+REPORT_SIGN_OFF = Action("report.sign_off", "report", "sign a quality report off")
+AUDIT_VERIFY = Action("audit.verify", "platform", "re-derive and verify the audit chain")
+AUDIT_CHECKPOINT = Action("audit.checkpoint", "platform", "sign an audit checkpoint")
+BATCH_INGEST = Action("batch.ingest", "dataset", "land, check and publish a batch of a dataset")
+
+ACTIONS: tuple[Action, ...] = (
+    DATASET_VIEW,
+    DATA_READ,
+    REQUEST_FILE,
+    REQUEST_VIEW,
+    REQUEST_APPROVE,
+    REQUEST_REFUSE,
+    REQUEST_WITHDRAW,
+    GRANT_VIEW,
+    GRANT_REVOKE,
+    REPORT_VIEW,
+    QUARANTINE_VIEW,
+    REPORT_SIGN_OFF,
+    AUDIT_VERIFY,
+    AUDIT_CHECKPOINT,
+    BATCH_INGEST,
+)

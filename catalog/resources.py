@@ -1,0 +1,208 @@
+"""What an act is done to, as plain frozen values that ``catalog.policy`` decides over.
+
+Each resource is built from the catalog's rows at the moment of the act (``…Terms.of(row)``): the
+owner, share type and fields of a dataset come from its catalog row, never from a contract file
+cached in the process, so a dataset re-classified as not shared stops serving reads at once, in
+every worker. ``DatasetTerms.of_contract`` builds the same value from a contract, for tests and
+for a contract that is being registered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from catalog.conditions import Condition
+from catalog.models import (
+    AccessMode,
+    Dataset,
+    Grant,
+    QualityReport,
+    RequestStatus,
+    ShareRequest,
+)
+from schemas.loader import DatasetContract, MaskKind, ShareType
+
+__all__ = [
+    "PLATFORM",
+    "DatasetTerms",
+    "FieldTerms",
+    "GrantTerms",
+    "Platform",
+    "ReadRequest",
+    "ReadResource",
+    "ReportTerms",
+    "RequestTerms",
+    "Resource",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTerms:
+    """One field as the access decision sees it: its type, and whether and how it is masked."""
+
+    name: str
+    duckdb_type: str
+    personal: bool
+    mask: MaskKind
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetTerms:
+    """A dataset's owner, sharing terms and fields, as the catalog holds them now."""
+
+    dataset_id: int
+    code: str
+    owner_department_id: int
+    share_type: ShareType
+    share_basis: str
+    fields: tuple[FieldTerms, ...]
+    primary_key: tuple[str, ...] = ()
+
+    @property
+    def table_name(self) -> str:
+        return self.code
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> FieldTerms:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> DatasetTerms:
+        return cls(
+            dataset_id=dataset.id,
+            code=dataset.code,
+            owner_department_id=dataset.owner_department_id,
+            share_type=ShareType(dataset.share_type),
+            share_basis=dataset.share_basis,
+            fields=tuple(
+                FieldTerms(f.name, f.duckdb_type, f.personal, MaskKind(f.mask))
+                for f in dataset.fields
+            ),
+            primary_key=tuple(str(k) for k in dataset.primary_key or ()),
+        )
+
+    @classmethod
+    def of_contract(
+        cls, contract: DatasetContract, *, dataset_id: int, owner_department_id: int
+    ) -> DatasetTerms:
+        return cls(
+            dataset_id=dataset_id,
+            code=contract.code,
+            owner_department_id=owner_department_id,
+            share_type=contract.share_type,
+            share_basis=contract.share_basis,
+            fields=tuple(
+                FieldTerms(f.name, f.duckdb_type, f.personal, f.mask) for f in contract.fields
+            ),
+            primary_key=contract.primary_key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GrantTerms:
+    """The terms of one grant, detached from the database row."""
+
+    grant_id: int
+    dataset_code: str
+    grantee_department_id: int
+    fields: tuple[str, ...]
+    row_filter: tuple[Condition, ...]
+    access_modes: frozenset[AccessMode]
+    purpose: str
+    quota_rows: int | None
+    rows_used: int
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    match_fields: tuple[str, ...] = ()
+    """Masked fields the grantee may match exactly, one value per call (as ``verify`` needs)."""
+    dataset: DatasetTerms | None = None
+
+    @classmethod
+    def of(cls, grant: Grant, dataset_code: str | None = None) -> GrantTerms:
+        return cls(
+            grant_id=grant.id,
+            dataset_code=dataset_code or grant.dataset.code,
+            grantee_department_id=grant.grantee_department_id,
+            fields=tuple(str(f) for f in grant.fields),
+            row_filter=tuple(Condition.from_json(c) for c in grant.row_filter or ()),
+            access_modes=frozenset(AccessMode(m) for m in grant.access_modes or ()),
+            purpose=grant.purpose,
+            quota_rows=grant.quota_rows,
+            rows_used=grant.rows_used or 0,
+            expires_at=grant.expires_at,
+            revoked_at=grant.revoked_at,
+            match_fields=tuple(str(f) for f in grant.match_fields or ()),
+            dataset=DatasetTerms.of(grant.dataset) if grant.dataset is not None else None,
+        )
+
+    @property
+    def rows_left(self) -> int | None:
+        return None if self.quota_rows is None else max(self.quota_rows - self.rows_used, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRequest:
+    """What a caller asks to read. ``fields=None`` means every field the caller may see."""
+
+    fields: tuple[str, ...] | None = None
+    filters: tuple[Condition, ...] = ()
+    limit: int = 1000
+    offset: int = 0
+    mode: AccessMode = AccessMode.QUERY
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResource:
+    """A read: the dataset, the grant it would go through (if any), and what is asked."""
+
+    dataset: DatasetTerms
+    grant: GrantTerms | None
+    request: ReadRequest
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTerms:
+    """A share request: who filed it, for which dataset, and where it stands."""
+
+    request_id: int
+    dataset: DatasetTerms
+    requester_department_id: int
+    status: RequestStatus
+
+    @classmethod
+    def of(cls, request: ShareRequest) -> RequestTerms:
+        return cls(
+            request_id=request.id,
+            dataset=DatasetTerms.of(request.dataset),
+            requester_department_id=request.requester_department_id,
+            status=RequestStatus(request.status),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTerms:
+    """A batch's quality report (``report_id=None``: the dataset's reports as a whole)."""
+
+    report_id: int | None
+    dataset: DatasetTerms
+
+    @classmethod
+    def of(cls, report: QualityReport, dataset: Dataset) -> ReportTerms:
+        return cls(report_id=report.id, dataset=DatasetTerms.of(dataset))
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """The platform as a whole (the audit chain, checkpoints)."""
+
+
+PLATFORM = Platform()
+
+Resource = DatasetTerms | ReadResource | RequestTerms | GrantTerms | ReportTerms | Platform

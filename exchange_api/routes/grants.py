@@ -1,0 +1,34 @@
+"""Grants (授权): what a department holds, and the owner's revocation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from catalog import grants
+from exchange_api.deps import CurrentPrincipal, SessionDep
+from exchange_api.payloads import GrantPublic, RevokeIn
+from exchange_api.routes.requests import grant_public
+
+router = APIRouter(prefix="/api/v1/grants", tags=["grants"])
+
+
+@router.get("", summary="The grants I may see (held by or given by my department)")
+def list_mine(session: SessionDep, principal: CurrentPrincipal) -> list[GrantPublic]:
+    return [grant_public(g) for g in grants.list_grants(session, principal)]
+
+
+@router.get("/{grant_id}", summary="One grant: its terms and how much of its quota is used")
+def get_one(grant_id: int, session: SessionDep, principal: CurrentPrincipal) -> GrantPublic:
+    return grant_public(grants.get_grant(session, grant_id, principal))
+
+
+@router.post(
+    "/{grant_id}/revoke",
+    summary="Revoke a grant at once (owner department's publishers); reads stop immediately",
+)
+def revoke(
+    grant_id: int, body: RevokeIn, session: SessionDep, principal: CurrentPrincipal
+) -> GrantPublic:
+    grant = grants.revoke_grant(session, principal, grant_id, body.reason)
+    session.commit()
+    return grant_public(grant)

@@ -1,0 +1,345 @@
+"""The one access decision, table-driven: every action × every role × own / requesting / other.
+
+The table below is the specification, written out by hand rather than derived from the code: a
+cell is ``ok``, a refusal code, or ``404:code`` for a refusal that hides the object. Department 1
+owns the dataset; department 7 filed the request and holds the grant; department 9 is a stranger.
+A test fails when an action has no row here, so a new action cannot ship undecided.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from catalog import actions as act
+from catalog.actions import ACTIONS, Action
+from catalog.models import AccessMode, RequestStatus, Role
+from catalog.policy import Allowed, Refusal, authorize
+from catalog.principals import SYSTEM, Principal
+from catalog.resources import (
+    PLATFORM,
+    GrantTerms,
+    ReadRequest,
+    ReadResource,
+    ReportTerms,
+    RequestTerms,
+    Resource,
+)
+from tests.catalog import policy_factories as pf
+
+NOW = pf.NOW
+OWNER, REQUESTING, OTHER = 1, 7, 9
+RELATIONS = {"own": OWNER, "requesting": REQUESTING, "other": OTHER}
+ROLES = (Role.PUBLISHER, Role.REQUESTER, Role.STEWARD, Role.AUDITOR, Role.ADMIN)
+
+_DATASET = pf.terms()
+_REQUEST = RequestTerms(
+    request_id=3, dataset=_DATASET, requester_department_id=REQUESTING, status=RequestStatus.PENDING
+)
+_GRANT = dataclasses.replace(
+    pf.grant(), grantee_department_id=REQUESTING, dataset=_DATASET, match_fields=()
+)
+_REPORT = ReportTerms(report_id=4, dataset=_DATASET)
+
+
+def _resource(action: Action, department_id: int) -> Resource:
+    if action.resource == "dataset":
+        return _DATASET
+    if action.resource == "request":
+        return _REQUEST
+    if action.resource == "grant":
+        return _GRANT
+    if action.resource == "report":
+        return _REPORT
+    if action.resource == "read":
+        # the department's own grant, if it holds one (only the requesting department does)
+        grant = _GRANT if department_id == REQUESTING else None
+        return ReadResource(_DATASET, grant, ReadRequest(fields=("period",), mode=AccessMode.QUERY))
+    return PLATFORM
+
+
+#: action → relation → outcome for (publisher, requester, steward, auditor, admin)
+EXPECTED: dict[str, dict[str, tuple[str, str, str, str, str]]] = {
+    "dataset.view": {
+        "own": ("ok", "ok", "ok", "ok", "ok"),
+        "requesting": ("ok", "ok", "ok", "ok", "ok"),
+        "other": ("ok", "ok", "ok", "ok", "ok"),
+    },
+    "data.read": {
+        "own": ("ok", "grant.missing", "ok", "role.requester_required", "role.requester_required"),
+        "requesting": (
+            "role.requester_required",
+            "ok",
+            "role.requester_required",
+            "role.requester_required",
+            "role.requester_required",
+        ),
+        "other": (
+            "role.requester_required",
+            "grant.missing",
+            "role.requester_required",
+            "role.requester_required",
+            "role.requester_required",
+        ),
+    },
+    "request.file": {
+        "own": (
+            "role.requester_required",
+            "request.own_dataset",
+            "role.requester_required",
+            "role.requester_required",
+            "role.requester_required",
+        ),
+        "requesting": (
+            "role.requester_required",
+            "ok",
+            "role.requester_required",
+            "role.requester_required",
+            "role.requester_required",
+        ),
+        "other": (
+            "role.requester_required",
+            "ok",
+            "role.requester_required",
+            "role.requester_required",
+            "role.requester_required",
+        ),
+    },
+    "request.view": {
+        "own": ("ok", "ok", "ok", "ok", "ok"),
+        "requesting": ("ok", "ok", "ok", "ok", "ok"),
+        "other": (
+            "404:request.not_found",
+            "404:request.not_found",
+            "404:request.not_found",
+            "ok",
+            "404:request.not_found",
+        ),
+    },
+    "request.approve": {
+        "own": (
+            "ok",
+            "request.not_owner",
+            "request.not_owner",
+            "request.not_owner",
+            "request.not_owner",
+        ),
+        "requesting": ("request.not_owner",) * 5,
+        "other": (
+            "404:request.not_found",
+            "404:request.not_found",
+            "404:request.not_found",
+            "request.not_owner",
+            "404:request.not_found",
+        ),
+    },
+    "request.withdraw": {
+        "own": ("request.not_requester",) * 5,
+        "requesting": (
+            "request.not_requester",
+            "ok",
+            "request.not_requester",
+            "request.not_requester",
+            "request.not_requester",
+        ),
+        "other": (
+            "404:request.not_found",
+            "404:request.not_found",
+            "404:request.not_found",
+            "request.not_requester",
+            "404:request.not_found",
+        ),
+    },
+    "grant.view": {
+        "own": ("ok", "ok", "ok", "ok", "ok"),
+        "requesting": ("ok", "ok", "ok", "ok", "ok"),
+        "other": (
+            "404:grant.not_found",
+            "404:grant.not_found",
+            "404:grant.not_found",
+            "ok",
+            "404:grant.not_found",
+        ),
+    },
+    "grant.revoke": {
+        "own": ("ok", "grant.not_owner", "grant.not_owner", "grant.not_owner", "grant.not_owner"),
+        "requesting": ("grant.not_owner",) * 5,
+        "other": (
+            "404:grant.not_found",
+            "404:grant.not_found",
+            "404:grant.not_found",
+            "grant.not_owner",
+            "404:grant.not_found",
+        ),
+    },
+    "report.view": {
+        "own": ("ok", "ok", "ok", "ok", "ok"),
+        "requesting": (
+            "report.access_refused",
+            "report.access_refused",
+            "report.access_refused",  # a steward of another department: the defect of issue 8
+            "ok",
+            "ok",
+        ),
+        "other": (
+            "report.access_refused",
+            "report.access_refused",
+            "report.access_refused",
+            "ok",
+            "ok",
+        ),
+    },
+    "quarantine.view": {
+        "own": (
+            "ok",
+            "quarantine.access_refused",
+            "ok",
+            "quarantine.access_refused",
+            "quarantine.access_refused",
+        ),
+        "requesting": ("quarantine.access_refused",) * 5,
+        "other": ("quarantine.access_refused",) * 5,
+    },
+    "report.sign_off": {
+        "own": (
+            "report.not_steward",
+            "report.not_steward",
+            "ok",
+            "report.not_steward",
+            "report.not_steward",
+        ),
+        "requesting": ("report.not_steward",) * 5,
+        "other": ("report.not_steward",) * 5,
+    },
+    "audit.verify": {
+        relation: (
+            "role.auditor_required",
+            "role.auditor_required",
+            "role.auditor_required",
+            "ok",
+            "ok",
+        )
+        for relation in RELATIONS
+    },
+    "audit.checkpoint": {
+        relation: (
+            "role.admin_required",
+            "role.admin_required",
+            "role.admin_required",
+            "role.admin_required",
+            "ok",
+        )
+        for relation in RELATIONS
+    },
+    "batch.ingest": {
+        "own": ("ok", "batch.not_owner", "batch.not_owner", "batch.not_owner", "batch.not_owner"),
+        "requesting": ("batch.not_owner",) * 5,
+        "other": ("batch.not_owner",) * 5,
+    },
+}
+EXPECTED["request.refuse"] = EXPECTED["request.approve"]
+
+#: what the platform itself (pipelines, schedulers; no department, no role) may do
+SYSTEM_EXPECTED = {
+    "dataset.view": "ok",
+    "data.read": "role.requester_required",
+    "request.file": "role.requester_required",
+    "request.view": "404:request.not_found",
+    "request.approve": "404:request.not_found",
+    "request.refuse": "404:request.not_found",
+    "request.withdraw": "404:request.not_found",
+    "grant.view": "404:grant.not_found",
+    "grant.revoke": "404:grant.not_found",
+    "report.view": "report.access_refused",
+    "quarantine.view": "quarantine.access_refused",
+    "report.sign_off": "report.not_steward",
+    "audit.verify": "role.auditor_required",
+    "audit.checkpoint": "ok",
+    "batch.ingest": "ok",
+}
+
+
+def _outcome(decision: Allowed | Refusal) -> str:
+    if isinstance(decision, Allowed):
+        return "ok"
+    return f"404:{decision.code}" if decision.hidden else decision.code
+
+
+def _actor(role: Role, department_id: int) -> Principal:
+    return Principal(
+        account_id=100 + department_id,
+        department_id=department_id,
+        department_code=f"D{department_id}",
+        roles=frozenset({role}),
+    )
+
+
+def test_every_action_has_a_row_and_every_row_an_action() -> None:
+    assert {a.name for a in ACTIONS} == set(EXPECTED) == set(SYSTEM_EXPECTED)
+    assert len({a.name for a in ACTIONS}) == len(ACTIONS)
+
+
+_CELLS = [
+    pytest.param(action, relation, role, id=f"{action.name}-{relation}-{role.value}")
+    for action in ACTIONS
+    for relation in RELATIONS
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("action", "relation", "role"), _CELLS)
+def test_decision_table(action: Action, relation: str, role: Role) -> None:
+    department_id = RELATIONS[relation]
+    actor = _actor(role, department_id)
+    decision = authorize(actor, action, _resource(action, department_id), now=NOW)
+    assert _outcome(decision) == EXPECTED[action.name][relation][ROLES.index(role)]
+    if isinstance(decision, Allowed):
+        assert decision.action is action
+        assert (decision.plan is not None) == (action is act.DATA_READ)
+    else:
+        assert decision.reason and "\n" not in decision.reason
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_the_platform_itself(action: Action) -> None:
+    decision = authorize(SYSTEM, action, _resource(action, SYSTEM.department_id), now=NOW)
+    assert _outcome(decision) == SYSTEM_EXPECTED[action.name]
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
+def test_a_principal_with_every_role_of_another_department(action: Action) -> None:
+    """Roles add up only within a department: holding all of them elsewhere grants nothing of
+    the owner's (only the platform-wide auditor and admin rights, and requesting)."""
+    everything = Principal(
+        account_id=55, department_id=OTHER, department_code="D9", roles=frozenset(ROLES)
+    )
+    decision = authorize(everything, action, _resource(action, OTHER), now=NOW)
+    owner_only = {
+        "request.approve",
+        "request.refuse",
+        "request.withdraw",
+        "grant.revoke",
+        "quarantine.view",
+        "report.sign_off",
+        "batch.ingest",
+        "data.read",  # no grant of its own
+    }
+    assert isinstance(decision, Refusal) == (action.name in owner_only), decision
+
+
+def test_a_resource_of_the_wrong_kind_is_a_programming_error() -> None:
+    with pytest.raises(TypeError):
+        authorize(_actor(Role.PUBLISHER, OWNER), act.GRANT_REVOKE, _REQUEST, now=NOW)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        authorize(
+            _actor(Role.PUBLISHER, OWNER), act.DATASET_VIEW, _DATASET, now=dt.datetime(2026, 1, 1)
+        )
+
+
+def test_grant_terms_for_the_table_are_live() -> None:
+    """Guards the table: the requesting department's grant must be one that reads succeed on."""
+    assert isinstance(_GRANT, GrantTerms)
+    assert _GRANT.revoked_at is None and _GRANT.expires_at is not None and _GRANT.expires_at > NOW
+    assert "period" in _GRANT.fields and AccessMode.QUERY in _GRANT.access_modes
