@@ -78,7 +78,8 @@ def _sync_fields(
         field.duckdb_type = spec.duckdb_type
         field.required = spec.required
         field.personal = spec.personal
-        field.mask = spec.mask
+        # The column holds the kind until it becomes String(40) text: then str(spec.mask).
+        field.mask = spec.mask.kind
         wanted.append(field)
     for gone in existing.values():
         dataset.fields.remove(gone)

@@ -25,12 +25,12 @@ Rules, in the order they are checked:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar, condition_problem
 from catalog.models import AccessMode, Grant, Role
 from catalog.principals import Principal
-from schemas.loader import DatasetContract, FieldSpec, MaskKind, ShareType
+from schemas import DatasetContract, FieldSpec, MaskKind, MaskSpec, ShareType
 
 __all__ = [
     "MAX_IN_VALUES",
@@ -108,7 +108,7 @@ class PlannedColumn:
 
     name: str
     duckdb_type: str
-    mask: MaskKind
+    mask: MaskSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +128,8 @@ class AccessPlan:
     grant_id: int | None
     purpose: str
     order_by: tuple[str, ...] = ()
+    hash_key: bytes | None = field(default=None, repr=False)
+    """The grant's key for ``hash`` masks (``catalog.keys.mask_key``), attached by the caller."""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -135,7 +137,7 @@ class AccessPlan:
 
     @property
     def masked_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.mask is not MaskKind.NONE)
+        return tuple(c.name for c in self.columns if c.mask.masked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +233,8 @@ def _plan(
         return refusal
     specs = [contract.field(name) for name in selected]
     if grant is None:
-        columns = tuple(PlannedColumn(f.name, f.duckdb_type, MaskKind.NONE) for f in specs)
+        unmasked = MaskSpec(MaskKind.NONE)
+        columns = tuple(PlannedColumn(f.name, f.duckdb_type, unmasked) for f in specs)
         return AccessPlan(
             dataset_code=contract.code,
             table=contract.table_name,
@@ -259,8 +262,8 @@ def _plan(
 
 def _grantee_column(spec: FieldSpec) -> PlannedColumn:
     if not spec.personal:
-        return PlannedColumn(spec.name, spec.duckdb_type, MaskKind.NONE)
-    mask = spec.mask if spec.mask is not MaskKind.NONE else MaskKind.REDACT
+        return PlannedColumn(spec.name, spec.duckdb_type, MaskSpec(MaskKind.NONE))
+    mask = spec.mask if spec.mask.masked else MaskSpec(MaskKind.REDACT)
     return PlannedColumn(spec.name, spec.duckdb_type, mask)
 
 

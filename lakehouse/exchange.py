@@ -97,7 +97,7 @@ def deliver(
             grant_id=plan.grant_id,
             purpose=plan.purpose,
             columns=tuple(c.name for c in plan.columns),
-            masked_columns=tuple(c.name for c in plan.columns if c.mask.value != "none"),
+            masked_columns=plan.masked_columns,
             filters=tuple(c.to_json() for c in plan.conditions),
             row_count=result.row_count,
             bytes_sent=len(body),

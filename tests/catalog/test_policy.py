@@ -23,7 +23,7 @@ from catalog.policy import (
     Refusal,
     decide,
 )
-from schemas import MaskKind
+from schemas import MaskKind, MaskSpec
 from tests.catalog import policy_factories as pf
 from tests.catalog.policy_factories import NOW, contract, grant, owner, principal, request
 
@@ -49,7 +49,7 @@ def refusal_code(decision: AccessPlan | Refusal) -> str:
 def test_owner_reads_every_field_unmasked_without_a_grant(role: Role) -> None:
     plan = plan_of(decide(owner(role), contract(), None, request(), now=NOW))
     assert plan.column_names == pf.FIELD_NAMES
-    assert {c.mask for c in plan.columns} == {MaskKind.NONE}
+    assert {c.mask for c in plan.columns} == {MaskSpec(MaskKind.NONE)}
     assert plan.grant_id is None
     assert plan.conditions == ()
     assert plan.table == pf.DATASET
@@ -207,10 +207,10 @@ def test_page_refusals(limit: int, offset: int) -> None:
 def test_grantee_sees_granted_fields_in_contract_order_with_personal_fields_masked() -> None:
     plan = plan_of(decide(principal(), contract(), grant(), request(), now=NOW))
     assert plan.columns == (
-        PlannedColumn("citizen_id", "VARCHAR", MaskKind.ID_NUMBER),
-        PlannedColumn("person_name", "VARCHAR", MaskKind.NAME),
-        PlannedColumn("employer_uscc", "VARCHAR", MaskKind.NONE),
-        PlannedColumn("period", "VARCHAR", MaskKind.NONE),
+        PlannedColumn("citizen_id", "VARCHAR", MaskSpec.parse("keep:6:4")),
+        PlannedColumn("person_name", "VARCHAR", MaskSpec.parse("keep:1:0")),
+        PlannedColumn("employer_uscc", "VARCHAR", MaskSpec(MaskKind.NONE)),
+        PlannedColumn("period", "VARCHAR", MaskSpec(MaskKind.NONE)),
     )
     assert plan.masked_columns == ("citizen_id", "person_name")
     assert plan.grant_id == 11
@@ -226,11 +226,11 @@ def test_requested_fields_keep_request_order_and_collapse_duplicates() -> None:
 def test_personal_field_without_a_contract_mask_is_redacted() -> None:
     base = contract()
     fields = tuple(
-        dataclasses.replace(f, mask=MaskKind.NONE) if f.name == "person_name" else f
+        dataclasses.replace(f, mask=MaskSpec(MaskKind.NONE)) if f.name == "person_name" else f
         for f in base.fields
     )
     plan = plan_of(decide(principal(), contract(fields=fields), grant(), request(), now=NOW))
-    assert dict((c.name, c.mask) for c in plan.columns)["person_name"] is MaskKind.REDACT
+    assert dict((c.name, c.mask) for c in plan.columns)["person_name"] == MaskSpec(MaskKind.REDACT)
 
 
 def test_grant_row_filter_comes_first_and_is_anded_with_client_filters() -> None:
@@ -339,9 +339,9 @@ def test_grantee_plan_never_exceeds_the_grant(terms: GrantTerms, req: ReadReques
     spec = {f.name: f for f in contract().fields}
     for column in decision.columns:
         if spec[column.name].personal:
-            assert column.mask is not MaskKind.NONE
+            assert column.mask.masked
         else:
-            assert column.mask is MaskKind.NONE
+            assert not column.mask.masked
     assert decision.conditions[: len(terms.row_filter)] == terms.row_filter
     assert {c.field for c in decision.conditions[len(terms.row_filter) :]} <= set(terms.fields)
     assert 1 <= decision.limit <= 10_000
@@ -360,6 +360,6 @@ def test_not_shared_refuses_every_non_owner(req: ReadRequest, terms: GrantTerms 
 def test_owner_plan_is_unmasked_and_unfiltered_beyond_the_request(req: ReadRequest) -> None:
     decision = decide(owner(), contract(), None, req, now=NOW)
     if isinstance(decision, AccessPlan):
-        assert all(c.mask is MaskKind.NONE for c in decision.columns)
+        assert not any(c.mask.masked for c in decision.columns)
         assert decision.conditions == req.filters
         assert set(decision.column_names) <= set(pf.FIELD_NAMES)

@@ -145,8 +145,8 @@ def test_granted_read_is_masked_audited_and_hashed(platform: Platform) -> None:
     masked = {c["name"] for c in page["columns"] if c["masked"]}
     assert masked == {"citizen_id", "person_name"}
     for row in page["rows"]:
-        assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", row["citizen_id"]), row
-        assert row["person_name"][1:] == "*" * (len(row["person_name"]) - 1)
+        assert re.fullmatch(r"\d{6}\*{4}[\dX]{4}", row["citizen_id"]), row
+        assert row["person_name"][1:] == "****", row
     digest = hashlib.sha256(response.content).hexdigest()
     assert response.headers["x-content-sha256"] == digest
     [event] = [
