@@ -1,14 +1,16 @@
 """The one path shared data takes out of the platform: authorise, read in SQL, audit.
 
 ``authorize`` asks ``catalog.policy.decide`` (the single access decision) and writes a refusal
-event when it says no. ``deliver`` executes the plan in DuckDB, lets the caller serialise the
-result, and writes a ``DataRead`` event with the row count, the byte count and the SHA-256 of
-exactly the bytes that will be sent. Callers commit after each step, so a refusal is recorded even
-though the request then fails.
+event when it says no; a plan with a ``hash`` mask gets its grant's key (``catalog.keys.mask_key``)
+from the server-side master key, loaded only then. ``deliver`` executes the plan in DuckDB, lets
+the caller serialise the result, and writes a ``DataRead`` event with the row count, the byte
+count and the SHA-256 of exactly the bytes that will be sent. Callers commit after each step, so a
+refusal is recorded even though the request then fails.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -20,11 +22,12 @@ from sqlalchemy.orm import Session
 from catalog import audit
 from catalog.events import DataRead, ReadRefused
 from catalog.grants import active_grant, consume_quota
+from catalog.keys import mask_key
 from catalog.models import AuditEvent, Dataset, Grant, utcnow
 from catalog.policy import AccessPlan, GrantTerms, ReadRequest, Refusal, decide
 from catalog.principals import Principal
 from lakehouse.read import ReadResult, read
-from schemas import DatasetContract
+from schemas import DatasetContract, MaskKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,14 @@ def authorize(
     request: ReadRequest,
     *,
     now: dt.datetime | None = None,
+    mask_master: Callable[[], bytes] | None = None,
 ) -> Authorised | Refusal:
-    """Decide a read; a refusal is written to the audit log before it is returned."""
+    """Decide a read; a refusal is written to the audit log before it is returned.
+
+    ``mask_master`` loads the mask master key (``catalog.keys.mask_master_key``); it is called
+    only for a plan with a ``hash`` mask. Without it such a plan has no key, and compiling it
+    fails: a keyed hash never degrades to a plain one.
+    """
     now = now or utcnow()
     grant = active_grant(session, principal.department_id, dataset.id, now)
     terms = GrantTerms.of(grant, dataset.code) if grant is not None else None
@@ -69,6 +78,10 @@ def authorize(
             now=now,
         )
         return decision
+    hashed = any(c.mask.kind is MaskKind.HASH for c in decision.columns)
+    if hashed and decision.grant_id is not None and mask_master is not None:
+        key = mask_key(mask_master(), decision.grant_id)
+        decision = dataclasses.replace(decision, hash_key=key)
     return Authorised(plan=decision, grant=grant)
 
 

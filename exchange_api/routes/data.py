@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Response
 from catalog.conditions import Condition
 from catalog.datasets import get_dataset
 from catalog.errors import AccessRefused, Conflict
+from catalog.keys import mask_master_key
 from catalog.policy import ReadRequest, Refusal
-from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep
+from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep, SettingsDep
 from exchange_api.payloads import DataPage, QueryIn
 from lakehouse.exchange import authorize, deliver
 from lakehouse.read import ReadResult
@@ -41,11 +42,23 @@ def _serializer(
 
 
 def _read(
-    code: str, request: ReadRequest, session: SessionDep, lake: LakeDep, principal: CurrentPrincipal
+    code: str,
+    request: ReadRequest,
+    session: SessionDep,
+    lake: LakeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
 ) -> Response:
     dataset = get_dataset(session, code)
     contract = load_contract(code)
-    decision = authorize(session, principal, dataset, contract, request)
+    decision = authorize(
+        session,
+        principal,
+        dataset,
+        contract,
+        request,
+        mask_master=lambda: mask_master_key(settings),
+    )
     if isinstance(decision, Refusal):
         session.commit()  # the refusal stays on the record
         raise AccessRefused(decision.reason, code=decision.code)
@@ -83,14 +96,14 @@ def read_data(
     session: SessionDep,
     lake: LakeDep,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     fields: str | None = Query(default=None, description="Comma-separated field names"),
     limit: int = Query(default=1000, ge=1, le=10000),
     offset: int = Query(default=0, ge=0),
 ) -> Response:
     wanted = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields else None
-    return _read(
-        code, ReadRequest(fields=wanted, limit=limit, offset=offset), session, lake, principal
-    )
+    request = ReadRequest(fields=wanted, limit=limit, offset=offset)
+    return _read(code, request, session, lake, principal, settings)
 
 
 @router.post(
@@ -99,7 +112,12 @@ def read_data(
     summary="Read with structured filters (field, operator, value); values are bound, never pasted",
 )
 def query_data(
-    code: str, body: QueryIn, session: SessionDep, lake: LakeDep, principal: CurrentPrincipal
+    code: str,
+    body: QueryIn,
+    session: SessionDep,
+    lake: LakeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
 ) -> Response:
     filters = tuple(Condition.from_json(c.model_dump(mode="json")) for c in body.filters)
     request = ReadRequest(
@@ -108,4 +126,4 @@ def query_data(
         limit=body.limit,
         offset=body.offset,
     )
-    return _read(code, request, session, lake, principal)
+    return _read(code, request, session, lake, principal, settings)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import hmac
 import re
 
+import pytest
 from sqlalchemy import select
 
 from catalog.audit import verify_chain
+from catalog.keys import mask_key
 from catalog.models import AuditEvent
 from exchange_api.demo import DATASET
+from schemas import MaskSpec, load_contract
 from tests.exchange_api.conftest import Platform
 
 PROBLEM = "application/problem+json"
@@ -25,10 +30,12 @@ def _events(platform: Platform, action: str) -> list[AuditEvent]:
         )
 
 
-def _file_and_approve(platform: Platform, fields: list[str] = FIELDS) -> dict:
+def _file_and_approve(
+    platform: Platform, fields: list[str] = FIELDS, account: str = "swj-exchange"
+) -> dict:
     filed = platform.client.post(
         "/api/v1/requests",
-        headers=platform.headers("swj-exchange"),
+        headers=platform.headers(account),
         json={
             "dataset": DATASET,
             "fields": fields,
@@ -158,6 +165,33 @@ def test_granted_read_is_masked_audited_and_hashed(platform: Platform) -> None:
     assert event.detail["content_sha256"] == digest
     assert event.detail["row_count"] == page["row_count"]
     assert event.detail["bytes_sent"] == len(response.content)
+
+
+def test_hash_mask_is_keyed_per_grant(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = load_contract(DATASET)
+    hashed = tuple(
+        dataclasses.replace(f, mask=MaskSpec.parse("hash")) if f.name == "person_name" else f
+        for f in base.fields
+    )
+    contract = dataclasses.replace(base, fields=hashed)
+    monkeypatch.setattr("exchange_api.routes.data.load_contract", lambda code: contract)
+    params: dict[str, str | int] = {"fields": "person_name", "limit": 10000}
+    url = f"/api/v1/datasets/{DATASET}/data"
+    owner = platform.client.get(url, headers=platform.headers("rsj-exchange"), params=params)
+    names = [r["person_name"] for r in owner.json()["rows"]]
+    pages = {}
+    for account in ("swj-exchange", "gaj-exchange"):
+        grant_id = _file_and_approve(platform, account=account)["grant"]["id"]
+        response = platform.client.get(url, headers=platform.headers(account), params=params)
+        assert response.status_code == 200, response.text
+        pages[grant_id] = [r["person_name"] for r in response.json()["rows"]]
+    master = platform.settings.resolved_mask_key.read_bytes()
+    for grant_id, shown in pages.items():
+        key = mask_key(master, grant_id)
+        assert shown == [hmac.new(key, n.encode(), hashlib.sha256).hexdigest() for n in names]
+        assert shown != [hashlib.sha256(n.encode()).hexdigest() for n in names]
+    first, second = pages.values()
+    assert names and not set(first) & set(second)  # two departments cannot join their copies
 
 
 def test_field_outside_the_grant_is_refused(platform: Platform) -> None:
