@@ -78,7 +78,7 @@ def _sync_fields(
         field.duckdb_type = spec.duckdb_type
         field.required = spec.required
         field.personal = spec.personal
-        field.mask = spec.mask
+        field.mask = str(spec.mask)
         wanted.append(field)
     for gone in existing.values():
         dataset.fields.remove(gone)

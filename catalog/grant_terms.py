@@ -22,7 +22,6 @@ from catalog.models import AccessMode, Dataset, Grant, ShareRequest
 from catalog.principals import Principal
 from catalog.read_plan import grantee_mask
 from catalog.resources import DatasetTerms
-from schemas.loader import MaskKind
 
 __all__ = ["MAX_QUOTA_ROWS", "ShareTerms", "checked_terms", "issue_grant"]
 
@@ -123,7 +122,7 @@ def _match_fields(
                 f"match field {name!r} is not one of the requested fields",
                 code="request.invalid_match_field",
             )
-        if grantee_mask(dataset.field(name)) is MaskKind.NONE:
+        if not grantee_mask(dataset.field(name)).masked:
             raise InvalidInput(
                 f"field {name!r} is not masked; filter on it instead of matching",
                 code="request.invalid_match_field",

@@ -221,7 +221,7 @@ class Field(Base):
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
     mask: Mapped[str] = mapped_column(String(40), default=MaskKind.NONE.value)
-    """The mask spec a grantee sees this field through (``schemas`` mask names)."""
+    """The mask a grantee sees this field through, in its canonical text (``schemas.masks``)."""
 
     dataset: Mapped[Dataset] = relationship(back_populates="fields")
     data_element: Mapped[DataElement | None] = relationship()

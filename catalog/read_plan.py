@@ -31,13 +31,14 @@ Rules, in the order they are checked:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.conditions import Condition, Op, condition_problem
 from catalog.models import Role
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, FieldTerms, GrantTerms, ReadRequest, ReadResource
-from schemas.loader import MaskKind, ShareType
+from schemas.loader import ShareType
+from schemas.masks import MaskKind, MaskSpec
 
 __all__ = [
     "MAX_LIMIT",
@@ -75,7 +76,7 @@ class PlannedColumn:
 
     name: str
     duckdb_type: str
-    mask: MaskKind
+    mask: MaskSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,9 @@ class AccessPlan:
     filterable: frozenset[str] = frozenset()
     match_keys: frozenset[str] = frozenset()
     probe: bool = False
+    hash_key: bytes | None = field(default=None, repr=False)
+    """The grant's secret key for ``hash`` masks and the hidden ordering (``catalog.keys``),
+    attached by ``lakehouse.exchange``; the decision itself never sees a key."""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -110,7 +114,7 @@ class AccessPlan:
 
     @property
     def masked_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.mask is not MaskKind.NONE)
+        return tuple(c.name for c in self.columns if c.mask.masked)
 
 
 def is_owner_reader(principal: Principal, dataset: DatasetTerms) -> bool:
@@ -191,7 +195,7 @@ def _owner_plan(dataset: DatasetTerms, request: ReadRequest) -> AccessPlan | Ref
         dataset_code=dataset.code,
         table=dataset.table_name,
         columns=tuple(
-            PlannedColumn(n, dataset.field(n).duckdb_type, MaskKind.NONE) for n in selected
+            PlannedColumn(n, dataset.field(n).duckdb_type, UNMASKED) for n in selected
         ),
         conditions=request.filters,
         limit=request.limit,
@@ -212,7 +216,7 @@ def _grantee_plan(
     if isinstance(selected, Refusal):
         return selected
     masks = {name: grantee_mask(dataset.field(name)) for name in visible}
-    masked = frozenset(name for name, mask in masks.items() if mask is not MaskKind.NONE)
+    masked = frozenset(name for name, mask in masks.items() if mask.masked)
     filterable = frozenset(visible) - masked
     match_keys = masked & frozenset(grant.match_fields)
     refusal = _check_filters(dataset, visible, request.filters)
@@ -239,11 +243,15 @@ def _grantee_plan(
     )
 
 
-def grantee_mask(spec: FieldTerms) -> MaskKind:
+UNMASKED = MaskSpec(MaskKind.NONE)
+_REDACTED = MaskSpec(MaskKind.REDACT)
+
+
+def grantee_mask(spec: FieldTerms) -> MaskSpec:
     """How a grantee sees a field: personal fields masked (``redact`` if none is named)."""
     if not spec.personal:
-        return MaskKind.NONE
-    return spec.mask if spec.mask is not MaskKind.NONE else MaskKind.REDACT
+        return UNMASKED
+    return spec.mask if spec.mask.masked else _REDACTED
 
 
 def _check_masked_use(

@@ -21,7 +21,8 @@ from catalog.models import (
     RequestStatus,
     ShareRequest,
 )
-from schemas.loader import DatasetContract, MaskKind, ShareType
+from schemas.loader import DatasetContract, ShareType
+from schemas.masks import MaskSpec
 
 __all__ = [
     "PLATFORM",
@@ -44,7 +45,7 @@ class FieldTerms:
     name: str
     duckdb_type: str
     personal: bool
-    mask: MaskKind
+    mask: MaskSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ class DatasetTerms:
             share_type=ShareType(dataset.share_type),
             share_basis=dataset.share_basis,
             fields=tuple(
-                FieldTerms(f.name, f.duckdb_type, f.personal, MaskKind(f.mask))
+                FieldTerms(f.name, f.duckdb_type, f.personal, MaskSpec.parse(f.mask))
                 for f in dataset.fields
             ),
             primary_key=tuple(str(k) for k in dataset.primary_key or ()),

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="Path of the Ed25519 private key (PEM) that signs audit checkpoints; "
         "default var_dir/keys/audit_ed25519.pem, created on first use in development.",
     )
+    mask_key: str = Field(
+        default="",
+        description="Path of the 32-byte master key from which each grant's hash-mask key is "
+        "derived; default var_dir/keys/mask.key, created on first use in development and test "
+        "only; in production a hashed read without it fails with 'key.missing'.",
+    )
     secret_key: str = Field(
         default="development", description="Secret for sessions; must be set in production."
     )
@@ -110,6 +116,12 @@ class Settings(BaseSettings):
         if self.audit_signing_key:
             return Path(self.audit_signing_key)
         return (self.var_dir / "keys" / "audit_ed25519.pem").resolve()
+
+    @property
+    def resolved_mask_key(self) -> Path:
+        if self.mask_key:
+            return Path(self.mask_key)
+        return (self.var_dir / "keys" / "mask.key").resolve()
 
 
 @lru_cache(maxsize=1)

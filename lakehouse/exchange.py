@@ -2,7 +2,9 @@
 
 ``authorize`` asks ``catalog.policy.authorize`` (the single access decision) for ``data.read``,
 over the dataset's terms as the catalog row holds them now and the grant the read goes through, and
-writes a refusal event when it says no. ``deliver`` executes the plan in DuckDB, lets the caller
+writes a refusal event when it says no. A plan that needs a secret — a ``hash`` mask, or an ordering
+that must not reveal a masked key — gets its grant's key (``catalog.keys.mask_key``) from the
+server-side master key, loaded only then. ``deliver`` executes the plan in DuckDB, lets the caller
 serialise the result, and writes a ``DataRead`` event with the row count, the byte count and the
 SHA-256 of exactly the bytes that will be sent. Callers commit after each step, so a refusal is
 recorded even though the request then fails.
@@ -10,6 +12,7 @@ recorded even though the request then fails.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -22,12 +25,14 @@ from catalog import actions as act
 from catalog import audit
 from catalog.events import DataRead, ReadRefused
 from catalog.grants import consume_quota, grant_for_read
+from catalog.keys import mask_key
 from catalog.models import AuditEvent, Dataset, Grant, utcnow
 from catalog.policy import AccessPlan, Allowed, ReadRequest, Refusal
 from catalog.policy import authorize as decide
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, GrantTerms, ReadResource
 from lakehouse.read import ReadResult, read
+from schemas import MaskKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +57,15 @@ def authorize(
     *,
     grant_id: int | None = None,
     now: dt.datetime | None = None,
+    mask_master: Callable[[], bytes] | None = None,
 ) -> Authorised | Refusal:
     """Decide a read; a refusal is written to the audit log before it is returned.
 
     ``grant_id`` names the grant the read goes through; without it the department's only live
-    grant is used (``grant.ambiguous`` when it holds several).
+    grant is used (``grant.ambiguous`` when it holds several). ``mask_master`` loads the mask
+    master key (``catalog.keys.mask_master_key``); it is called only for a plan that needs the
+    grant's key. Without it such a plan has no key, and compiling a ``hash`` mask then fails: a
+    keyed hash never degrades to a plain one.
     """
     now = now or utcnow()
     grant = grant_for_read(session, principal, dataset.id, grant_id, now)
@@ -78,7 +87,18 @@ def authorize(
         )
         return decision
     assert isinstance(decision, Allowed) and decision.plan is not None
-    return Authorised(plan=decision.plan, grant=grant)
+    plan = decision.plan
+    hashed = any(c.mask.kind is MaskKind.HASH for c in plan.columns)
+    if (hashed or plan.order_hidden) and plan.grant_id is not None and mask_master is not None:
+        plan = dataclasses.replace(plan, hash_key=mask_key(mask_master(), plan.grant_id))
+    return Authorised(plan=plan, grant=grant)
+
+
+def order_salt(plan: AccessPlan) -> int:
+    """The secret that keys a hidden ordering: derived from the grant's key, never sent."""
+    if plan.hash_key is None:
+        return 0
+    return int.from_bytes(hashlib.sha256(b"zhongtai/order/" + plan.hash_key).digest()[:8], "big")
 
 
 def deliver(
@@ -93,7 +113,9 @@ def deliver(
 ) -> Delivery:
     """Read what the plan allows, serialise it, and audit exactly what is about to be sent."""
     plan = authorised.plan
-    result = read(con, plan, snapshot_id=dataset.current_snapshot_id)
+    result = read(
+        con, plan, snapshot_id=dataset.current_snapshot_id, order_salt=order_salt(plan)
+    )
     body = serialize(result)
     digest = hashlib.sha256(body).hexdigest()
     if authorised.grant is not None:
@@ -107,7 +129,7 @@ def deliver(
             grant_id=plan.grant_id,
             purpose=plan.purpose,
             columns=tuple(c.name for c in plan.columns),
-            masked_columns=tuple(c.name for c in plan.columns if c.mask.value != "none"),
+            masked_columns=plan.masked_columns,
             filters=tuple(c.to_json() for c in plan.conditions),
             row_count=result.row_count,
             bytes_sent=len(body),

@@ -4,7 +4,8 @@
 ``failed_rules``, unmasked (it is the evidence the provider answers for). Every view of it — the
 report page, the API, the CLI — reads it through :func:`quarantine_sample`, which masks each
 personal field INSIDE DuckDB with :func:`lakehouse.masks.mask_sql`: the field's contract mask, or
-``redact`` for a personal field whose contract names none. Raw personal values never reach Python.
+``redact`` for a personal field whose contract names none or names ``hash`` (a keyed hash needs a
+grant's key, and a sample is read under no grant). Raw personal values never reach Python.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import duckdb
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
 from lakehouse.tables import QUARANTINE_SUFFIX, quarantine_table
-from schemas import MaskKind
+from schemas import MaskKind, MaskSpec
 from schemas.loader import DatasetContract, FieldSpec
 
 __all__ = ["quarantine_sample", "shown_mask"]
@@ -24,10 +25,10 @@ __all__ = ["quarantine_sample", "shown_mask"]
 SAMPLE_LIMIT_MAX = 1000
 
 
-def shown_mask(spec: FieldSpec) -> MaskKind:
+def shown_mask(spec: FieldSpec) -> MaskSpec:
     """How ``spec`` is shown in a quarantine sample: never in clear when it is personal."""
-    if spec.personal and spec.mask is MaskKind.NONE:
-        return MaskKind.REDACT
+    if spec.mask.kind is MaskKind.HASH or (spec.personal and not spec.mask.masked):
+        return MaskSpec(MaskKind.REDACT)
     return spec.mask
 
 
@@ -43,14 +44,15 @@ def quarantine_sample(
     """
     if not _exists(con, contract):
         return []
+    params: list[Any] = []  # the SELECT list's parameters come first
     columns = ", ".join(
-        f"{mask_sql(shown_mask(f), quote_ident(f.name))} AS {quote_ident(f.name)}"
+        f"{mask_sql(shown_mask(f), quote_ident(f.name), params)} AS {quote_ident(f.name)}"
         for f in contract.fields
     )
     cursor = con.execute(
         f"SELECT _row, list_sort(failed_rules) AS failed_rules, {columns} "
         f"FROM {quarantine_table(contract)} WHERE _batch_id = ? ORDER BY _row LIMIT ?",
-        [int(batch_id), min(max(int(limit), 0), SAMPLE_LIMIT_MAX)],
+        [*params, int(batch_id), min(max(int(limit), 0), SAMPLE_LIMIT_MAX)],
     )
     names = [d[0] for d in cursor.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -5,7 +5,9 @@
 - identifiers (table, columns, ordering keys) come only from the plan, which ``catalog.policy``
   built from the dataset contract, and are quoted by ``lakehouse.connection.quote_ident``;
 - every value (filter values, snapshot, limit, offset) is a ``?`` parameter, never pasted;
-- masks are SQL expressions (``lakehouse.masks``) and keep the column's name;
+- masks are SQL expressions (``lakehouse.masks``) and keep the column's name; a ``hash`` mask's
+  key (the plan's ``hash_key``) is bound too, so the SELECT list is compiled first and its
+  parameters come first;
 - every column reference in filters and ordering is qualified with the table alias, so a
   condition always tests the stored value, never a masked output column of the same name;
 - ordering comes only from the plan: the primary key, or — when the caller sees part of the key
@@ -74,9 +76,11 @@ def compile_plan(
     """
     if not plan.columns:
         raise ValueError("an access plan must select at least one column")
-    params: list[Any] = []
+    params: list[Any] = []  # in the order of their ``?``: the SELECT list's come first
     select = ", ".join(
-        f"{mask_sql(c.mask, _column(c.name))} AS {quote_ident(c.name)}" for c in plan.columns
+        f"{mask_sql(c.mask, _column(c.name), params, hash_key=plan.hash_key)}"
+        f" AS {quote_ident(c.name)}"
+        for c in plan.columns
     )
     sql = f"SELECT {select} FROM {LAKE}.{quote_ident(plan.table)} AS {_ALIAS}"
     if snapshot_id is not None:

@@ -6,7 +6,6 @@ from schemas.loader import (
     DatasetContract,
     FieldSpec,
     Grade,
-    MaskKind,
     OpenType,
     ShareType,
     SourceFormat,
@@ -14,6 +13,7 @@ from schemas.loader import (
     load_contracts,
     load_elements,
 )
+from schemas.masks import MaskKind, MaskSpec
 
 __all__ = [
     "ContractError",
@@ -22,6 +22,7 @@ __all__ = [
     "FieldSpec",
     "Grade",
     "MaskKind",
+    "MaskSpec",
     "OpenType",
     "ShareType",
     "SourceFormat",

@@ -22,6 +22,9 @@ Dataset contract keys beyond the fields (all optional; absent means "not checked
 ``id_birth_date`` checks that characters 7-14 of an 18-character citizen ID equal the birth-date
 column; ``id_sex`` that character 17 (odd: male ``1``, even: female ``2``) agrees with a sex
 column holding a GB/T 2261.1 code. Code-list membership is an element check, not a key here.
+
+A field's ``mask:`` (default: its element's ``default_mask:``) is one mask written as text, e.g.
+``mask: keep:3:4`` or ``mask: hash``; :mod:`schemas.masks` lists the forms. A bad one is refused.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from schemas.masks import MaskKind, MaskSpec
 
 SCHEMAS_DIR = Path(__file__).resolve().parent
 ELEMENTS_DIR = SCHEMAS_DIR / "elements"
@@ -76,17 +81,6 @@ class Grade(StrEnum):
     GENERAL = "general"  # 一般数据
 
 
-class MaskKind(StrEnum):
-    """How a personal field is shown to a grant that may see it only masked."""
-
-    NONE = "none"
-    ID_NUMBER = "id_number"  # keep first 6 and last 4: 110101********123X
-    NAME = "name"  # keep the family name: 张**
-    PHONE = "phone"  # 138****5678
-    HASH = "hash"  # SHA-256 hex, joinable but not readable
-    REDACT = "redact"  # ***
-
-
 @dataclass(frozen=True, slots=True)
 class DataElement:
     """数据元: a standard field definition and the check that enforces it."""
@@ -99,7 +93,7 @@ class DataElement:
     duckdb_type: str
     check: str
     personal: bool = False
-    default_mask: MaskKind = MaskKind.NONE
+    default_mask: MaskSpec = MaskSpec(MaskKind.NONE)
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
@@ -115,7 +109,7 @@ class FieldSpec:
     element: str | None = None
     required: bool = False
     personal: bool = False
-    mask: MaskKind = MaskKind.NONE
+    mask: MaskSpec = MaskSpec(MaskKind.NONE)
     description: str = ""
 
 
@@ -226,6 +220,13 @@ def _enum(cls: type[StrEnum], value: Any, key: str, where: Path) -> Any:
         ) from None
 
 
+def _mask(value: Any, key: str, where: Path) -> MaskSpec:
+    try:
+        return MaskSpec.parse(value)
+    except ValueError as exc:
+        raise ContractError(f"{where.name}: {key}: {exc}") from None
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -247,7 +248,7 @@ def parse_element(path: Path) -> DataElement:
         duckdb_type=data.get("duckdb_type", "VARCHAR"),
         check=_require(data, "check", path),
         personal=bool(data.get("personal", False)),
-        default_mask=_enum(MaskKind, data.get("default_mask", "none"), "default_mask", path),
+        default_mask=_mask(data.get("default_mask", "none"), "default_mask", path),
         params=dict(data.get("params") or {}),
         description=data.get("description", ""),
     )
@@ -342,8 +343,8 @@ def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -
                 )
             element = elements[element_code]
         personal = bool(raw.get("personal", element.personal if element else False))
-        default_mask = element.default_mask if element else MaskKind.NONE
-        mask = _enum(MaskKind, raw.get("mask", default_mask.value), "mask", path)
+        default_mask = element.default_mask if element else MaskSpec(MaskKind.NONE)
+        mask = _mask(raw.get("mask", str(default_mask)), f"field '{name}' mask", path)
         fields.append(
             FieldSpec(
                 name=name,

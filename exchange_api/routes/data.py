@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Response
 from catalog.conditions import Condition
 from catalog.datasets import get_dataset
 from catalog.errors import AccessRefused, Conflict
+from catalog.keys import mask_master_key
 from catalog.policy import ReadRequest, Refusal
-from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep
+from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep, SettingsDep
 from exchange_api.payloads import DataPage, QueryIn
 from lakehouse.exchange import authorize, deliver
 from lakehouse.read import ReadResult
@@ -45,10 +46,18 @@ def _read(
     session: SessionDep,
     lake: LakeDep,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     grant_id: int | None,
 ) -> Response:
     dataset = get_dataset(session, code)
-    decision = authorize(session, principal, dataset, request, grant_id=grant_id)
+    decision = authorize(
+        session,
+        principal,
+        dataset,
+        request,
+        grant_id=grant_id,
+        mask_master=lambda: mask_master_key(settings),
+    )
     if isinstance(decision, Refusal):
         session.commit()  # the refusal stays on the record
         raise AccessRefused(decision.reason, code=decision.code)
@@ -85,6 +94,7 @@ def read_data(
     session: SessionDep,
     lake: LakeDep,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     fields: str | None = Query(default=None, description="Comma-separated field names"),
     limit: int = Query(default=1000, ge=1, le=10000),
     offset: int = Query(default=0, ge=0),
@@ -94,7 +104,7 @@ def read_data(
 ) -> Response:
     wanted = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields else None
     request = ReadRequest(fields=wanted, limit=limit, offset=offset)
-    return _read(code, request, session, lake, principal, grant_id)
+    return _read(code, request, session, lake, principal, settings, grant_id)
 
 
 @router.post(
@@ -103,7 +113,12 @@ def read_data(
     summary="Read with structured filters (field, operator, value); values are bound, never pasted",
 )
 def query_data(
-    code: str, body: QueryIn, session: SessionDep, lake: LakeDep, principal: CurrentPrincipal
+    code: str,
+    body: QueryIn,
+    session: SessionDep,
+    lake: LakeDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
 ) -> Response:
     filters = tuple(Condition.from_json(c.model_dump(mode="json")) for c in body.filters)
     request = ReadRequest(
@@ -112,4 +127,4 @@ def query_data(
         limit=body.limit,
         offset=body.offset,
     )
-    return _read(code, request, session, lake, principal, body.grant_id)
+    return _read(code, request, session, lake, principal, settings, body.grant_id)

@@ -22,7 +22,7 @@ from catalog.policy import (
     ReadRequest,
     Refusal,
 )
-from schemas import MaskKind
+from schemas import MaskKind, MaskSpec
 from tests.catalog import policy_factories as pf
 from tests.catalog.policy_factories import NOW, contract, decide, grant, owner, principal, request
 
@@ -48,7 +48,7 @@ def refusal_code(decision: AccessPlan | Refusal) -> str:
 def test_owner_reads_every_field_unmasked_without_a_grant(role: Role) -> None:
     plan = plan_of(decide(owner(role), contract(), None, request(), now=NOW))
     assert plan.column_names == pf.FIELD_NAMES
-    assert {c.mask for c in plan.columns} == {MaskKind.NONE}
+    assert {c.mask for c in plan.columns} == {MaskSpec(MaskKind.NONE)}
     assert plan.grant_id is None
     assert plan.conditions == ()
     assert plan.table == pf.DATASET
@@ -74,16 +74,27 @@ def test_owner_requests_are_still_validated() -> None:
     )
 
 
-@pytest.mark.parametrize("role", [Role.REQUESTER, Role.AUDITOR, Role.ADMIN])
-def test_owner_department_without_publisher_or_steward_role_needs_a_grant(role: Role) -> None:
-    assert refusal_code(decide(owner(role), contract(), None, request(), now=NOW)) == (
-        "grant.missing"
-    )
+@pytest.mark.parametrize(
+    ("role", "code"),
+    [
+        (Role.REQUESTER, "grant.missing"),
+        (Role.AUDITOR, "role.requester_required"),
+        (Role.ADMIN, "role.requester_required"),
+    ],
+)
+def test_owner_department_without_publisher_or_steward_role_needs_a_grant(
+    role: Role, code: str
+) -> None:
+    assert refusal_code(decide(owner(role), contract(), None, request(), now=NOW)) == code
 
 
 def test_publisher_of_another_department_is_not_an_owner() -> None:
     other = principal(Role.PUBLISHER, Role.STEWARD)
-    assert refusal_code(decide(other, contract(), None, request(), now=NOW)) == "grant.missing"
+    assert refusal_code(decide(other, contract(), None, request(), now=NOW)) == (
+        "role.requester_required"
+    )
+    both = principal(Role.PUBLISHER, Role.REQUESTER)
+    assert refusal_code(decide(both, contract(), None, request(), now=NOW)) == "grant.missing"
 
 
 # --- grant refusals ----------------------------------------------------------------------------
@@ -211,10 +222,10 @@ def test_page_refusals(limit: int, offset: int) -> None:
 def test_grantee_sees_granted_fields_in_contract_order_with_personal_fields_masked() -> None:
     plan = plan_of(decide(principal(), contract(), grant(), request(), now=NOW))
     assert plan.columns == (
-        PlannedColumn("citizen_id", "VARCHAR", MaskKind.ID_NUMBER),
-        PlannedColumn("person_name", "VARCHAR", MaskKind.NAME),
-        PlannedColumn("employer_uscc", "VARCHAR", MaskKind.NONE),
-        PlannedColumn("period", "VARCHAR", MaskKind.NONE),
+        PlannedColumn("citizen_id", "VARCHAR", MaskSpec.parse("keep:6:4")),
+        PlannedColumn("person_name", "VARCHAR", MaskSpec.parse("keep:1:0")),
+        PlannedColumn("employer_uscc", "VARCHAR", MaskSpec(MaskKind.NONE)),
+        PlannedColumn("period", "VARCHAR", MaskSpec(MaskKind.NONE)),
     )
     assert plan.masked_columns == ("citizen_id", "person_name")
     assert plan.grant_id == 11
@@ -230,11 +241,11 @@ def test_requested_fields_keep_request_order_and_collapse_duplicates() -> None:
 def test_personal_field_without_a_contract_mask_is_redacted() -> None:
     base = contract()
     fields = tuple(
-        dataclasses.replace(f, mask=MaskKind.NONE) if f.name == "person_name" else f
+        dataclasses.replace(f, mask=MaskSpec(MaskKind.NONE)) if f.name == "person_name" else f
         for f in base.fields
     )
     plan = plan_of(decide(principal(), contract(fields=fields), grant(), request(), now=NOW))
-    assert dict((c.name, c.mask) for c in plan.columns)["person_name"] is MaskKind.REDACT
+    assert dict((c.name, c.mask) for c in plan.columns)["person_name"] == MaskSpec(MaskKind.REDACT)
 
 
 def test_grant_row_filter_comes_first_and_is_anded_with_client_filters() -> None:
@@ -344,9 +355,9 @@ def test_grantee_plan_never_exceeds_the_grant(terms: GrantTerms, req: ReadReques
     spec = {f.name: f for f in contract().fields}
     for column in decision.columns:
         if spec[column.name].personal:
-            assert column.mask is not MaskKind.NONE
+            assert column.mask.masked
         else:
-            assert column.mask is MaskKind.NONE
+            assert not column.mask.masked
     assert decision.conditions[: len(terms.row_filter)] == terms.row_filter
     client = decision.conditions[len(terms.row_filter) :]
     assert {c.field for c in client} <= set(terms.fields)
@@ -370,6 +381,6 @@ def test_not_shared_refuses_every_non_owner(req: ReadRequest, terms: GrantTerms 
 def test_owner_plan_is_unmasked_and_unfiltered_beyond_the_request(req: ReadRequest) -> None:
     decision = decide(owner(), contract(), None, req, now=NOW)
     if isinstance(decision, AccessPlan):
-        assert all(c.mask is MaskKind.NONE for c in decision.columns)
+        assert not any(c.mask.masked for c in decision.columns)
         assert decision.conditions == req.filters
         assert set(decision.column_names) <= set(pf.FIELD_NAMES)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 
 from sqlalchemy import select
 
 from catalog.audit import verify_chain
+from catalog.datasets import get_dataset
+from catalog.keys import mask_key
 from catalog.models import AuditEvent
 from exchange_api.demo import DATASET
 from tests.exchange_api.conftest import Platform
@@ -31,12 +34,15 @@ def _live_grants(platform: Platform, account: str = "swj-exchange") -> list[dict
     return [g for g in response.json() if g["dataset"] == DATASET and g["revoked_at"] is None]
 
 
-def _file_and_approve(platform: Platform, fields: list[str] = FIELDS) -> dict:
-    """A grant of ``fields`` to 税务局 that replaces (explicitly) the one it held before."""
-    live = _live_grants(platform)
+def _file_and_approve(
+    platform: Platform, fields: list[str] = FIELDS, account: str = "swj-exchange"
+) -> dict:
+    """A grant of ``fields`` to ``account``'s department that replaces (explicitly) the one it
+    held before."""
+    live = _live_grants(platform, account)
     filed = platform.client.post(
         "/api/v1/requests",
-        headers=platform.headers("swj-exchange"),
+        headers=platform.headers(account),
         json={
             "dataset": DATASET,
             "fields": fields,
@@ -52,7 +58,7 @@ def _file_and_approve(platform: Platform, fields: list[str] = FIELDS) -> dict:
         json={"reason": "同意"},
     )
     assert approved.status_code == 200, approved.text
-    assert [g["id"] for g in _live_grants(platform)] == [approved.json()["grant"]["id"]]
+    assert [g["id"] for g in _live_grants(platform, account)] == [approved.json()["grant"]["id"]]
     return approved.json()
 
 
@@ -155,8 +161,8 @@ def test_granted_read_is_masked_audited_and_hashed(platform: Platform) -> None:
     masked = {c["name"] for c in page["columns"] if c["masked"]}
     assert masked == {"citizen_id", "person_name"}
     for row in page["rows"]:
-        assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", row["citizen_id"]), row
-        assert row["person_name"][1:] == "*" * (len(row["person_name"]) - 1)
+        assert re.fullmatch(r"\d{6}\*{4}[\dX]{4}", row["citizen_id"]), row
+        assert row["person_name"][1:] == "****", row
     digest = hashlib.sha256(response.content).hexdigest()
     assert response.headers["x-content-sha256"] == digest
     [event] = [
@@ -168,6 +174,42 @@ def test_granted_read_is_masked_audited_and_hashed(platform: Platform) -> None:
     assert event.detail["content_sha256"] == digest
     assert event.detail["row_count"] == page["row_count"]
     assert event.detail["bytes_sent"] == len(response.content)
+
+
+def test_hash_mask_is_keyed_per_grant(platform: Platform) -> None:
+    """Defect 2: the ``hash`` mask is an HMAC under a per-grant server-side key, so nobody can
+    enumerate it and two departments cannot join their copies. The mask is changed in the
+    catalog row — which the read path follows at once, with no contract file cached."""
+    with platform.sessions() as session:
+        dataset = get_dataset(session, DATASET)
+        [field] = [f for f in dataset.fields if f.name == "person_name"]
+        original, field.mask = field.mask, "hash"
+        session.commit()
+    try:
+        params: dict[str, str | int] = {"fields": "person_name", "limit": 10000}
+        url = f"/api/v1/datasets/{DATASET}/data"
+        owner = platform.client.get(url, headers=platform.headers("rsj-exchange"), params=params)
+        names = [r["person_name"] for r in owner.json()["rows"]]
+        pages = {}
+        for account in ("swj-exchange", "gaj-exchange"):
+            grant_id = _file_and_approve(platform, account=account)["grant"]["id"]
+            response = platform.client.get(url, headers=platform.headers(account), params=params)
+            assert response.status_code == 200, response.text
+            pages[grant_id] = [r["person_name"] for r in response.json()["rows"]]
+        master = platform.settings.resolved_mask_key.read_bytes()
+        for grant_id, shown in pages.items():
+            key = mask_key(master, grant_id)
+            expected = [hmac.new(key, n.encode(), hashlib.sha256).hexdigest() for n in names]
+            assert sorted(shown) == sorted(expected)
+            assert not set(shown) & {hashlib.sha256(n.encode()).hexdigest() for n in names}
+        first, second = pages.values()
+        assert names and not set(first) & set(second)  # two departments cannot join their copies
+    finally:
+        with platform.sessions() as session:
+            dataset = get_dataset(session, DATASET)
+            [field] = [f for f in dataset.fields if f.name == "person_name"]
+            field.mask = original
+            session.commit()
 
 
 def test_field_outside_the_grant_is_refused(platform: Platform) -> None:

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -280,6 +281,6 @@ def test_quarantine_sample_masks_personal_fields(
         assert sources[number - 1][0] not in shown  # not even the raw text as sent
     for row in sample:
         cid = row["citizen_id"]
-        assert cid == "***" or "********" in cid
+        assert cid == "***" or re.fullmatch(r".{6}\*{4}.{4}", cid), cid
         assert row["address"] == row["ethnicity"] == row["birth_date"] == "***"
-        assert row["person_name"][1:] == "*" * (len(row["person_name"]) - 1)
+        assert row["person_name"] == "***" or row["person_name"][1:] == "****"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import random
 import re
 from collections.abc import Iterator
@@ -20,9 +21,9 @@ from hypothesis import strategies as st
 from catalog.policy import AccessPlan, Condition, Op, PlannedColumn, Refusal
 from catalog.settings import Settings
 from lakehouse.connection import connect
-from lakehouse.masks import mask_sql
+from lakehouse.masks import hmac_pads
 from lakehouse.read import compile_plan, read
-from schemas import MaskKind, generators
+from schemas import MaskSpec, generators
 from tests.catalog import policy_factories as pf
 from tests.catalog.policy_factories import decide
 
@@ -37,6 +38,7 @@ COLUMNS = (
     "region",
 )
 ZHANG = "330106199001011234"  # check digit fixed below
+KEY = bytes(range(100, 132))  # a grant's hash-mask key
 INJECTIONS = (
     "' OR 1=1 --",
     "' OR '1'='1",
@@ -183,48 +185,104 @@ def test_grantee_columns_are_masked_in_sql(lake: Lake) -> None:
     raw = {(r["employer_uscc"], r["period"], r["region"]) for r in ROWS + LATER}
     assert got and all((r["employer_uscc"], r["period"], r["region"]) in raw for r in got)
     for row in got:
-        assert re.fullmatch(r"\d{6}\*{8}[\dX]{3}[\dX]", row["citizen_id"]), row
-        name = row["person_name"]
-        assert name[1:] == "*" * (len(name) - 1)
-    zhang = [r for r in got if r["person_name"] == "张**"]
+        assert re.fullmatch(r"\d{6}\*{4}[\dX]{3}[\dX]", row["citizen_id"]), row
+        assert row["person_name"][1:] == "****", row  # the run never tells the name's length
+    zhang_id = ROWS[0]["citizen_id"][:6] + "****" + ROWS[0]["citizen_id"][-4:]
+    zhang = [r for r in got if r["citizen_id"] == zhang_id]
     assert zhang == [
         {
-            "citizen_id": ROWS[0]["citizen_id"][:6] + "********" + ROWS[0]["citizen_id"][-4:],
-            "person_name": "张**",
+            "citizen_id": zhang_id,
+            "person_name": "张****",
             "employer_uscc": ROWS[0]["employer_uscc"],
             "period": "2026-10",
             "region": "330106",
         }
     ]
-    assert "欧***" in {r["person_name"] for r in got}
+    assert "欧****" in {r["person_name"] for r in got}
 
 
-@pytest.mark.parametrize(
-    ("mask", "expected"),
-    [
-        (MaskKind.ID_NUMBER, ZHANG[:6] + "********" + "123"),
-        (MaskKind.NAME, "张**"),
-        (MaskKind.HASH, hashlib.sha256("张三丰".encode()).hexdigest()),
-        (MaskKind.REDACT, "***"),
-        (MaskKind.NONE, "张三丰"),
-    ],
-)
-def test_each_mask_keeps_the_column_name(lake: Lake, mask: MaskKind, expected: str) -> None:
-    column = "citizen_id" if mask is MaskKind.ID_NUMBER else "person_name"
+def _one_column_plan(column: str, mask: str, **changes: Any) -> AccessPlan:
     plan = AccessPlan(
         dataset_code=TABLE,
         table=TABLE,
-        columns=(PlannedColumn(column, "VARCHAR", mask),),
+        columns=(PlannedColumn(column, "VARCHAR", MaskSpec.parse(mask)),),
         conditions=(Condition("person_name", Op.EQ, "张三丰"),),
         limit=10,
         offset=0,
         grant_id=1,
         purpose="test",
+        hash_key=KEY,
     )
-    got = rows_of(lake, plan)
+    return dataclasses.replace(plan, **changes)
+
+
+@pytest.mark.parametrize(
+    ("column", "mask", "expected"),
+    [
+        ("citizen_id", "id_number", ZHANG[:6] + "****" + "123"),
+        ("person_name", "name", "张****"),
+        ("person_name", "hash", hmac.new(KEY, "张三丰".encode(), hashlib.sha256).hexdigest()),
+        ("region", "county", "330106"),
+        ("period", "year", "2026"),
+        ("person_name", "redact", "***"),
+        ("person_name", "drop", None),
+        ("person_name", "none", "张三丰"),
+    ],
+)
+def test_each_mask_keeps_the_column_name(
+    lake: Lake, column: str, mask: str, expected: str | None
+) -> None:
+    got = rows_of(lake, _one_column_plan(column, mask))
     assert len(got) == 1
     assert set(got[0]) == {column}
-    assert got[0][column].startswith(expected)
+    shown = got[0][column]
+    assert shown == expected if expected is None else shown.startswith(expected)
+
+
+def test_hash_keys_are_bound_first_in_select_order(lake: Lake) -> None:
+    plan = _one_column_plan("person_name", "hash")
+    plan = dataclasses.replace(
+        plan,
+        columns=(*plan.columns, PlannedColumn("citizen_id", "VARCHAR", MaskSpec.parse("hash"))),
+        conditions=(Condition("person_name", Op.IN, ("张三丰", "李四")),),
+    )
+    sql, params = compile_plan(plan, snapshot_id=lake.first_snapshot)
+    outer, inner = hmac_pads(KEY)
+    assert params == [outer, inner, outer, inner, lake.first_snapshot, "张三丰", "李四", 10, 0]
+    got = rows_of(lake, plan, snapshot_id=lake.first_snapshot)
+    by_name = {
+        r["citizen_id"]: r["person_name"] for r in ROWS if r["person_name"] in ("张三丰", "李四")
+    }
+    expected = {
+        hmac.new(KEY, cid.encode(), hashlib.sha256).hexdigest(): hmac.new(
+            KEY, name.encode(), hashlib.sha256
+        ).hexdigest()
+        for cid, name in by_name.items()
+    }
+    assert {r["citizen_id"]: r["person_name"] for r in got} == expected
+
+
+@settings(max_examples=50)
+@given(key=st.binary(min_size=16, max_size=64))
+def test_compiled_sql_never_contains_the_hash_key(key: bytes) -> None:
+    plan = dataclasses.replace(grantee_plan(), hash_key=key)
+    plan = dataclasses.replace(
+        plan,
+        columns=tuple(dataclasses.replace(c, mask=MaskSpec.parse("hash")) for c in plan.columns),
+    )
+    sql, params = compile_plan(plan)
+    for secret in (key, *hmac_pads(key)):
+        assert secret.hex() not in sql.lower()
+        assert secret.decode("latin-1") not in sql
+        assert secret not in sql.encode("utf-8")
+    assert key not in params  # only the padded blocks are bound
+    assert compile_plan(dataclasses.replace(plan, hash_key=b"other"))[0] == sql
+    assert "hash_key" not in repr(plan) and key.hex() not in repr(plan)
+
+
+def test_hash_mask_without_a_key_is_refused_not_weakened() -> None:
+    with pytest.raises(ValueError, match="key"):
+        compile_plan(_one_column_plan("person_name", "hash", hash_key=None))
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -295,10 +353,12 @@ def test_a_match_key_matches_one_exact_value_against_the_stored_value(lake: Lake
     plan = grantee_plan(match=match, filters=(Condition("person_name", Op.EQ, "张三丰"),))
     assert plan.probe
     got = rows_of(lake, plan)
-    assert [r["person_name"] for r in got] == ["张**"]
+    assert [r["person_name"] for r in got] == ["张****"]
     # The masked text itself matches nothing: conditions never see the masked output.
     assert (
-        rows_of(lake, grantee_plan(match=match, filters=(Condition("person_name", Op.EQ, "张**"),)))
+        rows_of(
+            lake, grantee_plan(match=match, filters=(Condition("person_name", Op.EQ, "张****"),))
+        )
         == []
     )
     for probe in (
@@ -419,7 +479,7 @@ def test_a_key_the_grantee_sees_masked_never_orders_the_rows(lake: Lake) -> None
     ]
     assert pages == everything  # stable paging
     by_id = [
-        c[:6] + "********" + c[-4:]
+        c[:6] + "****" + c[-4:]
         for c in sorted(r["citizen_id"] for r in ROWS + LATER if r["region"].startswith("3301"))
     ]
     assert sorted(everything) == sorted(by_id)
@@ -439,52 +499,3 @@ def test_time_travel_reads_an_earlier_snapshot(lake: Lake) -> None:
     assert [r["person_name"] for r in rows_of(lake, plan)] == ["赵六"]
     assert rows_of(lake, plan, snapshot_id=lake.first_snapshot) == []
     assert len(rows_of(lake, owner_plan(), snapshot_id=lake.first_snapshot)) == len(ROWS)
-
-
-# --- masks against oracles ---------------------------------------------------------------------
-
-
-def _mask(con: duckdb.DuckDBPyConnection, kind: MaskKind, value: str | None) -> Any:
-    row = con.execute(
-        f"SELECT {mask_sql(kind, 'v')} FROM (SELECT ?::VARCHAR AS v)", [value]
-    ).fetchone()
-    assert row is not None
-    return row[0]
-
-
-_ids = st.from_regex(r"\A[0-9]{17}[0-9X]\Z")
-
-
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(citizen_id=_ids)
-def test_id_number_mask_never_shows_the_middle_eight(
-    duck: duckdb.DuckDBPyConnection, citizen_id: str
-) -> None:
-    masked = _mask(duck, MaskKind.ID_NUMBER, citizen_id)
-    assert citizen_id[6:14] not in masked
-    assert masked == citizen_id[:6] + "********" + citizen_id[-4:]
-
-
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.text(max_size=30))
-def test_masks_against_python_oracles(duck: duckdb.DuckDBPyConnection, value: str) -> None:
-    assert _mask(duck, MaskKind.NAME, value) == value[:1] + "*" * max(len(value) - 1, 0)
-    assert _mask(duck, MaskKind.HASH, value) == hashlib.sha256(value.encode()).hexdigest()
-    assert _mask(duck, MaskKind.REDACT, value) == "***"
-    assert _mask(duck, MaskKind.NONE, value) == value
-    short = len(value) <= 10
-    assert _mask(duck, MaskKind.ID_NUMBER, value) == (
-        "***" if short else value[:6] + "********" + value[-4:]
-    )
-    assert _mask(duck, MaskKind.PHONE, value) == (
-        "***" if len(value) <= 7 else value[:3] + "****" + value[-4:]
-    )
-
-
-@pytest.mark.parametrize("kind", [k for k in MaskKind if k is not MaskKind.REDACT])
-def test_masks_keep_null(duck: duckdb.DuckDBPyConnection, kind: MaskKind) -> None:
-    assert _mask(duck, kind, None) is None
-
-
-def test_phone_mask(duck: duckdb.DuckDBPyConnection) -> None:
-    assert _mask(duck, MaskKind.PHONE, "13812345678") == "138****5678"
