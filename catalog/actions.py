@@ -18,6 +18,9 @@ __all__ = [
     "BATCH_INGEST",
     "DATASET_VIEW",
     "DATA_READ",
+    "OBJECTION_ANSWER",
+    "OBJECTION_FILE",
+    "GRANT_RENEW",
     "GRANT_REVOKE",
     "GRANT_VIEW",
     "QUARANTINE_VIEW",
@@ -53,7 +56,14 @@ REQUEST_VIEW = Action("request.view", "request", "see a share request and its de
 REQUEST_APPROVE = Action("request.approve", "request", "approve (or narrow) a share request")
 REQUEST_REFUSE = Action("request.refuse", "request", "refuse a share request, with a reason")
 REQUEST_WITHDRAW = Action("request.withdraw", "request", "withdraw one's own pending request")
+OBJECTION_FILE = Action(
+    "objection.file", "request", "object (异议) to the refusal of one's own department's request"
+)
+OBJECTION_ANSWER = Action(
+    "objection.answer", "request", "answer an objection: uphold (reopen) or dismiss it"
+)
 GRANT_VIEW = Action("grant.view", "grant", "see a grant's terms and use")
+GRANT_RENEW = Action("grant.renew", "grant", "ask for a held grant to be renewed")
 GRANT_REVOKE = Action("grant.revoke", "grant", "revoke a grant at once, with a reason")
 REPORT_VIEW = Action("report.view", "report", "read a batch's quality report (counts, rules)")
 QUARANTINE_VIEW = Action(
@@ -72,7 +82,10 @@ ACTIONS: tuple[Action, ...] = (
     REQUEST_APPROVE,
     REQUEST_REFUSE,
     REQUEST_WITHDRAW,
+    OBJECTION_FILE,
+    OBJECTION_ANSWER,
     GRANT_VIEW,
+    GRANT_RENEW,
     GRANT_REVOKE,
     REPORT_VIEW,
     QUARANTINE_VIEW,

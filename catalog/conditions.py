@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from catalog.errors import InvalidInput
 
+__all__ = ["MAX_IN_VALUES", "Condition", "Op", "Scalar", "condition_problem"]
+
 
 class _Typed(Protocol):
     @property
@@ -30,7 +32,6 @@ class FieldTyped(Protocol):
 
     def field(self, name: str) -> _Typed: ...
 
-__all__ = ["MAX_IN_VALUES", "Condition", "Op", "Scalar", "condition_problem"]
 
 Scalar = str | int | float
 """A filter value: what a client may compare a column with."""

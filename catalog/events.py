@@ -119,6 +119,31 @@ class RequestWithdrawn(AuditedEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ObjectionFiled(AuditedEvent):
+    """The requesting department objected (异议) to a refusal; the owner's answer is due."""
+
+    action: ClassVar[str] = "objection.filed"
+    request_id: int
+    objection_id: int
+    reason: str
+    due_at: str
+    due_provisional: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionAnswered(AuditedEvent):
+    """The owner upheld (the request is open again) or dismissed an objection."""
+
+    action: ClassVar[str] = "objection.answered"
+    request_id: int
+    objection_id: int
+    status: str
+    answer: str
+    late: bool
+    """Answered after its deadline."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class DataRead(AuditedEvent):
     """Shared data left the platform: what, for which purpose, how much, and a hash of it."""
 

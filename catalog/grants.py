@@ -19,10 +19,12 @@ from catalog import audit
 from catalog.errors import AccessRefused, Conflict, InvalidInput, NotFound
 from catalog.events import GrantRevoked
 from catalog.guard import ensure
-from catalog.models import Grant, utcnow
+from catalog.models import Grant, ShareRequest, utcnow
 from catalog.policy import Allowed, authorize
 from catalog.principals import Principal
+from catalog.requests import file_request
 from catalog.resources import GrantTerms
+from catalog.workdays import DeadlineRules
 
 __all__ = [
     "consume_quota",
@@ -31,6 +33,7 @@ __all__ = [
     "list_grants",
     "live_grants",
     "remaining_quota",
+    "renew_grant",
     "revoke_grant",
 ]
 
@@ -136,6 +139,47 @@ def revoke_grant(
         now=now,
     )
     return grant
+
+
+def renew_grant(
+    session: Session,
+    principal: Principal,
+    grant_id: int,
+    *,
+    expires_at: dt.datetime | None = None,
+    purpose: str | None = None,
+    rules: DeadlineRules | None = None,
+    now: dt.datetime | None = None,
+) -> ShareRequest:
+    """Ask for a held grant again, on the same terms until a later expiry: a new request that,
+    once approved, supersedes the grant (decided like any request of its share type)."""
+    now = now or utcnow()
+    grant = session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound(f"no grant {grant_id}", code="grant.not_found", grant_id=grant_id)
+    ensure(session, principal, act.GRANT_RENEW, GrantTerms.of(grant), now=now)
+    if grant.revoked_at is not None:
+        raise Conflict(
+            f"grant {grant_id} was revoked; file a new request instead", code="grant.revoked"
+        )
+    live = grant.expires_at is None or grant.expires_at > now
+    return file_request(
+        session,
+        principal,
+        grant.dataset.code,
+        list(grant.fields),
+        purpose if purpose is not None else grant.purpose,
+        scenario=grant.request.scenario,
+        legal_basis=grant.request.legal_basis,
+        access_modes=list(grant.access_modes),
+        row_filter=list(grant.row_filter),
+        match_fields=list(grant.match_fields or ()),
+        quota_rows=grant.quota_rows,
+        expires_at=expires_at,
+        replaces_grant_id=grant.id if live else None,
+        rules=rules,
+        now=now,
+    )
 
 
 def remaining_quota(grant: Grant) -> int | None:

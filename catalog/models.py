@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -89,6 +90,12 @@ class RequestStatus(StrEnum):
     APPROVED = "approved"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+
+
+class ObjectionStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the refusal was reconsidered: the request is pending again
+    DISMISSED = "dismissed"  # the refusal stands
 
 
 class AccessMode(StrEnum):
@@ -258,10 +265,52 @@ class ShareRequest(Base):
     )
     decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    reply_due_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    """When the owner must answer (working days on the official calendar); None once decided
+    on filing (unconditional, not shared)."""
+    reply_due_provisional: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     dataset: Mapped[Dataset] = relationship()
     requester: Mapped[Department] = relationship()
+    objections: Mapped[list[RequestObjection]] = relationship(
+        back_populates="request", order_by="RequestObjection.id"
+    )
+
+    def overdue(self, now: dt.datetime) -> bool:
+        """A pending request whose reply deadline has passed."""
+        return (
+            self.status is RequestStatus.PENDING
+            and self.reply_due_at is not None
+            and self.reply_due_at <= now
+        )
+
+
+class RequestObjection(Base):
+    """异议: the requesting department objects to a refusal; the owner answers by a deadline."""
+
+    __tablename__ = "request_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("share_requests.id"))
+    filed_by_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[dt.datetime] = mapped_column()
+    due_at: Mapped[dt.datetime] = mapped_column()
+    due_provisional: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[ObjectionStatus] = mapped_column(_enum(ObjectionStatus, 16))
+    answered_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id"), default=None
+    )
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    request: Mapped[ShareRequest] = relationship(back_populates="objections")
+
+    def overdue(self, now: dt.datetime) -> bool:
+        return self.status is ObjectionStatus.OPEN and self.due_at <= now
 
 
 class Grant(Base):

@@ -20,11 +20,14 @@ action             allowed
 dataset.view       any authenticated account
 data.read          own publisher/steward (unmasked); others through a live grant (read_plan)
 request.file       a requester of another department (not the owner)
-request.view       the requesting department, the owner department, auditors
+request.view       the requesting department, the owner department, auditors and admins
 request.approve    a publisher of the owner department
 request.refuse     a publisher of the owner department
 request.withdraw   a requester of the requesting department
+objection.file     a requester of the requesting department
+objection.answer   a publisher of the owner department
 grant.view         the grantee department, the owner department, auditors
+grant.renew        a requester of the grantee department
 grant.revoke       a publisher of the owner department
 report.view        the owner department (any role), auditors, admins
 quarantine.view    a publisher or steward of the owner department
@@ -138,7 +141,7 @@ def _request_view(actor: Principal, request: RequestTerms) -> Refusal | None:
     if (
         _in(actor, request.requester_department_id)
         or _in(actor, request.dataset.owner_department_id)
-        or _platform_role(actor, Role.AUDITOR)
+        or _platform_role(actor, Role.AUDITOR, Role.ADMIN)
     ):
         return None
     return Refusal("request.not_found", f"no share request {request.request_id}", hidden=True)
@@ -156,14 +159,26 @@ def _request_decide(actor: Principal, request: RequestTerms) -> Refusal | None:
     )
 
 
-def _request_withdraw(actor: Principal, request: RequestTerms) -> Refusal | None:
+def _requester_act(actor: Principal, request: RequestTerms) -> Refusal | None:
     if _in(actor, request.requester_department_id, Role.REQUESTER):
         return None
     return _visible_or_hidden(
         _request_view(actor, request),
         Refusal(
             "request.not_requester",
-            "only a requester of the department that filed it may withdraw a request",
+            "only a requester of the department that filed the request may do this",
+        ),
+    )
+
+
+def _grant_renew(actor: Principal, grant: GrantTerms) -> Refusal | None:
+    if _in(actor, grant.grantee_department_id, Role.REQUESTER):
+        return None
+    return _visible_or_hidden(
+        _grant_view(actor, grant),
+        Refusal(
+            "grant.not_grantee",
+            "only a requester of the department that holds a grant may ask to renew it",
         ),
     )
 
@@ -271,8 +286,11 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.REQUEST_VIEW: _request_view,
     act.REQUEST_APPROVE: _request_decide,
     act.REQUEST_REFUSE: _request_decide,
-    act.REQUEST_WITHDRAW: _request_withdraw,
+    act.REQUEST_WITHDRAW: _requester_act,
+    act.OBJECTION_FILE: _requester_act,
+    act.OBJECTION_ANSWER: _request_decide,
     act.GRANT_VIEW: _grant_view,
+    act.GRANT_RENEW: _grant_renew,
     act.GRANT_REVOKE: _grant_revoke,
     act.REPORT_VIEW: _report_view,
     act.QUARANTINE_VIEW: _quarantine_view,

@@ -194,9 +194,7 @@ def _owner_plan(dataset: DatasetTerms, request: ReadRequest) -> AccessPlan | Ref
     return AccessPlan(
         dataset_code=dataset.code,
         table=dataset.table_name,
-        columns=tuple(
-            PlannedColumn(n, dataset.field(n).duckdb_type, UNMASKED) for n in selected
-        ),
+        columns=tuple(PlannedColumn(n, dataset.field(n).duckdb_type, UNMASKED) for n in selected),
         conditions=request.filters,
         limit=request.limit,
         offset=request.offset,

@@ -6,13 +6,16 @@ How a request is decided depends on the dataset's share type, read from the cata
   audited as filed and decided;
 - ``conditional`` (有条件共享): left PENDING for a publisher of the owner department to approve —
   as asked or narrowed (fewer fields, match keys or modes, an added row filter, a smaller quota,
-  an earlier expiry) — or refuse with a reason;
+  an earlier expiry) — or refuse with a reason, by a deadline counted in working days on the
+  official calendar (``catalog.workdays``; past it the request shows as overdue to the requester,
+  the owner and the platform);
 - ``not_shared`` (不予共享): refused at once, the dataset's legal basis being the reason.
 
 Who may do each act is decided by ``catalog.policy`` (through ``catalog.guard.ensure``), never
 here. Every grant expires: when neither the request nor the approval names an expiry, it gets
-:data:`DEFAULT_GRANT_DAYS`. A new grant replaces an earlier one only when the request names it
-(``replaces_grant_id``); otherwise both stay live and a read names the grant it goes through.
+the configured lifetime (``DeadlineRules.grant_days``, default 365 days). A new grant replaces
+an earlier one only when the request names it (``replaces_grant_id``); otherwise both stay live
+and a read names the grant it goes through.
 Every function works in the caller's transaction; every filing and decision is audited.
 """
 
@@ -44,10 +47,10 @@ from catalog.models import (
 from catalog.policy import Allowed, authorize
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, RequestTerms
+from catalog.workdays import DeadlineRules
 from schemas.loader import ShareType
 
 __all__ = [
-    "DEFAULT_GRANT_DAYS",
     "approve_request",
     "file_request",
     "get_request",
@@ -59,8 +62,6 @@ __all__ = [
 
 UNCONDITIONAL_REASON = "无条件共享: granted on filing"
 NOT_SHARED_REASON = "不予共享"
-DEFAULT_GRANT_DAYS = 365
-"""How long a grant lasts when neither the request nor the approval says."""
 
 
 def file_request(
@@ -78,10 +79,12 @@ def file_request(
     quota_rows: int | None = None,
     expires_at: dt.datetime | None = None,
     replaces_grant_id: int | None = None,
+    rules: DeadlineRules | None = None,
     now: dt.datetime | None = None,
 ) -> ShareRequest:
     """File a request for ``fields`` of a dataset; decided at once unless it is conditional."""
     now = now or utcnow()
+    rules = rules or DeadlineRules()
     dataset = get_dataset(session, dataset_code)
     ensure(session, principal, act.REQUEST_FILE, DatasetTerms.of(dataset), now=now)
     if not purpose.strip():
@@ -128,10 +131,14 @@ def file_request(
         now=now,
     )
     if dataset.share_type is ShareType.UNCONDITIONAL:
-        _approve(session, request, UNCONDITIONAL_REASON, decider=None, now=now)
+        _approve(session, request, UNCONDITIONAL_REASON, decider=None, now=now, rules=rules)
     elif dataset.share_type is ShareType.NOT_SHARED:
         reason = dataset.share_basis or NOT_SHARED_REASON
         _close(session, request, RequestStatus.REFUSED, reason, decider=None, now=now)
+    else:
+        due = rules.reply_due(now)
+        request.reply_due_at, request.reply_due_provisional = due.due_at, due.provisional
+        session.flush()
     return request
 
 
@@ -189,6 +196,7 @@ def approve_request(
     match_fields: Sequence[str] | None = None,
     quota_rows: int | None = None,
     expires_at: dt.datetime | None = None,
+    rules: DeadlineRules | None = None,
     now: dt.datetime | None = None,
 ) -> Grant:
     """Approve a pending request, as asked or narrowed, and issue its grant.
@@ -212,6 +220,7 @@ def approve_request(
         reason,
         decider=principal,
         now=now,
+        rules=rules or DeadlineRules(),
         narrowing={
             "fields": fields,
             "access_modes": access_modes,
@@ -230,13 +239,14 @@ def _approve(
     *,
     decider: Principal | None,
     now: dt.datetime,
+    rules: DeadlineRules,
     narrowing: Mapping[str, Any] | None = None,
 ) -> Grant:
     grant = issue_grant(
         session,
         request,
         narrowing or {},
-        default_expiry=now + dt.timedelta(days=DEFAULT_GRANT_DAYS),
+        default_expiry=now + dt.timedelta(days=rules.grant_days),
         actor=decider,
         now=now,
     )

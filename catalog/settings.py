@@ -65,6 +65,20 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
+    reply_working_days: int = Field(
+        default=5, ge=1, le=60, description="Working days an owner has to answer a share request."
+    )
+    objection_working_days: int = Field(
+        default=5, ge=1, le=60, description="Working days an owner has to answer an objection."
+    )
+    grant_default_days: int = Field(
+        default=365, ge=1, le=3660, description="Lifetime of a grant when no expiry is asked."
+    )
+    holiday_file: str = Field(
+        default="",
+        description="Admin-maintained holiday arrangement (YAML 'holidays'/'workdays' lists) for "
+        "years chinese-calendar does not know; default var_dir/calendar/holidays.yaml.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -116,6 +130,12 @@ class Settings(BaseSettings):
         if self.audit_signing_key:
             return Path(self.audit_signing_key)
         return (self.var_dir / "keys" / "audit_ed25519.pem").resolve()
+
+    @property
+    def resolved_holiday_file(self) -> Path:
+        if self.holiday_file:
+            return Path(self.holiday_file)
+        return (self.var_dir / "calendar" / "holidays.yaml").resolve()
 
     @property
     def resolved_mask_key(self) -> Path:

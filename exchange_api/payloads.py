@@ -125,6 +125,44 @@ class GrantPublic(_Out):
     superseded_by_grant_id: int | None = None
 
 
+class ObjectionIn(BaseModel):
+    """异议: why the refusal should be reconsidered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ObjectionAnswerIn(BaseModel):
+    """The owner's answer: ``uphold`` reopens the request; otherwise the refusal stands."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uphold: bool
+    answer: str = Field(min_length=1, max_length=2000)
+
+
+class ObjectionPublic(_Out):
+    id: int
+    reason: str
+    filed_at: dt.datetime
+    due_at: dt.datetime
+    due_provisional: bool
+    overdue: bool
+    status: str
+    answer: str
+    answered_at: dt.datetime | None
+
+
+class RenewIn(BaseModel):
+    """Ask for a held grant again, on the same terms, until a later expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expires_at: dt.datetime | None = None
+    purpose: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
 class ShareRequestPublic(_Out):
     id: int
     dataset: str
@@ -141,6 +179,14 @@ class ShareRequestPublic(_Out):
     decision_reason: str
     created_at: dt.datetime
     decided_at: dt.datetime | None
+    reply_due_at: dt.datetime | None = Field(
+        default=None, description="When the owner must answer (working days, official calendar)"
+    )
+    reply_due_provisional: bool = Field(
+        default=False, description="The deadline reaches a year the official calendar lacks"
+    )
+    overdue: bool = False
+    objections: list[ObjectionPublic] = []
     grant: GrantPublic | None = None
 
 

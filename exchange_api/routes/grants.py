@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from catalog import grants
+from catalog.requests import grant_of
 from exchange_api.deps import CurrentPrincipal, SessionDep
-from exchange_api.payloads import GrantPublic, RevokeIn
-from exchange_api.routes.requests import grant_public
+from exchange_api.payloads import GrantPublic, RenewIn, RevokeIn, ShareRequestPublic
+from exchange_api.routes.requests import RulesDep, grant_public, request_public
 
 router = APIRouter(prefix="/api/v1/grants", tags=["grants"])
 
@@ -32,3 +33,23 @@ def revoke(
     grant = grants.revoke_grant(session, principal, grant_id, body.reason)
     session.commit()
     return grant_public(grant)
+
+
+@router.post(
+    "/{grant_id}/renew",
+    status_code=status.HTTP_201_CREATED,
+    summary="Ask for a grant I hold again, on the same terms: a new request that supersedes it "
+    "once approved",
+)
+def renew(
+    grant_id: int,
+    body: RenewIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    rules: RulesDep,
+) -> ShareRequestPublic:
+    request = grants.renew_grant(
+        session, principal, grant_id, expires_at=body.expires_at, purpose=body.purpose, rules=rules
+    )
+    session.commit()
+    return request_public(request, grant_of(session, request))

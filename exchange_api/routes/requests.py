@@ -1,22 +1,51 @@
-"""Share requests (共享申请): filing, the owner's decision (as asked or narrowed), withdrawal."""
+"""Share requests (共享申请): filing, the owner's decision (as asked or narrowed), withdrawal,
+objections (异议) to a refusal and the owner's answer — each with its working-day deadline."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Query, status
+
+from catalog import objections
 from catalog import requests as share_requests
-from catalog.models import Grant, ShareRequest
-from exchange_api.deps import CurrentPrincipal, SessionDep
+from catalog.models import Grant, RequestObjection, ShareRequest, utcnow
+from catalog.workdays import DeadlineRules
+from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from exchange_api.payloads import (
     ApprovalIn,
     DecisionIn,
     GrantPublic,
+    ObjectionAnswerIn,
+    ObjectionIn,
+    ObjectionPublic,
     ShareRequestCreate,
     ShareRequestPublic,
     WithdrawIn,
 )
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+
+
+def _rules(settings: SettingsDep) -> DeadlineRules:
+    return DeadlineRules.of(settings)
+
+
+RulesDep = Annotated[DeadlineRules, Depends(_rules)]
+
+
+def objection_public(objection: RequestObjection) -> ObjectionPublic:
+    return ObjectionPublic(
+        id=objection.id,
+        reason=objection.reason,
+        filed_at=objection.filed_at,
+        due_at=objection.due_at,
+        due_provisional=objection.due_provisional,
+        overdue=objection.overdue(utcnow()),
+        status=objection.status.value,
+        answer=objection.answer,
+        answered_at=objection.answered_at,
+    )
 
 
 def grant_public(grant: Grant) -> GrantPublic:
@@ -56,13 +85,17 @@ def request_public(request: ShareRequest, grant: Grant | None = None) -> ShareRe
         decision_reason=request.decision_reason,
         created_at=request.created_at,
         decided_at=request.decided_at,
+        reply_due_at=request.reply_due_at,
+        reply_due_provisional=request.reply_due_provisional,
+        overdue=request.overdue(utcnow()),
+        objections=[objection_public(o) for o in request.objections],
         grant=grant_public(grant) if grant is not None else None,
     )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="File a share request")
 def file_request(
-    body: ShareRequestCreate, session: SessionDep, principal: CurrentPrincipal
+    body: ShareRequestCreate, session: SessionDep, principal: CurrentPrincipal, rules: RulesDep
 ) -> ShareRequestPublic:
     request = share_requests.file_request(
         session,
@@ -78,16 +111,27 @@ def file_request(
         quota_rows=body.quota_rows,
         expires_at=body.expires_at,
         replaces_grant_id=body.replaces_grant_id,
+        rules=rules,
     )
     session.commit()
     return request_public(request, share_requests.grant_of(session, request))
 
 
-@router.get("", summary="The share requests I may see (filed by or addressed to my department)")
-def list_mine(session: SessionDep, principal: CurrentPrincipal) -> list[ShareRequestPublic]:
+@router.get(
+    "",
+    summary="The share requests I may see (filed by or addressed to my department; auditors and "
+    "admins: all), optionally only those whose reply is overdue",
+)
+def list_mine(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    overdue: Annotated[bool, Query(description="Only requests past their reply deadline")] = False,
+) -> list[ShareRequestPublic]:
+    now = utcnow()
     return [
         request_public(r, share_requests.grant_of(session, r))
-        for r in share_requests.list_requests(session, principal)
+        for r in share_requests.list_requests(session, principal, now=now)
+        if not overdue or r.overdue(now) or any(o.overdue(now) for o in r.objections)
     ]
 
 
@@ -104,7 +148,11 @@ def get_one(
     summary="Approve a request as asked, or narrowed (owner department's publishers)",
 )
 def approve(
-    request_id: int, body: ApprovalIn, session: SessionDep, principal: CurrentPrincipal
+    request_id: int,
+    body: ApprovalIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    rules: RulesDep,
 ) -> ShareRequestPublic:
     grant = share_requests.approve_request(
         session,
@@ -117,6 +165,7 @@ def approve(
         match_fields=body.match_fields,
         quota_rows=body.quota_rows,
         expires_at=body.expires_at,
+        rules=rules,
     )
     session.commit()
     return request_public(grant.request, grant)
@@ -138,3 +187,46 @@ def withdraw(
     request = share_requests.withdraw_request(session, principal, request_id, reason=body.reason)
     session.commit()
     return request_public(request)
+
+
+@router.post(
+    "/{request_id}/objections",
+    status_code=status.HTTP_201_CREATED,
+    summary="Object (异议) to the refusal of my department's request; the owner answers by a "
+    "working-day deadline",
+)
+def object_to_refusal(
+    request_id: int,
+    body: ObjectionIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    rules: RulesDep,
+) -> ShareRequestPublic:
+    objection = objections.file_objection(session, principal, request_id, body.reason, rules=rules)
+    session.commit()
+    return request_public(objection.request)
+
+
+@router.post(
+    "/{request_id}/objections/{objection_id}/answer",
+    summary="Answer an objection (owner department's publishers): uphold reopens the request",
+)
+def answer_objection(
+    request_id: int,
+    objection_id: int,
+    body: ObjectionAnswerIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    rules: RulesDep,
+) -> ShareRequestPublic:
+    objection = objections.answer_objection(
+        session,
+        principal,
+        objection_id,
+        request_id=request_id,
+        uphold=body.uphold,
+        answer=body.answer,
+        rules=rules,
+    )
+    session.commit()
+    return request_public(objection.request, share_requests.grant_of(session, objection.request))

@@ -1,0 +1,169 @@
+"""The request workflow over HTTP: narrowing, deadlines, objections, withdrawal, renewal,
+revocation, and the masked-field probes of issue 8 (defect 1) against the running app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.models import AuditEvent
+from exchange_api.demo import DATASET
+from tests.exchange_api.conftest import Platform
+
+PROBLEM = "application/problem+json"
+SWJ, GAJ, RSJ = "swj-exchange", "gaj-exchange", "rsj-exchange"
+
+
+def _post(platform: Platform, url: str, account: str, body: dict[str, Any]) -> Any:
+    return platform.client.post(url, headers=platform.headers(account), json=body)
+
+
+def _file(platform: Platform, account: str = SWJ, **body: Any) -> dict[str, Any]:
+    payload = {"dataset": DATASET, "fields": ["citizen_id", "period", "amount"], "purpose": "核验"}
+    response = _post(platform, "/api/v1/requests", account, payload | body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _refusals(platform: Platform, act: str) -> list[AuditEvent]:
+    with platform.sessions() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "access.refused"))
+        return [e for e in events if e.detail["act"] == act]
+
+
+def test_a_pending_request_carries_its_deadline(platform: Platform) -> None:
+    filed = _file(platform, account=GAJ)
+    assert filed["status"] == "pending"
+    assert filed["reply_due_at"] is not None and filed["overdue"] is False
+    assert isinstance(filed["reply_due_provisional"], bool)
+    # the auditor sees it too (the platform sees every request's state), a stranger never does
+    audit = platform.client.get(
+        f"/api/v1/requests/{filed['id']}", headers=platform.headers("dsj-audit")
+    )
+    assert audit.status_code == 200
+    overdue = platform.client.get(
+        "/api/v1/requests", params={"overdue": "true"}, headers=platform.headers(GAJ)
+    )
+    assert overdue.status_code == 200 and overdue.json() == []
+    withdrawn = _post(platform, f"/api/v1/requests/{filed['id']}/withdraw", GAJ, {})
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+
+
+def test_another_department_cannot_see_or_touch_a_request(platform: Platform) -> None:
+    filed = _file(platform)
+    before = len(_refusals(platform, "request.view"))
+    for method, url, body in (
+        ("get", f"/api/v1/requests/{filed['id']}", None),
+        ("post", f"/api/v1/requests/{filed['id']}/withdraw", {}),
+    ):
+        response = platform.client.request(method, url, headers=platform.headers(GAJ), json=body)
+        assert response.status_code == 404, response.text  # not even its existence
+        assert response.headers["content-type"].startswith(PROBLEM)
+        assert response.json()["code"] == "request.not_found"
+    assert len(_refusals(platform, "request.view")) == before + 1  # audited
+    assert len(_refusals(platform, "request.withdraw")) >= 1
+    approve = _post(platform, f"/api/v1/requests/{filed['id']}/approve", SWJ, {})
+    assert approve.status_code == 403 and approve.json()["code"] == "request.not_owner"
+
+
+def test_narrowed_approval_objection_and_revocation(platform: Platform) -> None:
+    filed = _file(platform, fields=["citizen_id", "person_name", "period", "amount"])
+    wider = _post(
+        platform,
+        f"/api/v1/requests/{filed['id']}/approve",
+        RSJ,
+        {"fields": ["citizen_id", "employer_name"]},
+    )
+    assert wider.status_code == 422 and wider.json()["code"] == "approval.not_narrower"
+    refused = _post(
+        platform, f"/api/v1/requests/{filed['id']}/refuse", RSJ, {"reason": "请说明法定依据"}
+    )
+    assert refused.status_code == 200 and refused.json()["status"] == "refused"
+    objected = _post(
+        platform,
+        f"/api/v1/requests/{filed['id']}/objections",
+        SWJ,
+        {"reason": "依据《个人所得税法》第六条"},
+    )
+    assert objected.status_code == 201, objected.text
+    [objection] = objected.json()["objections"]
+    assert objection["status"] == "open" and objection["due_at"]
+    not_owner = _post(
+        platform,
+        f"/api/v1/requests/{filed['id']}/objections/{objection['id']}/answer",
+        SWJ,
+        {"uphold": True, "answer": "自己答复自己"},
+    )
+    assert not_owner.status_code == 403
+    upheld = _post(
+        platform,
+        f"/api/v1/requests/{filed['id']}/objections/{objection['id']}/answer",
+        RSJ,
+        {"uphold": True, "answer": "依据充分，重新审查"},
+    )
+    assert upheld.status_code == 200, upheld.text
+    assert upheld.json()["status"] == "pending"
+    approved = _post(
+        platform,
+        f"/api/v1/requests/{filed['id']}/approve",
+        RSJ,
+        {"fields": ["citizen_id", "period"], "quota_rows": 100},
+    )
+    assert approved.status_code == 200, approved.text
+    grant = approved.json()["grant"]
+    assert grant["fields"] == ["citizen_id", "period"] and grant["quota_rows"] == 100
+    assert grant["expires_at"] is not None  # every grant expires
+    params = {"grant_id": grant["id"], "fields": "period", "limit": 5}
+    url = f"/api/v1/datasets/{DATASET}/data"
+    read = platform.client.get(url, headers=platform.headers(SWJ), params=params)
+    assert read.status_code == 200, read.text
+    revoke = _post(platform, f"/api/v1/grants/{grant['id']}/revoke", SWJ, {"reason": "x"})
+    assert revoke.status_code == 403 and revoke.json()["code"] == "grant.not_owner"
+    revoked = _post(platform, f"/api/v1/grants/{grant['id']}/revoke", RSJ, {"reason": "期满"})
+    assert revoked.status_code == 200 and revoked.json()["revoke_reason"] == "期满"
+    again = platform.client.get(url, headers=platform.headers(SWJ), params=params)
+    assert again.status_code == 403 and again.json()["code"] == "grant.revoked"
+
+
+def test_masked_fields_cannot_be_probed_over_http(platform: Platform) -> None:
+    """Issue 8, defect 1, as the demo was attacked: bisecting a masked ID with ge/lt, prefix
+    and in. Every probe is refused with field.masked, audited, and no row comes back."""
+    filed = _file(platform, fields=["citizen_id", "person_name", "period"])
+    approved = _post(platform, f"/api/v1/requests/{filed['id']}/approve", RSJ, {})
+    grant_id = approved.json()["grant"]["id"]
+    url = f"/api/v1/datasets/{DATASET}/query"
+    before = len(_refused_reads(platform))
+    probes = [
+        {"field": "citizen_id", "op": "ge", "value": "110101"},
+        {"field": "citizen_id", "op": "lt", "value": "330106199"},
+        {"field": "citizen_id", "op": "prefix", "value": "3301"},
+        {"field": "citizen_id", "op": "in", "value": ["330106199001011234"]},
+        {"field": "citizen_id", "op": "eq", "value": "330106199001011234"},
+        {"field": "person_name", "op": "prefix", "value": "张"},
+    ]
+    for probe in probes:
+        body = {"grant_id": grant_id, "fields": ["period"], "filters": [probe]}
+        response = _post(platform, url, SWJ, body)
+        assert response.status_code == 403, (probe, response.text)
+        assert response.json()["code"] == "field.masked"
+        assert "rows" not in response.json()
+    assert len(_refused_reads(platform)) == before + len(probes)
+
+
+def _refused_reads(platform: Platform) -> list[AuditEvent]:
+    with platform.sessions() as session:
+        return list(
+            session.scalars(select(AuditEvent).where(AuditEvent.action == "data.read_refused"))
+        )
+
+
+def test_renewal_over_http(platform: Platform) -> None:
+    filed = _file(platform, account=GAJ, fields=["period"])
+    grant = _post(platform, f"/api/v1/requests/{filed['id']}/approve", RSJ, {}).json()["grant"]
+    renewal = _post(platform, f"/api/v1/grants/{grant['id']}/renew", GAJ, {})
+    assert renewal.status_code == 201, renewal.text
+    assert renewal.json()["replaces_grant_id"] == grant["id"]
+    assert renewal.json()["status"] == "pending"
+    stranger = _post(platform, f"/api/v1/grants/{grant['id']}/renew", SWJ, {})
+    assert stranger.status_code == 404 and stranger.json()["code"] == "grant.not_found"
