@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from catalog.settings import get_settings
+from exchange_api.cli_exchange import grants_app, requests_app
 
 app = typer.Typer(
     help="Zhongtai 中台: government data-sharing exchange and catalog.", no_args_is_help=True
@@ -25,6 +26,8 @@ quality_app = typer.Typer(
     help="Quality reports: show a dataset's latest report; sign one off.", no_args_is_help=True
 )
 app.add_typer(quality_app, name="quality")
+app.add_typer(requests_app, name="requests")
+app.add_typer(grants_app, name="grants")
 console = Console()
 err = Console(stderr=True)
 

@@ -1,0 +1,148 @@
+"""``zhongtai requests …`` / ``zhongtai grants …``: the workflow through the installed command,
+acting as the account whose token is in the environment, through the same decision and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.models import AuditEvent
+from exchange_api.demo import DATASET
+from tests.exchange_api.conftest import Platform
+
+ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
+
+
+def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
+    env.update(
+        ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
+        ZHONGTAI_ENVIRONMENT="test",
+        ZHONGTAI_ENV_FILE=os.devnull,
+        ZHONGTAI_TOKEN=platform.tokens.by_account[account],
+        COLUMNS="200",
+    )
+    return subprocess.run(
+        [ZHONGTAI, *args],
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def _json(done: subprocess.CompletedProcess[str]) -> Any:
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_file_approve_narrowed_revoke_from_the_terminal(platform: Platform) -> None:
+    filed = _json(
+        _run(
+            platform,
+            "swj-exchange",
+            "requests",
+            "file",
+            DATASET,
+            "--field",
+            "citizen_id",
+            "--field",
+            "period",
+            "--field",
+            "amount",
+            "--purpose",
+            "个税汇算核对",
+            "--expires",
+            "2099-06-30",
+        )
+    )
+    assert filed["status"] == "pending" and filed["reply_due_at"]
+    assert filed["dataset"] == DATASET
+    rid = str(filed["id"])
+    # the requester cannot approve its own request: coded error, exit 2, no traceback
+    denied = _run(platform, "swj-exchange", "requests", "approve", rid)
+    assert denied.returncode == 2
+    assert "request.not_owner" in denied.stderr and "Traceback" not in denied.stderr
+    wider = _run(platform, "rsj-exchange", "requests", "approve", rid, "--field", "person_name")
+    assert wider.returncode == 2 and "approval.not_narrower" in wider.stderr
+    approved = _json(
+        _run(
+            platform,
+            "rsj-exchange",
+            "requests",
+            "approve",
+            rid,
+            "--field",
+            "period",
+            "--quota",
+            "10",
+            "--expires",
+            "2099-01-31",
+        )
+    )
+    grant = approved["grant"]
+    assert grant["fields"] == ["period"] and grant["quota_rows"] == 10
+    expires = dt.datetime.fromisoformat(grant["expires_at"])
+    assert expires == dt.datetime(2099, 1, 31, 16, 0, tzinfo=dt.UTC)  # end of 01-31 in Beijing
+    listed = _json(_run(platform, "swj-exchange", "grants", "list"))
+    assert grant["id"] in {g["id"] for g in listed}
+    stranger = _run(platform, "gaj-exchange", "grants", "revoke", str(grant["id"]), "--reason", "x")
+    assert stranger.returncode == 2 and "grant.not_found" in stranger.stderr
+    revoked = _json(
+        _run(platform, "rsj-exchange", "grants", "revoke", str(grant["id"]), "--reason", "期满")
+    )
+    assert revoked["revoked_at"] is not None
+    with platform.sessions() as session:
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.refused")
+        ).all()
+    acts = [(e.detail["act"], e.detail["code"]) for e in refused]
+    assert ("request.approve", "request.not_owner") in acts
+    assert ("grant.revoke", "grant.not_found") in acts
+
+
+def test_refusal_objection_and_answer_from_the_terminal(platform: Platform) -> None:
+    filed = _json(
+        _run(
+            platform,
+            "gaj-exchange",
+            "requests",
+            "file",
+            DATASET,
+            "--field",
+            "period",
+            "--purpose",
+            "案件协查",
+        )
+    )
+    rid = str(filed["id"])
+    _json(_run(platform, "rsj-exchange", "requests", "refuse", rid, "--reason", "缺少依据"))
+    objected = _json(_run(platform, "gaj-exchange", "requests", "object", rid, "--reason", "补充"))
+    [objection] = objected["objections"]
+    answered = _json(
+        _run(
+            platform,
+            "rsj-exchange",
+            "requests",
+            "answer",
+            rid,
+            str(objection["id"]),
+            "--dismiss",
+            "--answer",
+            "维持原决定",
+        )
+    )
+    assert answered["status"] == "refused"
+    assert answered["objections"][0]["status"] == "dismissed"
+    bad_date = _run(platform, "gaj-exchange", "requests", "renew", "1")
+    assert bad_date.returncode == 2  # no such command: click's usage error
+    overdue = _json(_run(platform, "gaj-exchange", "requests", "list", "--overdue"))
+    assert overdue == []
