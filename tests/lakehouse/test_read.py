@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import random
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +27,7 @@ from lakehouse.read import compile_plan, read
 from schemas import MaskSpec, generators
 from tests.catalog import policy_factories as pf
 from tests.catalog.policy_factories import decide
+from tests.fixtures.postgres import PostgresServer
 
 TABLE = "rsj_social_insurance"
 COLUMNS = (
@@ -115,10 +117,39 @@ class Lake:
     first_snapshot: int
 
 
-@pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite-lake"),
+        pytest.param("postgresql", id="postgresql-lake", marks=pytest.mark.postgres),
+    ],
+)
+def lake(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Lake]:
+    """The same rows in a DuckLake whose metadata lives in SQLite (embedded) or in a real
+    PostgreSQL server (production): plans, masks and filters must behave the same on both."""
     var: Path = tmp_path_factory.mktemp("var")
-    config = Settings(var_dir=var, environment="test", lake_catalog="", lake_data_path="")
+    lake_catalog = ""
+    database = ""
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgresql_server")
+        database = f"lake_{uuid.uuid4().hex[:12]}"
+        with server.admin_connection() as admin:
+            admin.execute(f'CREATE DATABASE "{database}"')
+        lake_catalog = (
+            f"postgres:dbname={database} host={server.host} port={server.port} user={server.user}"
+        )
+    config = Settings(var_dir=var, environment="test", lake_catalog=lake_catalog, lake_data_path="")
+    try:
+        yield from _filled_lake(config)
+    finally:
+        if database:
+            with server.admin_connection() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _filled_lake(config: Settings) -> Iterator[Lake]:
     with connect(config) as con:
         con.execute(
             f"CREATE TABLE lake.{TABLE} (citizen_id VARCHAR, person_name VARCHAR,"
