@@ -167,3 +167,60 @@ def test_renewal_over_http(platform: Platform) -> None:
     assert renewal.json()["status"] == "pending"
     stranger = _post(platform, f"/api/v1/grants/{grant['id']}/renew", SWJ, {})
     assert stranger.status_code == 404 and stranger.json()["code"] == "grant.not_found"
+
+
+def test_a_match_key_probe_costs_quota_even_when_nothing_matches(platform: Platform) -> None:
+    """Defect 1: probes that returned no rows used to cost nothing; now each costs a row."""
+    filed = _file(platform, fields=["citizen_id", "period"], match_fields=["citizen_id"])
+    approved = _post(platform, f"/api/v1/requests/{filed['id']}/approve", RSJ, {"quota_rows": 3})
+    grant = approved.json()["grant"]
+    assert grant["match_fields"] == ["citizen_id"]
+    url = f"/api/v1/datasets/{DATASET}/query"
+    probe = {
+        "grant_id": grant["id"],
+        "fields": ["period"],
+        "filters": [{"field": "citizen_id", "op": "eq", "value": "110101190001010000"}],
+    }
+    for used in (1, 2, 3):
+        response = _post(platform, url, SWJ, probe)
+        assert response.status_code == 200, response.text
+        assert response.json()["row_count"] == 0
+        held = platform.client.get(f"/api/v1/grants/{grant['id']}", headers=platform.headers(SWJ))
+        assert held.json()["rows_used"] == used
+    exhausted = _post(platform, url, SWJ, probe)
+    assert exhausted.status_code == 403 and exhausted.json()["code"] == "quota.exceeded"
+
+
+def test_share_terms_follow_the_catalog_row_at_once(platform: Platform) -> None:
+    """Defect 4: a dataset re-classified as not shared stops serving reads immediately (terms
+    are read from the catalog row on every act, never from a contract cached in the process)."""
+    from catalog.datasets import get_dataset
+    from schemas import ShareType
+
+    filed = _file(platform, account=GAJ, fields=["period"])
+    grant = _post(platform, f"/api/v1/requests/{filed['id']}/approve", RSJ, {}).json()["grant"]
+    url = f"/api/v1/datasets/{DATASET}/data"
+    params = {"grant_id": grant["id"], "limit": 1}
+    assert platform.client.get(url, headers=platform.headers(GAJ), params=params).status_code == 200
+    with platform.sessions() as session:
+        get_dataset(session, DATASET).share_type = ShareType.NOT_SHARED
+        session.commit()
+    try:
+        refused = platform.client.get(url, headers=platform.headers(GAJ), params=params)
+        assert refused.status_code == 403 and refused.json()["code"] == "dataset.not_shared"
+    finally:
+        with platform.sessions() as session:
+            get_dataset(session, DATASET).share_type = ShareType.CONDITIONAL
+            session.commit()
+
+
+def test_auditors_list_what_they_may_open(platform: Platform) -> None:
+    """Defect 7: auditors got [] from the list but any request by id; now both agree."""
+    _file(platform)
+    listed = platform.client.get("/api/v1/requests", headers=platform.headers("dsj-audit"))
+    assert listed.status_code == 200
+    ids = [r["id"] for r in listed.json()]
+    assert ids
+    for rid in ids[:5]:
+        one = platform.client.get(f"/api/v1/requests/{rid}", headers=platform.headers("dsj-audit"))
+        assert one.status_code == 200
