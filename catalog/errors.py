@@ -1,49 +1,82 @@
-"""The catalog's exception family. Every error carries a stable machine ``code``.
+"""The catalog's exceptions: refusals a caller can act on, each with a stable ``code``.
 
 ::
 
-    CatalogError                 base; never raised itself
-    ├── NotFound                 a named thing does not exist (or is not visible to the caller)
-    ├── Unauthenticated          no credential, or one that matches no active account
-    ├── AccessRefused            the caller may not do this; ``reason`` says why (policy, role)
-    ├── Conflict                 the act clashes with current state (already decided, duplicate)
-    └── InvalidInput             the request is malformed (unknown field, bad filter, bad date)
+    CatalogError                 base; never raised itself                      400
+    ├── NotFound                 a named thing does not exist (or is not         404
+    │                            visible to the caller)
+    ├── Unauthenticated          no credential, or one that matches no active    401
+    │                            account
+    ├── AccessRefused            the caller may not do this; ``code`` says why   403
+    ├── Conflict                 the act clashes with current state (already     409
+    │                            decided, duplicate)
+    ├── InvalidInput             the request is malformed (unknown field, bad    422
+    │                            filter, bad date)
+    ├── TooLarge                 the request body is over the platform's limit   413
+    ├── RateLimited              the caller asked too often; try again later     429
+    └── NotReady                 a store the platform needs does not answer      503
 
-``exchange_api.errors`` turns these into problem+json responses in one place; domain code never
-raises HTTP exceptions.
+All of them are :class:`schemas.errors.ZhongtaiError` (the project's one family, drawn whole in
+that module's docstring); ``exchange_api.errors`` turns each into problem+json by its ``status``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from schemas.errors import ZhongtaiError
+
+__all__ = [
+    "AccessRefused",
+    "CatalogError",
+    "Conflict",
+    "InvalidInput",
+    "NotFound",
+    "NotReady",
+    "RateLimited",
+    "TooLarge",
+    "Unauthenticated",
+]
 
 
-class CatalogError(Exception):
-    code: str = "catalog.error"
-
-    def __init__(self, message: str, *, code: str | None = None, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.context = context
+class CatalogError(ZhongtaiError):
+    code = "catalog.error"
+    status = 400
 
 
 class NotFound(CatalogError):
-    code = "not_found"
+    code = "resource.not_found"
+    status = 404
 
 
 class Unauthenticated(CatalogError):
-    code = "unauthenticated"
+    code = "auth.unauthenticated"
+    status = 401
 
 
 class AccessRefused(CatalogError):
-    code = "access_refused"
+    code = "access.refused"
+    status = 403
 
 
 class Conflict(CatalogError):
-    code = "conflict"
+    code = "state.conflict"
+    status = 409
 
 
 class InvalidInput(CatalogError):
-    code = "invalid_input"
+    code = "input.invalid"
+    status = 422
+
+
+class TooLarge(CatalogError):
+    code = "request.too_large"
+    status = 413
+
+
+class RateLimited(CatalogError):
+    code = "rate.limited"
+    status = 429
+
+
+class NotReady(CatalogError):
+    code = "service.not_ready"
+    status = 503

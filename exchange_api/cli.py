@@ -14,6 +14,7 @@ from rich.console import Console
 
 from catalog.settings import get_settings
 from exchange_api.cli_exchange import grants_app, requests_app
+from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
     help="Zhongtai 中台: government data-sharing exchange and catalog.", no_args_is_help=True
@@ -259,28 +260,13 @@ def sample(path: Path, rows: int = 500, seed: int = 20261125, defects: bool = Tr
     )
 
 
-_DOMAIN_ERRORS = (
-    ("catalog.errors", "CatalogError"),
-    ("lakehouse.connection", "LakehouseError"),
-    ("quality.errors", "QualityError"),
-    ("schemas.loader", "ContractError"),
-)
-
-
-def _domain_error_types() -> tuple[type[Exception], ...]:
-    """The exception families of the packages already imported (importing ``quality`` just to
-    name its error would load Great Expectations on every command)."""
-    return tuple(getattr(sys.modules[m], n) for m, n in _DOMAIN_ERRORS if m in sys.modules)
-
-
 def main() -> None:
-    """Entry point: a domain error prints its code and message and exits 2, with no traceback.
-    Usage errors are Click's own (exit 2); anything else is a bug and keeps its traceback."""
+    """Entry point: a domain error (any :class:`schemas.errors.ZhongtaiError`) prints its code and
+    message and exits 2, with no traceback. Usage errors are Click's own (exit 2); anything else is
+    a bug and keeps its traceback. ``schemas.errors`` is tiny: naming the family loads neither
+    Great Expectations nor DuckDB."""
     try:
         app()
-    except Exception as exc:
-        if not isinstance(exc, _domain_error_types()):
-            raise
-        code = getattr(exc, "code", type(exc).__name__)
-        err.print(f"[red]error[/red] {code}: {exc}")
+    except ZhongtaiError as exc:
+        err.print(f"[red]error[/red] {exc.code}: {exc.message}")
         sys.exit(2)

@@ -1,12 +1,16 @@
 """Every error becomes an RFC 9457 problem+json answer here, and only here.
 
-Domain packages raise their own exception families (``catalog.errors``, ``lakehouse.errors``,
-``quality.errors``); this module maps each to a status and a stable ``code``. Unexpected
-exceptions become a bare 500 problem with no stack trace; the trace goes to the server log.
+Domain packages raise :class:`schemas.errors.ZhongtaiError` subclasses, each carrying its stable
+``code`` and HTTP ``status``; one handler turns any of them into a problem with that status and
+code. A 4xx problem's ``detail`` is the error's message (written for people, never quoting data
+values); a 5xx problem says only a fixed sentence, and the error goes to the server log. Request
+validation is 422 ``request.invalid`` with the failing locations; Starlette's own 404/405 keep
+their headers (``Allow``). Anything else is a bare 500 with no stack trace.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -15,47 +19,59 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from catalog.errors import (
-    AccessRefused,
-    CatalogError,
-    Conflict,
-    InvalidInput,
-    NotFound,
-    Unauthenticated,
-)
-from lakehouse.connection import LakehouseError
+from schemas.errors import ZhongtaiError
+
+__all__ = ["PROBLEM_JSON", "ProblemResponse", "install", "problem"]
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
-_STATUS: dict[type[CatalogError], int] = {
-    NotFound: 404,
-    Unauthenticated: 401,
-    AccessRefused: 403,
-    Conflict: 409,
-    InvalidInput: 422,
-}
-
-_TITLES = {
+TITLES = {
     400: "Bad request",
     401: "Authentication required",
     403: "Access refused",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Request body too large",
     422: "Invalid request",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }
 
+_SERVER_DETAIL = {
+    500: "An internal error occurred; it has been logged.",
+    503: "A store or engine the platform needs could not answer; try again later.",
+}
+
+
+class ProblemResponse(JSONResponse):
+    """An ``application/problem+json`` body. Text that cannot be UTF-8 (a lone surrogate echoed
+    from a request) is sent \\u-escaped rather than failing the answer itself."""
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
 
 def problem(
-    status: int, code: str, detail: str, *, instance: str = "", **extra: Any
-) -> JSONResponse:
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    instance: str = "",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemResponse:
     body: dict[str, Any] = {
         "type": f"urn:zhongtai:problem:{code}",
-        "title": _TITLES.get(status, "Error"),
+        "title": TITLES.get(status, "Error"),
         "status": status,
         "code": code,
         "detail": detail,
@@ -63,31 +79,27 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update(extra)
-    headers = {"WWW-Authenticate": 'Bearer realm="zhongtai"'} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="zhongtai"')
+    return ProblemResponse(body, status_code=status, headers=headers or None)
 
 
-def status_of(exc: CatalogError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in _STATUS:
-            return _STATUS[cls]
-    return 400
+def detail_of(exc: ZhongtaiError) -> str:
+    """What the caller is told: the message of a 4xx, a fixed sentence for a 5xx."""
+    if exc.status >= 500:
+        return _SERVER_DETAIL.get(exc.status, _SERVER_DETAIL[500])
+    return exc.message
 
 
-async def _catalog_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, CatalogError)
-    return problem(status_of(exc), exc.code, exc.message, instance=request.url.path)
+async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, ZhongtaiError)
+    if exc.status >= 500:
+        log.error("%s on %s: %s", exc.code, request.url.path, exc.message, exc_info=exc)
+    return problem(exc.status, exc.code, detail_of(exc), instance=request.url.path)
 
 
-async def _lakehouse_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("lakehouse error on %s", request.url.path)
-    code = getattr(exc, "code", "lakehouse.error")
-    return problem(
-        503, code, "The lakehouse could not answer this request.", instance=request.url.path
-    )
-
-
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
@@ -106,20 +118,25 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "route.not_found", 405: "method.not_allowed"}.get(exc.status_code, "http.error")
-    return problem(exc.status_code, code, str(exc.detail), instance=request.url.path)
+    return problem(
+        exc.status_code,
+        code,
+        str(exc.detail),
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
+    )
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unexpected error on %s", request.url.path)
-    return problem(500, "internal", "An internal error occurred; it has been logged.")
+    return problem(500, "internal", _SERVER_DETAIL[500])
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(CatalogError, _catalog_error)
-    app.add_exception_handler(LakehouseError, _lakehouse_error)
+    app.add_exception_handler(ZhongtaiError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from catalog.settings import Settings
+from schemas.errors import ZhongtaiError
 
 LAKE = "lake"
 """The alias the DuckLake catalog is attached under in every connection."""
@@ -27,14 +28,16 @@ _EXTENSION_PACKAGES = {
 }
 
 
-class LakehouseError(Exception):
-    """Base of the lakehouse exception family (see ``lakehouse.errors``)."""
+class LakehouseError(ZhongtaiError):
+    """Base of the lakehouse exceptions (see ``lakehouse.errors``): the lake could not answer."""
 
     code = "lakehouse.error"
+    status = 503
 
 
 class ExtensionMissing(LakehouseError):
     code = "lakehouse.extension_missing"
+    status = 503
 
 
 def extension_path(name: str) -> Path:

@@ -1,16 +1,22 @@
-"""The lakehouse exception family: one base, a stable ``code`` each, messages a steward can use.
+"""The lakehouse exceptions: one base, a stable ``code`` and HTTP ``status`` each, messages a
+steward can use.
 
 ::
 
-    LakehouseError                 lakehouse.error              (lakehouse.connection)
-     ├── ExtensionMissing          lakehouse.extension_missing  (lakehouse.connection)
-     ├── SourceNotFound            source.not_found
-     ├── MalformedSource           source.malformed
-     ├── LakeSchemaMismatch        lake.schema_mismatch
-     └── PublishError              publish.failed, or a more precise code per instance:
+    LakehouseError                 lakehouse.error              503  (lakehouse.connection)
+     ├── ExtensionMissing          lakehouse.extension_missing  503  (lakehouse.connection)
+     ├── SourceNotFound            source.not_found             404
+     ├── MalformedSource           source.malformed             422
+     ├── LakeSchemaMismatch        lake.schema_mismatch         409
+     └── PublishError              publish.failed, or a more    409
+                                   precise code per instance:
                                    batch.not_found, batch.already_published,
                                    batch.not_publishable, batch.contract_mismatch,
                                    verdict.malformed
+
+All of them are :class:`schemas.errors.ZhongtaiError` (the project's one family, drawn whole in
+that module's docstring). A publish that fails is a clash with the batch's state (409): nothing
+reached the lake, and the batch says why.
 
 ``code`` is what callers branch on and what the HTTP layer maps to a problem type; the message is
 for people. Messages name the file, the line and the column where they are known, and never quote
@@ -35,6 +41,7 @@ class SourceNotFound(LakehouseError):
     """The file to land does not exist or is not a regular file."""
 
     code = "source.not_found"
+    status = 404
 
 
 class MalformedSource(LakehouseError):
@@ -46,6 +53,7 @@ class MalformedSource(LakehouseError):
     """
 
     code = "source.malformed"
+    status = 422
 
     def __init__(
         self,
@@ -60,22 +68,22 @@ class MalformedSource(LakehouseError):
         self.line = line
         self.columns = columns
         where = source if line is None else f"{source}, line {line}"
-        super().__init__(f"{where}: {problem}")
+        super().__init__(f"{where}: {problem}", source=source, line=line)
 
 
 class LakeSchemaMismatch(LakehouseError):
     """A lake table exists with columns other than its contract declares (schema drift)."""
 
     code = "lake.schema_mismatch"
+    status = 409
 
 
 class PublishError(LakehouseError):
     """A batch could not be published (or rejected); nothing reached the lake."""
 
     code = "publish.failed"
+    status = 409
 
     def __init__(self, message: str, *, code: str | None = None, batch_id: int | None = None):
-        if code is not None:
-            self.code = code
+        super().__init__(message, code=code, batch_id=batch_id)
         self.batch_id = batch_id
-        super().__init__(message)

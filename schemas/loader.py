@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from schemas.errors import ZhongtaiError
 from schemas.masks import MaskKind, MaskSpec
 
 SCHEMAS_DIR = Path(__file__).resolve().parent
@@ -45,8 +46,13 @@ DATASETS_DIR = SCHEMAS_DIR / "datasets"
 CODES_DIR = SCHEMAS_DIR / "codes"
 
 
-class ContractError(ValueError):
-    """A data-element or dataset contract file is malformed."""
+class ContractError(ZhongtaiError, ValueError):
+    """A data-element or dataset contract file is malformed (or names no contract).
+
+    Also a ``ValueError``, as it was before the project had one exception family."""
+
+    code = "contract.invalid"
+    status = 422
 
 
 class ShareType(StrEnum):
