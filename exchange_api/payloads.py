@@ -1,15 +1,122 @@
-"""HTTP bodies: pydantic models, separate shapes for what comes in and what goes out."""
+"""HTTP bodies: pydantic models, separate shapes for what comes in and what goes out.
+
+What comes in is bounded so that no well-formed JSON can reach a store it would break:
+
+- every integer fits the column or engine parameter it lands in (ids and offsets a signed 64-bit
+  integer, a row quota the catalog's 32-bit ``INTEGER`` column on PostgreSQL);
+- every string of every body is text: a lone UTF-16 surrogate (``"\\ud800"``, which JSON allows
+  but UTF-8 cannot encode) or a NUL (which PostgreSQL refuses) is a 422, not a crash later;
+- a date or date-time written without a zone is China Standard Time (UTC+08:00, no daylight
+  saving since 1991), and a bare date means the *end* of that day there: ``"2030-01-01"`` expires
+  at 2030-01-02T00:00:00+08:00, the first instant no longer on that date.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 from catalog.models import AccessMode, RequestStatus
 from catalog.policy import Op
 from schemas import Grade, OpenType, ShareType
+
+BIGINT_MAX = 2**63 - 1
+"""The largest id or offset: a signed 64-bit integer (SQLite INTEGER, DuckDB BIGINT)."""
+
+QUOTA_MAX = 2**31 - 1
+"""The largest row quota: the catalog stores it in an ``INTEGER`` column (32-bit on PostgreSQL)."""
+
+CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+"""The zone of a date or date-time written without one (Asia/Shanghai has kept UTC+08:00 since
+1991, so a fixed offset is exact for any date a grant may name)."""
+
+_NOT_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+PathId = Annotated[
+    int, Path(ge=1, le=BIGINT_MAX, description="A catalog id: 1 to 2^63-1", examples=[1])
+]
+DatasetCode = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Dataset code (信息资源编码), e.g. rsj_social_insurance",
+    ),
+]
+
+
+def _text_problem(value: Any) -> str | None:
+    if isinstance(value, str):
+        if _NOT_TEXT.search(value):
+            return "must not contain NUL or unpaired UTF-16 surrogates"
+        return None
+    if isinstance(value, list | tuple):
+        return next((p for v in value if (p := _text_problem(v)) is not None), None)
+    return None
+
+
+class _In(BaseModel):
+    """Every request body: unknown keys refused, every string (nested ones too) plain text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        problem = _text_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+def end_of_day(value: Any) -> Any:
+    """A bare ``YYYY-MM-DD`` becomes the start of the next day in China Standard Time (the end
+    of that day there); anything else is left for pydantic to parse."""
+    if isinstance(value, str) and _BARE_DATE.match(value):
+        try:
+            day = dt.date.fromisoformat(value) + dt.timedelta(days=1)
+        except (ValueError, OverflowError):
+            raise ValueError("not a calendar date within 0001-01-01..9999-12-30") from None
+        return dt.datetime.combine(day, dt.time(), CHINA_STANDARD_TIME)
+    return value
+
+
+def in_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC, a naive one read as China Standard Time; refused if UTC cannot hold it."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=CHINA_STANDARD_TIME)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("date-time out of range") from None
+
+
+Quota = Annotated[
+    int, Field(ge=1, le=QUOTA_MAX, description="Most rows the grant may deliver in all")
+]
+Expiry = Annotated[
+    dt.datetime,
+    BeforeValidator(end_of_day),
+    AfterValidator(in_utc),
+    Field(
+        description="When access ends. Without a zone it is China Standard Time (UTC+08:00); "
+        "a bare date means the end of that day there (access ends at the next midnight).",
+        examples=["2030-12-31", "2030-12-31T18:00:00+08:00"],
+    ),
+]
 
 
 class _Out(BaseModel):
@@ -41,17 +148,13 @@ class DatasetPublic(_Out):
     fields: list[FieldPublic]
 
 
-class ConditionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConditionIn(_In):
     field: str = Field(min_length=1, max_length=64)
     op: Op
     value: str | int | float | list[str | int | float]
 
 
-class ShareRequestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShareRequestCreate(_In):
     dataset: str = Field(min_length=1, max_length=64, description="Dataset code")
     fields: list[str] = Field(min_length=1, max_length=200)
     purpose: str = Field(min_length=1, max_length=2000, description="用途: why the data is needed")
@@ -59,8 +162,8 @@ class ShareRequestCreate(BaseModel):
     legal_basis: str = Field(default="", max_length=2000, description="依据")
     access_modes: list[AccessMode] = Field(default_factory=lambda: [AccessMode.QUERY], min_length=1)
     row_filter: list[ConditionIn] = Field(default_factory=list, max_length=20)
-    quota_rows: int | None = Field(default=None, ge=1)
-    expires_at: dt.datetime | None = None
+    quota_rows: Quota | None = None
+    expires_at: Expiry | None = None
     match_fields: list[str] = Field(
         default_factory=list,
         max_length=20,
@@ -69,20 +172,17 @@ class ShareRequestCreate(BaseModel):
     replaces_grant_id: int | None = Field(
         default=None,
         ge=1,
+        le=BIGINT_MAX,
         description="An earlier grant of yours on this dataset that the new one replaces",
     )
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DecisionIn(_In):
     reason: str = Field(default="", max_length=2000)
 
 
-class ApprovalIn(BaseModel):
+class ApprovalIn(_In):
     """Approve as asked, or narrow: every term given must lie within what was requested."""
-
-    model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(default="", max_length=2000)
     fields: list[str] | None = Field(default=None, min_length=1, max_length=200)
@@ -91,19 +191,15 @@ class ApprovalIn(BaseModel):
         default_factory=list, max_length=20, description="Conditions ANDed to the requested filter"
     )
     match_fields: list[str] | None = Field(default=None, max_length=20)
-    quota_rows: int | None = Field(default=None, ge=1)
-    expires_at: dt.datetime | None = None
+    quota_rows: Quota | None = None
+    expires_at: Expiry | None = None
 
 
-class WithdrawIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WithdrawIn(_In):
     reason: str = Field(default="", max_length=2000)
 
 
-class RevokeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RevokeIn(_In):
     reason: str = Field(min_length=1, max_length=2000, description="Why the grant ends now")
 
 
@@ -125,18 +221,14 @@ class GrantPublic(_Out):
     superseded_by_grant_id: int | None = None
 
 
-class ObjectionIn(BaseModel):
+class ObjectionIn(_In):
     """异议: why the refusal should be reconsidered."""
-
-    model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ObjectionAnswerIn(BaseModel):
+class ObjectionAnswerIn(_In):
     """The owner's answer: ``uphold`` reopens the request; otherwise the refusal stands."""
-
-    model_config = ConfigDict(extra="forbid")
 
     uphold: bool
     answer: str = Field(min_length=1, max_length=2000)
@@ -154,12 +246,10 @@ class ObjectionPublic(_Out):
     answered_at: dt.datetime | None
 
 
-class RenewIn(BaseModel):
+class RenewIn(_In):
     """Ask for a held grant again, on the same terms, until a later expiry."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    expires_at: dt.datetime | None = None
+    expires_at: Expiry | None = None
     purpose: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
@@ -190,15 +280,16 @@ class ShareRequestPublic(_Out):
     grant: GrantPublic | None = None
 
 
-class QueryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class QueryIn(_In):
     fields: list[str] | None = Field(default=None, max_length=200)
     filters: list[ConditionIn] = Field(default_factory=list, max_length=20)
     limit: int = Field(default=1000, ge=1, le=10000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=BIGINT_MAX)
     grant_id: int | None = Field(
-        default=None, ge=1, description="The grant to read through (needed when several are live)"
+        default=None,
+        ge=1,
+        le=BIGINT_MAX,
+        description="The grant to read through (needed when several are live)",
     )
 
 
@@ -216,10 +307,8 @@ class DataPage(BaseModel):
     rows: list[dict[str, Any]]
 
 
-class SignOffIn(BaseModel):
+class SignOffIn(_In):
     """A steward's sign-off of a quality report (bound to the report's snapshot)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=2000, description="签核意见: what the steward checked")
 

@@ -28,6 +28,7 @@ from catalog.models import QualityReport
 from catalog.principals import Principal
 from catalog.tokens import authenticate
 from exchange_api.deps import LakeDep, SessionDep
+from exchange_api.payloads import PathId
 from exchange_api.portal.chart import trend_chart
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang, rule_description, translator
 from exchange_api.routes.quality import TREND_LENGTH, report_view
@@ -124,7 +125,7 @@ PortalPrincipal = Annotated[Principal, Depends(get_portal_principal)]
 
 
 def _portal_report(
-    report_id: int, session: SessionDep, principal: PortalPrincipal
+    report_id: PathId, session: SessionDep, principal: PortalPrincipal
 ) -> QualityReport:
     return readable_report(session, principal, report_id)
 

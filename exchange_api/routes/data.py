@@ -13,7 +13,7 @@ from catalog.errors import AccessRefused, Conflict
 from catalog.keys import mask_master_key
 from catalog.policy import ReadRequest, Refusal
 from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep, SettingsDep
-from exchange_api.payloads import DataPage, QueryIn
+from exchange_api.payloads import BIGINT_MAX, DataPage, DatasetCode, QueryIn
 from lakehouse.exchange import authorize, deliver
 from lakehouse.read import ReadResult
 
@@ -90,16 +90,19 @@ def _read(
     summary="Read granted columns (masked where the grant requires)",
 )
 def read_data(
-    code: str,
+    code: DatasetCode,
     session: SessionDep,
     lake: LakeDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
     fields: str | None = Query(default=None, description="Comma-separated field names"),
     limit: int = Query(default=1000, ge=1, le=10000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=BIGINT_MAX),
     grant_id: int | None = Query(
-        default=None, ge=1, description="The grant to read through (needed when several are live)"
+        default=None,
+        ge=1,
+        le=BIGINT_MAX,
+        description="The grant to read through (needed when several are live)",
     ),
 ) -> Response:
     wanted = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields else None
@@ -113,7 +116,7 @@ def read_data(
     summary="Read with structured filters (field, operator, value); values are bound, never pasted",
 )
 def query_data(
-    code: str,
+    code: DatasetCode,
     body: QueryIn,
     session: SessionDep,
     lake: LakeDep,

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from catalog.datasets import get_dataset, list_datasets
 from catalog.models import Dataset
 from exchange_api.deps import CurrentPrincipal, SessionDep
-from exchange_api.payloads import DatasetPublic, FieldPublic
+from exchange_api.payloads import DatasetCode, DatasetPublic, FieldPublic
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
 
@@ -37,5 +37,5 @@ def list_all(session: SessionDep, principal: CurrentPrincipal) -> list[DatasetPu
 
 
 @router.get("/{code}", summary="One dataset with its fields")
-def get_one(code: str, session: SessionDep, principal: CurrentPrincipal) -> DatasetPublic:
+def get_one(code: DatasetCode, session: SessionDep, principal: CurrentPrincipal) -> DatasetPublic:
     return dataset_public(get_dataset(session, code))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from catalog import grants
 from catalog.requests import grant_of
 from exchange_api.deps import CurrentPrincipal, SessionDep
-from exchange_api.payloads import GrantPublic, RenewIn, RevokeIn, ShareRequestPublic
+from exchange_api.payloads import GrantPublic, PathId, RenewIn, RevokeIn, ShareRequestPublic
 from exchange_api.routes.requests import RulesDep, grant_public, request_public
 
 router = APIRouter(prefix="/api/v1/grants", tags=["grants"])
@@ -19,7 +19,7 @@ def list_mine(session: SessionDep, principal: CurrentPrincipal) -> list[GrantPub
 
 
 @router.get("/{grant_id}", summary="One grant: its terms and how much of its quota is used")
-def get_one(grant_id: int, session: SessionDep, principal: CurrentPrincipal) -> GrantPublic:
+def get_one(grant_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> GrantPublic:
     return grant_public(grants.get_grant(session, grant_id, principal))
 
 
@@ -28,7 +28,7 @@ def get_one(grant_id: int, session: SessionDep, principal: CurrentPrincipal) -> 
     summary="Revoke a grant at once (owner department's publishers); reads stop immediately",
 )
 def revoke(
-    grant_id: int, body: RevokeIn, session: SessionDep, principal: CurrentPrincipal
+    grant_id: PathId, body: RevokeIn, session: SessionDep, principal: CurrentPrincipal
 ) -> GrantPublic:
     grant = grants.revoke_grant(session, principal, grant_id, body.reason)
     session.commit()
@@ -42,7 +42,7 @@ def revoke(
     "once approved",
 )
 def renew(
-    grant_id: int,
+    grant_id: PathId,
     body: RenewIn,
     session: SessionDep,
     principal: CurrentPrincipal,

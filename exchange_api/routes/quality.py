@@ -23,7 +23,13 @@ from catalog.events import QuarantineSampleRead
 from catalog.models import BatchStatus, Dataset, QualityReport
 from catalog.principals import Principal
 from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep
-from exchange_api.payloads import DatasetQualityPublic, SignOffIn, TrendPointPublic
+from exchange_api.payloads import (
+    DatasetCode,
+    DatasetQualityPublic,
+    PathId,
+    SignOffIn,
+    TrendPointPublic,
+)
 from lakehouse.quarantine import quarantine_sample
 from quality.reports import (
     REPORT_SCHEMA_PATH,
@@ -46,12 +52,14 @@ router = APIRouter(tags=["quality"])
 
 
 def _readable_report(
-    report_id: int, session: SessionDep, principal: CurrentPrincipal
+    report_id: PathId, session: SessionDep, principal: CurrentPrincipal
 ) -> QualityReport:
     return readable_report(session, principal, report_id)
 
 
-def _readable_dataset(code: str, session: SessionDep, principal: CurrentPrincipal) -> Dataset:
+def _readable_dataset(
+    code: DatasetCode, session: SessionDep, principal: CurrentPrincipal
+) -> Dataset:
     return readable_dataset(session, principal, get_dataset(session, code))
 
 
@@ -135,7 +143,7 @@ def get_report(
     summary="A steward of the owner department signs the report off, bound to its snapshot",
 )
 def post_sign_off(
-    report_id: int, body: SignOffIn, session: SessionDep, principal: CurrentPrincipal
+    report_id: PathId, body: SignOffIn, session: SessionDep, principal: CurrentPrincipal
 ) -> JSONResponse:
     report = sign_off(session, principal, report_id, body.note)
     session.commit()

@@ -19,6 +19,7 @@ from exchange_api.payloads import (
     ObjectionAnswerIn,
     ObjectionIn,
     ObjectionPublic,
+    PathId,
     ShareRequestCreate,
     ShareRequestPublic,
     WithdrawIn,
@@ -137,7 +138,7 @@ def list_mine(
 
 @router.get("/{request_id}", summary="One share request")
 def get_one(
-    request_id: int, session: SessionDep, principal: CurrentPrincipal
+    request_id: PathId, session: SessionDep, principal: CurrentPrincipal
 ) -> ShareRequestPublic:
     request = share_requests.get_request(session, request_id, principal)
     return request_public(request, share_requests.grant_of(session, request))
@@ -148,7 +149,7 @@ def get_one(
     summary="Approve a request as asked, or narrowed (owner department's publishers)",
 )
 def approve(
-    request_id: int,
+    request_id: PathId,
     body: ApprovalIn,
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -173,7 +174,7 @@ def approve(
 
 @router.post("/{request_id}/refuse", summary="Refuse a request (owner department only)")
 def refuse(
-    request_id: int, body: DecisionIn, session: SessionDep, principal: CurrentPrincipal
+    request_id: PathId, body: DecisionIn, session: SessionDep, principal: CurrentPrincipal
 ) -> ShareRequestPublic:
     request = share_requests.refuse_request(session, principal, request_id, reason=body.reason)
     session.commit()
@@ -182,7 +183,7 @@ def refuse(
 
 @router.post("/{request_id}/withdraw", summary="Withdraw my department's pending request")
 def withdraw(
-    request_id: int, body: WithdrawIn, session: SessionDep, principal: CurrentPrincipal
+    request_id: PathId, body: WithdrawIn, session: SessionDep, principal: CurrentPrincipal
 ) -> ShareRequestPublic:
     request = share_requests.withdraw_request(session, principal, request_id, reason=body.reason)
     session.commit()
@@ -196,7 +197,7 @@ def withdraw(
     "working-day deadline",
 )
 def object_to_refusal(
-    request_id: int,
+    request_id: PathId,
     body: ObjectionIn,
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -212,8 +213,8 @@ def object_to_refusal(
     summary="Answer an objection (owner department's publishers): uphold reopens the request",
 )
 def answer_objection(
-    request_id: int,
-    objection_id: int,
+    request_id: PathId,
+    objection_id: PathId,
     body: ObjectionAnswerIn,
     session: SessionDep,
     principal: CurrentPrincipal,
