@@ -38,14 +38,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_lake(settings: SettingsDep) -> Iterator[duckdb.DuckDBPyConnection]:
-    with connect(settings) as con:
-        yield con
-
-
-LakeDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_lake)]
-
-
 def get_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -57,3 +49,22 @@ def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def open_lake(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with the lake attached, closed after the response. Opening one costs
+    real work (extensions, the DuckLake catalog), so only dependencies that have already
+    authenticated the caller may call this."""
+    with connect(settings) as con:
+        yield con
+
+
+def get_lake(
+    settings: SettingsDep, principal: CurrentPrincipal
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The lake, for an authenticated API caller only: an anonymous request never opens DuckDB,
+    whatever order a route declares its parameters in."""
+    yield from open_lake(settings)
+
+
+LakeDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_lake)]

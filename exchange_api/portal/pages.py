@@ -14,10 +14,12 @@ header says so to the browser.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import duckdb
 from fastapi import APIRouter, Cookie, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,7 +29,7 @@ from catalog.errors import Unauthenticated
 from catalog.models import QualityReport
 from catalog.principals import Principal
 from catalog.tokens import authenticate
-from exchange_api.deps import LakeDep, SessionDep
+from exchange_api.deps import SessionDep, SettingsDep, open_lake
 from exchange_api.payloads import PathId
 from exchange_api.portal.chart import trend_chart
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang, rule_description, translator
@@ -133,6 +135,16 @@ def _portal_report(
 PortalReport = Annotated[QualityReport, Depends(_portal_report)]
 
 
+def _portal_lake(
+    settings: SettingsDep, principal: PortalPrincipal
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The lake, once the bearer header or the session cookie has named the caller."""
+    yield from open_lake(settings)
+
+
+PortalLake = Annotated[duckdb.DuckDBPyConnection, Depends(_portal_lake)]
+
+
 def _sample_columns(
     view: dict[str, Any], titles: dict[str, str], lang: Lang
 ) -> list[dict[str, str]]:
@@ -148,7 +160,7 @@ def _sample_columns(
 def quality_page(
     report: PortalReport,
     session: SessionDep,
-    lake: LakeDep,
+    lake: PortalLake,
     principal: PortalPrincipal,
     lang: Annotated[Lang, Query()] = DEFAULT_LANG,
 ) -> HTMLResponse:

@@ -1,0 +1,86 @@
+"""Nobody makes the server open DuckDB before saying who they are (issue 8, defect 6).
+
+``exchange_api.deps.connect`` is wrapped with a counter: a request without a valid credential
+must be answered 401 having opened no DuckDB connection and attached no lake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import duckdb
+import pytest
+
+from catalog.settings import Settings
+from exchange_api import deps
+from exchange_api.demo import DATASET
+from tests.exchange_api.conftest import Platform, report_of
+
+
+class CountingConnect:
+    def __init__(self) -> None:
+        self.calls = 0
+        self._real = deps.connect
+
+    def __call__(
+        self, settings: Settings, **kwargs: Any
+    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        self.calls += 1
+        return self._real(settings, **kwargs)
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingConnect]:
+    counter = CountingConnect()
+    monkeypatch.setattr(deps, "connect", counter)
+    yield counter
+
+
+NO_TOKEN: dict[str, str] = {}
+BAD_TOKEN = {"Authorization": "Bearer zt_not_a_real_token"}
+NOT_BEARER = {"Authorization": "Basic dXNlcjpwYXNz"}
+
+
+def _lake_routes(platform: Platform) -> list[tuple[str, str, dict[str, Any] | None]]:
+    report_id = report_of(platform, platform.batch.batch_id)
+    return [
+        ("GET", f"/api/v1/datasets/{DATASET}/data", None),
+        ("POST", f"/api/v1/datasets/{DATASET}/query", {"filters": []}),
+        ("GET", f"/api/v1/quality/reports/{report_id}", None),
+    ]
+
+
+@pytest.mark.parametrize("headers", [NO_TOKEN, BAD_TOKEN, NOT_BEARER], ids=["none", "bad", "basic"])
+def test_an_unauthenticated_read_opens_no_duckdb(
+    platform: Platform, connects: CountingConnect, headers: dict[str, str]
+) -> None:
+    for method, path, body in _lake_routes(platform):
+        response = platform.client.request(method, path, headers=headers, json=body)
+        assert response.status_code == 401, (path, response.text)
+        assert response.json()["code"].startswith("auth.")
+    assert connects.calls == 0
+
+
+def test_an_unauthenticated_portal_page_opens_no_duckdb(
+    platform: Platform, connects: CountingConnect
+) -> None:
+    report_id = report_of(platform, platform.batch.batch_id)
+    api_client = platform.client.get(f"/portal/quality/{report_id}")
+    browser = platform.client.get(
+        f"/portal/quality/{report_id}", headers={"Accept": "text/html"}, follow_redirects=False
+    )
+    assert (api_client.status_code, browser.status_code) == (401, 303)
+    assert connects.calls == 0
+
+
+def test_an_authenticated_read_does_open_the_lake(
+    platform: Platform, connects: CountingConnect
+) -> None:
+    report_id = report_of(platform, platform.batch.batch_id)
+    response = platform.client.get(
+        f"/api/v1/quality/reports/{report_id}", headers=platform.headers("rsj-exchange")
+    )
+    assert response.status_code == 200, response.text
+    assert connects.calls == 1
