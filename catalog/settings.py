@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     lineage_url: str = Field(
         default="", description="OpenLineage HTTP endpoint; empty means store locally only."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Largest request body the exchange API reads (bytes); larger ones get 413.",
+    )
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
     reply_working_days: int = Field(

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from catalog.db import make_engine, make_sessionmaker
 from catalog.settings import Settings, get_settings
 from exchange_api import errors
+from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import login, pages
 from exchange_api.routes import data, datasets, grants, health, quality, requests
 
@@ -21,7 +22,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=(
             "政务数据共享交换 — datasets are read only through an approved, audited grant. "
-            "Errors are RFC 9457 problem+json with a stable `code`."
+            "Errors are RFC 9457 problem+json with a stable `code`. "
+            f"Request bodies are limited to {settings.max_body_bytes} bytes "
+            "(larger ones, declared or streamed, are answered 413 `request.too_large`)."
         ),
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
@@ -43,5 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.mount("/portal/static", StaticFiles(directory=pages.STATIC_DIR), name="portal-static")
     return app

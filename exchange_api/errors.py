@@ -5,7 +5,8 @@ Domain packages raise :class:`schemas.errors.ZhongtaiError` subclasses, each car
 code. A 4xx problem's ``detail`` is the error's message (written for people, never quoting data
 values); a 5xx problem says only a fixed sentence, and the error goes to the server log. Request
 validation is 422 ``request.invalid`` with the failing locations; Starlette's own 404/405 keep
-their headers (``Allow``). Anything else is a bare 500 with no stack trace.
+their headers (``Allow``); a body that stops arriving is 400 ``request.incomplete``. Anything
+else is a bare 500 with no stack trace.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from schemas.errors import ZhongtaiError
 
@@ -130,6 +132,17 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+async def _client_gone(request: Request, exc: Exception) -> ProblemResponse:
+    """The body stopped arriving (the client went away, or ``BodyLimit`` cut it off): no bug,
+    and nobody is left to read the answer."""
+    return problem(
+        400,
+        "request.incomplete",
+        "The request body was not received in full.",
+        instance=request.url.path,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unexpected error on %s", request.url.path)
     return problem(500, "internal", _SERVER_DETAIL[500])
@@ -139,4 +152,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ZhongtaiError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)
