@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from catalog.db import make_engine, make_sessionmaker
 from catalog.settings import Settings, get_settings
-from exchange_api import errors
+from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import login, pages
 from exchange_api.routes import data, datasets, grants, health, quality, requests
@@ -47,5 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    openapi.install(app)
     app.mount("/portal/static", StaticFiles(directory=pages.STATIC_DIR), name="portal-static")
     return app

@@ -330,3 +330,27 @@ class DatasetQualityPublic(BaseModel):
     dataset: str
     latest: dict[str, Any] | None
     trend: list[TrendPointPublic]
+
+
+class ProblemLocation(BaseModel):
+    """Where a request failed its schema (422 ``request.invalid`` only)."""
+
+    loc: list[str] = Field(description="Path to the failing part: body, query, path, then keys")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """Every error answer: an RFC 9457 problem, served as ``application/problem+json``."""
+
+    type: str = Field(
+        description="urn:zhongtai:problem:{code}", examples=["urn:zhongtai:problem:grant.missing"]
+    )
+    title: str = Field(description="The status in words", examples=["Access refused"])
+    status: int = Field(description="The HTTP status, repeated", examples=[403])
+    code: str = Field(description="Stable machine code to branch on", examples=["grant.missing"])
+    detail: str = Field(description="For people; never quotes data values")
+    instance: str | None = Field(default=None, description="The request path that failed")
+    errors: list[ProblemLocation] | None = Field(
+        default=None, description="For 422 request.invalid: each part that failed the schema"
+    )
