@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match, Route
 
 from schemas.errors import ZhongtaiError
 
@@ -120,15 +121,26 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path. Starlette's own ``Allow`` names only the
+    first route that matched the path, when GET and POST are separate routes."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "route.not_found", 405: "method.not_allowed"}.get(exc.status_code, "http.error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem(
-        exc.status_code,
-        code,
-        str(exc.detail),
-        instance=request.url.path,
-        headers=dict(exc.headers or {}),
+        exc.status_code, code, str(exc.detail), instance=request.url.path, headers=headers
     )
 
 

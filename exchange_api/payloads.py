@@ -24,6 +24,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
 )
 
@@ -177,8 +178,12 @@ class ShareRequestCreate(_In):
     )
 
 
-class DecisionIn(_In):
-    reason: str = Field(default="", max_length=2000)
+class RefusalIn(_In):
+    """A refusal must say why (the requester is owed a reason): blank is not a reason."""
+
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    ] = Field(description="不予共享理由: why the request is refused (required, not blank)")
 
 
 class ApprovalIn(_In):

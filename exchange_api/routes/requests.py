@@ -14,12 +14,12 @@ from catalog.workdays import DeadlineRules
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from exchange_api.payloads import (
     ApprovalIn,
-    DecisionIn,
     GrantPublic,
     ObjectionAnswerIn,
     ObjectionIn,
     ObjectionPublic,
     PathId,
+    RefusalIn,
     ShareRequestCreate,
     ShareRequestPublic,
     WithdrawIn,
@@ -174,7 +174,7 @@ def approve(
 
 @router.post("/{request_id}/refuse", summary="Refuse a request (owner department only)")
 def refuse(
-    request_id: PathId, body: DecisionIn, session: SessionDep, principal: CurrentPrincipal
+    request_id: PathId, body: RefusalIn, session: SessionDep, principal: CurrentPrincipal
 ) -> ShareRequestPublic:
     request = share_requests.refuse_request(session, principal, request_id, reason=body.reason)
     session.commit()

@@ -138,3 +138,22 @@ def test_the_cli_names_the_family_without_loading_great_expectations() -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/v1/requests", {"GET", "POST"}),
+        ("DELETE", "/api/v1/health", {"GET"}),
+        ("GET", "/api/v1/requests/1/refuse", {"POST"}),
+    ],
+)
+def test_a_405_says_which_methods_are_allowed(
+    raising_app: FastAPI, method: str, path: str, allow: set[str]
+) -> None:
+    with TestClient(raising_app) as client:
+        response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["code"] == "method.not_allowed"
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allow

@@ -259,12 +259,59 @@ def test_an_expiry_no_store_can_hold_is_422(platform: Platform, written: str) ->
     _assert_invalid(response)
 
 
-def test_an_approval_narrows_with_the_same_bounds_and_dates(platform: Platform) -> None:
+# --- refusals must say why; approvals need not --------------------------------------------------
+
+
+def _pending(platform: Platform) -> int:
     filed = platform.client.post(
         "/api/v1/requests", headers=platform.headers("gaj-exchange"), json=_request_body()
     )
     assert filed.status_code == 201, filed.text
-    path = f"/api/v1/requests/{filed.json()['id']}/approve"
+    request_id: int = filed.json()["id"]
+    return request_id
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "  \t "}])
+def test_a_refusal_without_a_reason_is_refused_by_the_schema(
+    platform: Platform, body: dict[str, str]
+) -> None:
+    request_id = _pending(platform)
+    response = platform.client.post(
+        f"/api/v1/requests/{request_id}/refuse", headers=platform.headers("rsj-exchange"), json=body
+    )
+    _assert_invalid(response)
+    assert response.json()["errors"][0]["loc"] == ["body", "reason"]
+    still = platform.client.get(
+        f"/api/v1/requests/{request_id}", headers=platform.headers("rsj-exchange")
+    )
+    assert still.json()["status"] == "pending"
+
+
+def test_a_refusal_keeps_its_reason_and_an_approval_needs_none(platform: Platform) -> None:
+    refused = platform.client.post(
+        f"/api/v1/requests/{_pending(platform)}/refuse",
+        headers=platform.headers("rsj-exchange"),
+        json={"reason": " 用途与数据不符 "},
+    )
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["decision_reason"] == "用途与数据不符"
+    approved = platform.client.post(
+        f"/api/v1/requests/{_pending(platform)}/approve",
+        headers=platform.headers("rsj-exchange"),
+        json={},
+    )
+    assert approved.status_code == 200, approved.text
+
+
+def test_the_openapi_document_requires_a_refusal_reason(platform: Platform) -> None:
+    document = platform.client.get("/api/v1/openapi.json").json()
+    refusal = document["components"]["schemas"]["RefusalIn"]
+    assert refusal["required"] == ["reason"]
+    assert refusal["properties"]["reason"]["minLength"] == 1
+
+
+def test_an_approval_narrows_with_the_same_bounds_and_dates(platform: Platform) -> None:
+    path = f"/api/v1/requests/{_pending(platform)}/approve"
     owner = platform.headers("rsj-exchange")
     _assert_invalid(platform.client.post(path, headers=owner, json={"quota_rows": TOO_BIG}))
     _assert_invalid(platform.client.post(path, headers=owner, json={"expires_at": "9999-12-31"}))
