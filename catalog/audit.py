@@ -217,5 +217,12 @@ def verify_checkpoint_signature(checkpoint: AuditCheckpoint, public_key: Ed25519
     return True
 
 
+def head_intact(session: Session) -> bool:
+    """Whether the newest event still matches its own hash: a cheap readiness probe that reads
+    one row (``verify_chain`` is the full check). An empty log is intact."""
+    event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return event is None or chain_hash(event.prev_hash, event_body(event)) == event.hash
+
+
 def event_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0

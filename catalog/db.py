@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,6 +70,31 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     """Migrate the catalog down to ``revision``; ``base`` drops every table the migrations made."""
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), revision)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration this code knows (read from the migration files once)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def catalog_present(engine: Engine) -> bool:
+    """False when a SQLite catalog's file is gone: connections opened before it was removed would
+    still read the unlinked file, and a new one would quietly create an empty database."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).is_file()
+    return True
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the catalog behind ``engine`` is there, answers, and is migrated to
+    :func:`head_revision`."""
+    if not catalog_present(engine):
+        return False
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current is not None and current == head_revision()
 
 
 def init_catalog(url: str) -> sessionmaker[Session]:

@@ -10,6 +10,7 @@ from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import login, pages
+from exchange_api.readiness import Readiness
 from exchange_api.routes import data, datasets, grants, health, quality, requests
 
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_catalog_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
+    app.state.readiness = Readiness(settings, app.state.engine, app.state.sessions)
     errors.install(app)
     for router in (
         health.router,

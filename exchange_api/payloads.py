@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import (
@@ -337,6 +337,9 @@ class DatasetQualityPublic(BaseModel):
     trend: list[TrendPointPublic]
 
 
+CheckState = Literal["ok", "failed"]
+
+
 class ProblemLocation(BaseModel):
     """Where a request failed its schema (422 ``request.invalid`` only)."""
 
@@ -359,3 +362,13 @@ class Problem(BaseModel):
     errors: list[ProblemLocation] | None = Field(
         default=None, description="For 422 request.invalid: each part that failed the schema"
     )
+    checks: dict[str, CheckState] | None = Field(
+        default=None, description="For 503 service.not_ready: each component, ok or failed"
+    )
+
+
+class ReadyPublic(BaseModel):
+    """The platform can serve audited reads: catalog, audit store and lake all answer."""
+
+    status: Literal["ready"]
+    checks: dict[str, CheckState]

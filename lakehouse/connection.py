@@ -111,6 +111,16 @@ def connect(settings: Settings, *, lake: bool = True) -> Iterator[duckdb.DuckDBP
         con.close()
 
 
+def probe_lake(settings: Settings) -> None:
+    """Attach the lake and list its tables, creating nothing: a SQLite lake catalog that does not
+    exist yet is an error here, not a new lake. Raises ``LakehouseError`` or DuckDB's own error."""
+    metadata = settings.resolved_lake_catalog
+    if metadata.startswith("sqlite:") and not Path(metadata.removeprefix("sqlite:")).is_file():
+        raise LakehouseError("the lake catalog does not exist", code="lake.not_found")
+    with connect(settings) as con:
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ?", [LAKE])
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier that came from the catalog (never from a request)."""
     return '"' + name.replace('"', '""') + '"'

@@ -15,6 +15,7 @@ from exchange_api.app import create_app
 PROBLEM = "application/problem+json"
 PUBLIC = {
     ("get", "/api/v1/health"),
+    ("get", "/api/v1/ready"),
     ("get", "/api/v1/quality/report.schema.json"),
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
