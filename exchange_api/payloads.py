@@ -30,6 +30,7 @@ from pydantic import (
 
 from catalog.models import AccessMode, RequestStatus
 from catalog.policy import Op
+from catalog.workdays import CHINA
 from schemas import Grade, OpenType, ShareType
 
 BIGINT_MAX = 2**63 - 1
@@ -38,9 +39,9 @@ BIGINT_MAX = 2**63 - 1
 QUOTA_MAX = 2**31 - 1
 """The largest row quota: the catalog stores it in an ``INTEGER`` column (32-bit on PostgreSQL)."""
 
-CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
-"""The zone of a date or date-time written without one (Asia/Shanghai has kept UTC+08:00 since
-1991, so a fixed offset is exact for any date a grant may name)."""
+CHINA_STANDARD_TIME = CHINA
+"""The zone of a date or date-time written without one: the one the deadlines are counted in
+(Asia/Shanghai has kept UTC+08:00 since 1991, so a fixed offset is exact for any date)."""
 
 _NOT_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
