@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
 import duckdb
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.errors import Unauthenticated
+from catalog.errors import NotFound, Unauthenticated
 from catalog.guard import keeping_refusals
 from catalog.principals import Principal
 from catalog.settings import Settings
@@ -49,6 +50,24 @@ def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+_DATASET_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def dataset_code(
+    code: Annotated[
+        str, Path(description="Dataset code (信息资源编码), e.g. rsj_social_insurance")
+    ],
+) -> str:
+    """The ``{code}`` path segment, if it can name a dataset at all. Anything else (a NUL, which
+    PostgreSQL refuses, quotes, slashes, 65 characters) is answered as the unknown dataset it is,
+    without asking the catalog."""
+    if not _DATASET_CODE.fullmatch(code):
+        raise NotFound("No dataset has that code.", code="dataset.not_found")
+    return code
+
+
+DatasetCode = Annotated[str, Depends(dataset_code)]
 
 
 def open_lake(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -49,15 +49,6 @@ _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PathId = Annotated[
     int, Path(ge=1, le=BIGINT_MAX, description="A catalog id: 1 to 2^63-1", examples=[1])
 ]
-DatasetCode = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_.-]+$",
-        description="Dataset code (信息资源编码), e.g. rsj_social_insurance",
-    ),
-]
 
 
 def _text_problem(value: Any) -> str | None:

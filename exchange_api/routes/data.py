@@ -12,8 +12,8 @@ from catalog.datasets import get_dataset
 from catalog.errors import AccessRefused, Conflict
 from catalog.keys import mask_master_key
 from catalog.policy import ReadRequest, Refusal
-from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep, SettingsDep
-from exchange_api.payloads import BIGINT_MAX, DataPage, DatasetCode, QueryIn
+from exchange_api.deps import CurrentPrincipal, DatasetCode, LakeDep, SessionDep, SettingsDep
+from exchange_api.payloads import BIGINT_MAX, DataPage, QueryIn
 from lakehouse.exchange import authorize, deliver
 from lakehouse.read import ReadResult
 

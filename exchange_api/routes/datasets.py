@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from catalog.datasets import get_dataset, list_datasets
 from catalog.models import Dataset
-from exchange_api.deps import CurrentPrincipal, SessionDep
-from exchange_api.payloads import DatasetCode, DatasetPublic, FieldPublic
+from exchange_api.deps import CurrentPrincipal, DatasetCode, SessionDep
+from exchange_api.payloads import DatasetPublic, FieldPublic
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
 

@@ -22,9 +22,8 @@ from catalog.datasets import get_dataset
 from catalog.events import QuarantineSampleRead
 from catalog.models import BatchStatus, Dataset, QualityReport
 from catalog.principals import Principal
-from exchange_api.deps import CurrentPrincipal, LakeDep, SessionDep
+from exchange_api.deps import CurrentPrincipal, DatasetCode, LakeDep, SessionDep
 from exchange_api.payloads import (
-    DatasetCode,
     DatasetQualityPublic,
     PathId,
     SignOffIn,

@@ -242,11 +242,18 @@ def test_a_surrogate_in_an_unknown_key_is_422(platform: Platform) -> None:
     _assert_invalid(response)
 
 
-@pytest.mark.parametrize("code", ["a%00b", "%ED%A0%80", "x" * 65])
-def test_a_dataset_code_that_is_no_code_is_422(platform: Platform, code: str) -> None:
-    for path in (f"/api/v1/datasets/{code}", f"/api/v1/datasets/{code}/data"):
+@pytest.mark.parametrize("code", ["a%00b", "%ED%A0%80", "x" * 65, "a'b", "数据集"])
+def test_a_dataset_code_that_is_no_code_is_an_unknown_dataset(
+    platform: Platform, code: str
+) -> None:
+    for path in (
+        f"/api/v1/datasets/{code}",
+        f"/api/v1/datasets/{code}/data",
+        f"/api/v1/datasets/{code}/quality",
+    ):
         response = platform.client.get(path, headers=platform.headers("swj-exchange"))
-        _assert_invalid(response)
+        assert response.status_code == 404, response.text
+        assert response.json()["code"] == "dataset.not_found"
 
 
 @pytest.mark.parametrize("written", ["9999-12-31", "9999-12-31T23:00:00-10:00", "2030-02-30"])
