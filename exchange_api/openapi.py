@@ -8,7 +8,8 @@ status        declared on
 ============  ==================================================================================
 401, 403,     every operation that takes a token (no token, a bad one; the policy or a role
 429           refuses; too many requests — the rate limit is reserved, not yet enforced)
-404           operations with a path parameter (the dataset, request or report named)
+404           operations with a path parameter or a body (the dataset, request, grant or report
+              named in the path, or a dataset or grant named in the body)
 409           operations with a body (an act that clashes with the current state: already
               decided, signed off) and data reads (a dataset with no published snapshot)
 413           operations with a body (over ``ZHONGTAI_MAX_BODY_BYTES``)
@@ -40,7 +41,7 @@ _REF = "#/components/schemas/{model}"
 _WHEN = {
     401: "No bearer token, or one that matches no active account",
     403: "The caller may not do this (policy, role or grant)",
-    404: "The named dataset, request or report does not exist or is not visible",
+    404: "The named dataset, request, grant or report does not exist or is not visible",
     409: "The act clashes with the current state",
     413: "The request body is over the service's limit",
     422: "The request is malformed",
@@ -72,7 +73,7 @@ def _statuses(route: APIRoute, operation: dict[str, Any]) -> set[int]:
         statuses |= {401, 403, 429}
     if parameters or has_body:
         statuses.add(422)
-    if any(p.get("in") == "path" for p in parameters):
+    if has_body or any(p.get("in") == "path" for p in parameters):
         statuses.add(404)
     if has_body:
         statuses |= {409, 413}

@@ -61,10 +61,31 @@ def _text_problem(value: Any) -> str | None:
     return None
 
 
+TEXT_PATTERN = "^[^\\u0000]*$"
+"""What "plain text" means, as far as the OpenAPI document can say it (ECMA-262 regex): no NUL.
+A lone surrogate is refused too (:func:`_text_problem`), but a character-class range over
+surrogates is not portable across regex engines — fuzzers drop such a pattern — and JSON text
+that is valid Unicode never carries one."""
+
+
+def _declare_text(schema: dict[str, Any]) -> None:
+    """Give every free-text string of a body schema the :data:`TEXT_PATTERN` it is checked by."""
+    if schema.get("type") == "string" and not {"enum", "format", "pattern", "const"} & set(schema):
+        schema["pattern"] = TEXT_PATTERN
+    for key in ("properties", "$defs"):
+        for child in (schema.get(key) or {}).values():
+            _declare_text(child)
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for child in schema.get(key) or ():
+            _declare_text(child)
+    if isinstance(schema.get("items"), dict):
+        _declare_text(schema["items"])
+
+
 class _In(BaseModel):
     """Every request body: unknown keys refused, every string (nested ones too) plain text."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_text)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -152,6 +152,13 @@ def post_sign_off(
 @router.get(
     "/api/v1/quality/report.schema.json",
     summary="The published JSON Schema (draft 2020-12) of a quality report",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The schema",
+            "content": {"application/schema+json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 def report_schema() -> FileResponse:
     return FileResponse(REPORT_SCHEMA_PATH, media_type="application/schema+json")
