@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Annotated
 
 import duckdb
@@ -70,7 +70,7 @@ def dataset_code(
 DatasetCode = Annotated[str, Depends(dataset_code)]
 
 
-def open_lake(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_lake(settings: Settings) -> Generator[duckdb.DuckDBPyConnection, None, None]:
     """A DuckDB connection with the lake attached, closed after the response. Opening one costs
     real work (extensions, the DuckLake catalog), so only dependencies that have already
     authenticated the caller may call this."""
@@ -87,3 +87,40 @@ def get_lake(
 
 
 LakeDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_lake)]
+
+
+class LazyLake:
+    """The lake, opened only when first asked for — after the access decision has said yes — so
+    a refused read (no grant, a masked-field probe) costs a catalog query, not a DuckDB start."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._opened: Generator[duckdb.DuckDBPyConnection, None, None] | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __call__(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._opened = open_lake(self._settings)
+            self._con = next(self._opened)
+        return self._con
+
+    @property
+    def opened(self) -> bool:
+        return self._con is not None
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.close()
+        self._opened = self._con = None
+
+
+def get_lazy_lake(settings: SettingsDep, principal: CurrentPrincipal) -> Iterator[LazyLake]:
+    """A :class:`LazyLake` for an authenticated caller, closed after the response."""
+    lake = LazyLake(settings)
+    try:
+        yield lake
+    finally:
+        lake.close()
+
+
+LazyLakeDep = Annotated[LazyLake, Depends(get_lazy_lake)]

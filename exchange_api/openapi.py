@@ -31,7 +31,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from exchange_api.deps import get_lake
+from exchange_api.deps import get_lake, get_lazy_lake
 from exchange_api.errors import PROBLEM_JSON, TITLES
 from exchange_api.payloads import Problem
 
@@ -79,7 +79,7 @@ def _statuses(route: APIRoute, operation: dict[str, Any]) -> set[int]:
         statuses |= {409, 413}
     if "data" in route.tags:
         statuses.add(409)
-    if get_lake in set(_calls(route.dependant)):
+    if {get_lake, get_lazy_lake} & set(_calls(route.dependant)):
         statuses.add(503)
     return statuses
 

@@ -12,7 +12,13 @@ from catalog.datasets import get_dataset
 from catalog.errors import AccessRefused, Conflict
 from catalog.keys import mask_master_key
 from catalog.policy import ReadRequest, Refusal
-from exchange_api.deps import CurrentPrincipal, DatasetCode, LakeDep, SessionDep, SettingsDep
+from exchange_api.deps import (
+    CurrentPrincipal,
+    DatasetCode,
+    LazyLakeDep,
+    SessionDep,
+    SettingsDep,
+)
 from exchange_api.payloads import BIGINT_MAX, DataPage, QueryIn
 from lakehouse.exchange import authorize, deliver
 from lakehouse.read import ReadResult
@@ -44,7 +50,7 @@ def _read(
     code: str,
     request: ReadRequest,
     session: SessionDep,
-    lake: LakeDep,
+    lake: LazyLakeDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
     grant_id: int | None,
@@ -67,7 +73,7 @@ def _read(
         )
     delivery = deliver(
         session,
-        lake,
+        lake(),
         principal,
         dataset,
         decision,
@@ -92,7 +98,7 @@ def _read(
 def read_data(
     code: DatasetCode,
     session: SessionDep,
-    lake: LakeDep,
+    lake: LazyLakeDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
     fields: str | None = Query(default=None, description="Comma-separated field names"),
@@ -119,7 +125,7 @@ def query_data(
     code: DatasetCode,
     body: QueryIn,
     session: SessionDep,
-    lake: LakeDep,
+    lake: LazyLakeDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
 ) -> Response:

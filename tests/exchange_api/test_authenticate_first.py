@@ -84,3 +84,17 @@ def test_an_authenticated_read_does_open_the_lake(
     )
     assert response.status_code == 200, response.text
     assert connects.calls == 1
+
+
+def test_a_refused_read_opens_no_duckdb_either(
+    platform: Platform, connects: CountingConnect
+) -> None:
+    """An authenticated caller the decision refuses (no grant, a masked-field probe) costs a
+    catalog query, never a DuckDB start: the lake opens only once the read is allowed."""
+    url = f"/api/v1/datasets/{DATASET}/query"
+    no_grant = platform.client.post(url, headers=platform.headers("gaj-exchange"), json={})
+    assert no_grant.status_code == 403 and no_grant.json()["code"] == "grant.missing"
+    probe = {"filters": [{"field": "citizen_id", "op": "ge", "value": "3301"}]}
+    owner = platform.client.post(url, headers=platform.headers("rsj-exchange"), json=probe)
+    assert owner.status_code == 200  # the owner may filter its own data: this one opens
+    assert connects.calls == 1
