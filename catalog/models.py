@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -249,7 +250,7 @@ class ShareRequest(Base):
     scenario: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     access_modes: Mapped[list[Any]] = mapped_column(default=list)
-    quota_rows: Mapped[int | None] = mapped_column(Integer, default=None)
+    quota_rows: Mapped[int | None] = mapped_column(BigInteger, default=None)
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     match_fields: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     """Masked fields asked for as match keys (exact match, one value per call)."""
@@ -326,8 +327,8 @@ class Grant(Base):
     row_filter: Mapped[list[Any]] = mapped_column(default=list)
     purpose: Mapped[str] = mapped_column(Text)
     access_modes: Mapped[list[Any]] = mapped_column(default=list)
-    quota_rows: Mapped[int | None] = mapped_column(Integer, default=None)
-    rows_used: Mapped[int] = mapped_column(Integer, default=0)
+    quota_rows: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    rows_used: Mapped[int] = mapped_column(BigInteger, default=0)
     expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     revoke_reason: Mapped[str] = mapped_column(Text, default="", server_default="")

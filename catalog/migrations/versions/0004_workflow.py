@@ -4,7 +4,9 @@
   conditional request, counted on the official calendar; provisional when a day of it fell in a
   year the calendar does not know;
 - ``request_objections``: a requester's objection to a refusal, with its own deadline, and the
-  owner's answer (upheld: the request is open again; dismissed: the refusal stands).
+  owner's answer (upheld: the request is open again; dismissed: the refusal stands);
+- row quotas and the rows a grant has delivered become 64-bit: ``INTEGER`` is 32-bit on
+  PostgreSQL, and a grant without a quota would overflow it after 2^31 rows.
 
 Revision ID: 0004
 Revises: 0003
@@ -25,7 +27,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("grants") as batch:
+        batch.alter_column("quota_rows", existing_type=sa.Integer(), type_=sa.BigInteger())
+        batch.alter_column(
+            "rows_used", existing_type=sa.Integer(), type_=sa.BigInteger(), existing_nullable=False
+        )
     with op.batch_alter_table("share_requests") as batch:
+        batch.alter_column("quota_rows", existing_type=sa.Integer(), type_=sa.BigInteger())
         batch.add_column(sa.Column("reply_due_at", sa.DateTime(), nullable=True))
         batch.add_column(
             sa.Column(
@@ -57,3 +65,9 @@ def downgrade() -> None:
     with op.batch_alter_table("share_requests") as batch:
         batch.drop_column("reply_due_provisional")
         batch.drop_column("reply_due_at")
+        batch.alter_column("quota_rows", existing_type=sa.BigInteger(), type_=sa.Integer())
+    with op.batch_alter_table("grants") as batch:
+        batch.alter_column(
+            "rows_used", existing_type=sa.BigInteger(), type_=sa.Integer(), existing_nullable=False
+        )
+        batch.alter_column("quota_rows", existing_type=sa.BigInteger(), type_=sa.Integer())
