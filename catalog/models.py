@@ -138,7 +138,7 @@ class Department(Base):
 
 
 class Account(Base):
-    """A service account or a person. The bearer token is stored only as its SHA-256."""
+    """A service account or a person; its bearer token is stored only as its SHA-256."""
 
     __tablename__ = "accounts"
 
@@ -151,6 +151,11 @@ class Account(Base):
     token_prefix: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoke_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    cert_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     department: Mapped[Department] = relationship(back_populates="accounts")
 
@@ -396,3 +401,7 @@ class LineageEvent(Base):
     event_type: Mapped[str] = mapped_column(String(16))
     event_time: Mapped[dt.datetime] = mapped_column()
     payload: Mapped[dict[str, Any]] = mapped_column()
+
+
+# Tables kept in their own modules register on Base.metadata here, for Alembic and the tests.
+from catalog import credential_tables as _credential_tables  # noqa: E402, F401
