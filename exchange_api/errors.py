@@ -21,6 +21,7 @@ from catalog.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    Throttled,
     Unauthenticated,
 )
 from lakehouse.connection import LakehouseError
@@ -35,6 +36,7 @@ _STATUS: dict[type[CatalogError], int] = {
     AccessRefused: 403,
     Conflict: 409,
     InvalidInput: 422,
+    Throttled: 429,
 }
 
 _TITLES = {
@@ -45,6 +47,7 @@ _TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     422: "Invalid request",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }
@@ -76,7 +79,10 @@ def status_of(exc: CatalogError) -> int:
 
 async def _catalog_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CatalogError)
-    return problem(status_of(exc), exc.code, exc.message, instance=request.url.path)
+    response = problem(status_of(exc), exc.code, exc.message, instance=request.url.path)
+    if isinstance(exc, Throttled):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _lakehouse_error(request: Request, exc: Exception) -> JSONResponse:
