@@ -17,7 +17,7 @@ tricks a signed-in browser into posting changes nothing.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,6 +32,7 @@ from exchange_api.portal.pages import (
     SignInRequired,
     get_portal_principal,
     render_page,
+    sign_in_redirect,
 )
 from quality.reports import latest_report, may_read_reports
 
@@ -131,8 +132,7 @@ def home(
     try:  # the home page is for browsers only: no session always means the sign-in page
         principal = get_portal_principal(request, session, None, zt_session)
     except (Unauthenticated, SignInRequired):
-        login_url = f"/portal/login?lang={lang}&next={quote(str(request.url.path))}"
-        return RedirectResponse(login_url, status_code=303)
+        return sign_in_redirect(request, SignInRequired(str(request.url.path), lang))
     rows = []
     for dataset in list_datasets(session):
         if not may_read_reports(principal, dataset):
