@@ -33,7 +33,7 @@ from catalog.departments import upsert_department
 from catalog.keys import load_or_create_signing_key
 from catalog.models import Account, Batch, QualityReport, Role, utcnow
 from catalog.settings import Settings
-from catalog.tokens import TokenLifetimes, issue_account, replace_token
+from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
 from exchange_api.app import create_app
 from lakehouse.samples import write_social_insurance_extract
 from schemas import load_contracts
@@ -79,6 +79,7 @@ def seed(session: Session) -> DemoTokens:
         else:
             token = replace_token(account, days=TokenLifetimes().service_days, now=utcnow())
             account.revoked_at, account.active = None, True
+            account.roles = sorted(r.value for r in check_roles(roles))  # e.g. an older demo's
         tokens[name] = token
     for contract in load_contracts().values():
         register_contract(session, contract)
