@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "ACCOUNT_ISSUE",
+    "ACCOUNT_REVOKE",
+    "ACCOUNT_ROTATE",
+    "ACCOUNT_VIEW",
     "ACTIONS",
     "AUDIT_CHECKPOINT",
     "AUDIT_VERIFY",
@@ -35,7 +39,7 @@ __all__ = [
     "ResourceKind",
 ]
 
-ResourceKind = Literal["dataset", "read", "request", "grant", "report", "platform"]
+ResourceKind = Literal["dataset", "read", "request", "grant", "report", "platform", "account"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,10 @@ REPORT_SIGN_OFF = Action("report.sign_off", "report", "sign a quality report off
 AUDIT_VERIFY = Action("audit.verify", "platform", "re-derive and verify the audit chain")
 AUDIT_CHECKPOINT = Action("audit.checkpoint", "platform", "sign an audit checkpoint")
 BATCH_INGEST = Action("batch.ingest", "dataset", "land, check and publish a batch of a dataset")
+ACCOUNT_ISSUE = Action("account.issue", "account", "issue an account and show its token once")
+ACCOUNT_VIEW = Action("account.view", "account", "see an account (never its token or its hash)")
+ACCOUNT_REVOKE = Action("account.revoke", "account", "revoke an account at once, with a reason")
+ACCOUNT_ROTATE = Action("account.rotate", "account", "replace a token; the old one stops at once")
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -93,4 +101,8 @@ ACTIONS: tuple[Action, ...] = (
     AUDIT_VERIFY,
     AUDIT_CHECKPOINT,
     BATCH_INGEST,
+    ACCOUNT_ISSUE,
+    ACCOUNT_VIEW,
+    ACCOUNT_REVOKE,
+    ACCOUNT_ROTATE,
 )

@@ -13,7 +13,8 @@
     ├── InvalidInput             the request is malformed (unknown field, bad    422
     │                            filter, bad date)
     ├── TooLarge                 the request body is over the platform's limit   413
-    ├── RateLimited              the caller asked too often; try again later     429
+    ├── Throttled                too many attempts (auth.locked) or requests     429
+    │                            (rate.limited); ``retry_after`` seconds to wait
     └── NotReady                 a store the platform needs does not answer      503
 
 All of them are :class:`schemas.errors.ZhongtaiError` (the project's one family, drawn whole in
@@ -31,7 +32,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "NotReady",
-    "RateLimited",
+    "Throttled",
     "TooLarge",
     "Unauthenticated",
 ]
@@ -72,9 +73,19 @@ class TooLarge(CatalogError):
     status = 413
 
 
-class RateLimited(CatalogError):
+class Throttled(CatalogError):
+    """Too many attempts (``auth.locked``) or requests (``rate.limited``); try again later."""
+
     code = "rate.limited"
     status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 1, code: str | None = None) -> None:
+        super().__init__(message, code=code, retry_after=max(int(retry_after), 1))
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until an attempt may succeed (at least 1), for ``Retry-After``."""
+        return int(self.context["retry_after"])
 
 
 class NotReady(CatalogError):

@@ -226,3 +226,91 @@ class QuarantineSampleRead(AuditedEvent):
     batch_id: int
     row_count: int
     content_sha256: str
+
+
+# --- identity: accounts, tokens, sign-in ---------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountIssued(AuditedEvent):
+    """An account was issued; its token was shown once (only its first characters are here)."""
+
+    action: ClassVar[str] = "account.issued"
+    account_id: int
+    department: str
+    name: str
+    kind: str
+    roles: tuple[str, ...]
+    token_prefix: str
+    expires_at: str
+    cert_sha256: str
+    bootstrap: bool
+    """True for a catalog's first admin, made by the platform itself without a token."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountRevoked(AuditedEvent):
+    """An account was revoked: its token, its certificate mapping and its portal sessions end."""
+
+    action: ClassVar[str] = "account.revoked"
+    account_id: int
+    reason: str
+    sessions_ended: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRotated(AuditedEvent):
+    """An account got a new token; the old one stopped at once, and so did its portal sessions."""
+
+    action: ClassVar[str] = "account.token_rotated"
+    account_id: int
+    token_prefix: str
+    expires_at: str
+    sessions_ended: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CredentialRefused(AuditedEvent):
+    """A token, portal session or client certificate was refused. ``code`` is what the caller
+    was told; ``reason`` is the precise cause, for the auditor only (``auth.token_revoked``…)."""
+
+    action: ClassVar[str] = "auth.refused"
+    outcome: AuditOutcome = AuditOutcome.REFUSED
+    credential: str
+    code: str
+    reason: str
+    account_id: int | None
+    """The account a known credential belongs to (expired, revoked); empty for unknown ones."""
+    client: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockoutStarted(AuditedEvent):
+    """A client address reached the limit of refused credentials and is locked out until
+    ``until`` (every attempt from it answers 429 ``auth.locked`` meanwhile)."""
+
+    action: ClassVar[str] = "auth.lockout_started"
+    outcome: AuditOutcome = AuditOutcome.REFUSED
+    client: str
+    failures: int
+    until: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalSignedIn(AuditedEvent):
+    """A browser signed in to the portal; ``session_id`` is the row, never the cookie."""
+
+    action: ClassVar[str] = "portal.signed_in"
+    account_id: int
+    session_id: int
+    client: str
+    expires_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalSignedOut(AuditedEvent):
+    """A portal session was ended by signing out."""
+
+    action: ClassVar[str] = "portal.signed_out"
+    account_id: int
+    session_id: int

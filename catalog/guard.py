@@ -25,6 +25,7 @@ from catalog.models import utcnow
 from catalog.policy import Allowed, Refusal, authorize
 from catalog.principals import Principal
 from catalog.resources import (
+    AccountTerms,
     DatasetTerms,
     GrantTerms,
     Platform,
@@ -106,5 +107,8 @@ def _describe(resource: Resource) -> tuple[int | None, int | None, str]:
     if isinstance(resource, ReportTerms):
         report = resource.report_id if resource.report_id is not None else "*"
         return resource.dataset.dataset_id, None, f"report:{report}"
+    if isinstance(resource, AccountTerms):
+        account = resource.account_id if resource.account_id is not None else "new"
+        return None, None, f"account:{account}"
     assert isinstance(resource, Platform)
     return None, None, "platform"

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from catalog.errors import Conflict
+from catalog.errors import NotReady
 from catalog.settings import Settings
 
 MASK_MASTER_KEY_BYTES = 32
@@ -67,14 +67,14 @@ def mask_key(master: bytes, grant_id: int) -> bytes:
 def load_or_create_mask_master_key(path: Path, *, create: bool) -> bytes:
     """The mask master key at ``path``; with ``create``, made (32 random bytes, 0600) if absent.
 
-    Without ``create`` (production) a missing file raises ``Conflict`` with code ``key.missing``;
-    a file that does not hold exactly 32 bytes raises ``Conflict`` with code ``key.invalid``.
+    Without ``create`` (production) a missing file raises ``NotReady`` (503) with code
+    ``key.missing``; a file that does not hold exactly 32 bytes raises it with ``key.invalid``.
     Creation is atomic: a key is written to a private temporary file and linked into place, so a
     concurrent process either wins the race or reads the complete key of the one that did.
     """
     if not path.exists():
         if not create:
-            raise Conflict(
+            raise NotReady(
                 f"the mask master key {path} is missing: generate 32 random bytes there "
                 "(mode 0600) or point ZHONGTAI_MASK_KEY at it",
                 code="key.missing",
@@ -83,7 +83,7 @@ def load_or_create_mask_master_key(path: Path, *, create: bool) -> bytes:
         _create_key_file(path, secrets.token_bytes(MASK_MASTER_KEY_BYTES))
     key = path.read_bytes()
     if len(key) != MASK_MASTER_KEY_BYTES:
-        raise Conflict(
+        raise NotReady(
             f"the mask master key {path} must hold exactly {MASK_MASTER_KEY_BYTES} bytes",
             code="key.invalid",
             path=str(path),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +32,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from schemas import Grade, MaskKind, OpenType, ShareType
+
+if TYPE_CHECKING:
+    from catalog.workflow_tables import RequestObjection
 
 
 def utcnow() -> dt.datetime:
@@ -146,7 +149,7 @@ class Department(Base):
 
 
 class Account(Base):
-    """A service account or a person. The bearer token is stored only as its SHA-256."""
+    """A service account or a person; its bearer token is stored only as its SHA-256."""
 
     __tablename__ = "accounts"
 
@@ -159,6 +162,11 @@ class Account(Base):
     token_prefix: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoke_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    cert_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     department: Mapped[Department] = relationship(back_populates="accounts")
 
@@ -287,31 +295,6 @@ class ShareRequest(Base):
             and self.reply_due_at is not None
             and self.reply_due_at <= now
         )
-
-
-class RequestObjection(Base):
-    """异议: the requesting department objects to a refusal; the owner answers by a deadline."""
-
-    __tablename__ = "request_objections"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("share_requests.id"))
-    filed_by_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    reason: Mapped[str] = mapped_column(Text)
-    filed_at: Mapped[dt.datetime] = mapped_column()
-    due_at: Mapped[dt.datetime] = mapped_column()
-    due_provisional: Mapped[bool] = mapped_column(Boolean)
-    status: Mapped[ObjectionStatus] = mapped_column(_enum(ObjectionStatus, 16))
-    answered_by_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id"), default=None
-    )
-    answer: Mapped[str] = mapped_column(Text, default="")
-    answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-
-    request: Mapped[ShareRequest] = relationship(back_populates="objections")
-
-    def overdue(self, now: dt.datetime) -> bool:
-        return self.status is ObjectionStatus.OPEN and self.due_at <= now
 
 
 class Grant(Base):
@@ -446,3 +429,8 @@ class LineageEvent(Base):
     event_type: Mapped[str] = mapped_column(String(16))
     event_time: Mapped[dt.datetime] = mapped_column()
     payload: Mapped[dict[str, Any]] = mapped_column()
+
+
+# Tables kept in their own modules register on Base.metadata here, for Alembic and the tests.
+from catalog import credential_tables as _credential_tables  # noqa: E402, F401
+from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401

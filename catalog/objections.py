@@ -20,16 +20,11 @@ from catalog import audit
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.events import ObjectionAnswered, ObjectionFiled
 from catalog.guard import ensure
-from catalog.models import (
-    ObjectionStatus,
-    RequestObjection,
-    RequestStatus,
-    ShareRequest,
-    utcnow,
-)
+from catalog.models import ObjectionStatus, RequestStatus, ShareRequest, utcnow
 from catalog.principals import Principal
 from catalog.resources import RequestTerms
 from catalog.workdays import DeadlineRules
+from catalog.workflow_tables import RequestObjection
 
 __all__ = ["REASON_MAX", "answer_objection", "file_objection"]
 

@@ -35,7 +35,13 @@ report.sign_off    a steward of the owner department
 audit.verify       auditors and admins
 audit.checkpoint   admins, and the platform itself
 batch.ingest       a publisher of the owner department, and the platform itself
+account.issue      admins; the platform itself only for a catalog's first admin (bootstrap)
+account.view       admins, auditors, and the account itself (never the token or its hash)
+account.revoke     admins
+account.rotate     admins, and the account itself (a service rotates its own token)
 =================  ===========================================================================
+
+Refusals about accounts are hidden ("not found") from everyone who may not see the account.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from catalog.models import Role
 from catalog.principals import Principal
 from catalog.read_plan import MAX_LIMIT, OWNER_ROLES, AccessPlan, PlannedColumn, Refusal, plan_read
 from catalog.resources import (
+    AccountTerms,
     DatasetTerms,
     GrantTerms,
     Platform,
@@ -255,6 +262,47 @@ def _batch_ingest(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
     )
 
 
+def _account_issue(actor: Principal, account: AccountTerms) -> Refusal | None:
+    if _platform_role(actor, Role.ADMIN):
+        return None
+    if actor.is_system and account.bootstrap:
+        if account.roles == {Role.ADMIN}:
+            return None
+        return Refusal(
+            "account.bootstrap_admin_only",
+            "the first account of a catalog must be an admin, and only an admin",
+        )
+    return Refusal("role.admin_required", "only admins issue accounts")
+
+
+def _is_self(actor: Principal, account: AccountTerms) -> bool:
+    return not actor.is_system and actor.account_id == account.account_id
+
+
+def _account_view(actor: Principal, account: AccountTerms) -> Refusal | None:
+    if _is_self(actor, account) or _platform_role(actor, Role.ADMIN, Role.AUDITOR):
+        return None
+    return Refusal("account.not_found", f"no account {account.account_id}", hidden=True)
+
+
+def _account_revoke(actor: Principal, account: AccountTerms) -> Refusal | None:
+    if _platform_role(actor, Role.ADMIN):
+        return None
+    return _visible_or_hidden(
+        _account_view(actor, account),
+        Refusal("role.admin_required", "only admins revoke accounts"),
+    )
+
+
+def _account_rotate(actor: Principal, account: AccountTerms) -> Refusal | None:
+    if _platform_role(actor, Role.ADMIN) or _is_self(actor, account):
+        return None
+    return _visible_or_hidden(
+        _account_view(actor, account),
+        Refusal("role.admin_required", "only admins, or the account itself, rotate its token"),
+    )
+
+
 def _read(actor: Principal, read: ReadResource) -> Refusal | None:
     raise AssertionError("data.read is planned by catalog.read_plan")  # pragma: no cover
 
@@ -277,6 +325,7 @@ _KINDS: dict[str, type] = {
     "grant": GrantTerms,
     "report": ReportTerms,
     "platform": Platform,
+    "account": AccountTerms,
 }
 
 _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
@@ -298,4 +347,8 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.AUDIT_VERIFY: _audit_verify,
     act.AUDIT_CHECKPOINT: _audit_checkpoint,
     act.BATCH_INGEST: _batch_ingest,
+    act.ACCOUNT_ISSUE: _account_issue,
+    act.ACCOUNT_VIEW: _account_view,
+    act.ACCOUNT_REVOKE: _account_revoke,
+    act.ACCOUNT_ROTATE: _account_rotate,
 }

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from catalog.conditions import Condition
 from catalog.models import (
     AccessMode,
+    Account,
+    AccountKind,
     Dataset,
     Grant,
     QualityReport,
     RequestStatus,
+    Role,
     ShareRequest,
 )
 from schemas.loader import DatasetContract, ShareType
@@ -26,6 +29,7 @@ from schemas.masks import MaskSpec
 
 __all__ = [
     "PLATFORM",
+    "AccountTerms",
     "DatasetTerms",
     "FieldTerms",
     "GrantTerms",
@@ -206,4 +210,31 @@ class Platform:
 
 PLATFORM = Platform()
 
-Resource = DatasetTerms | ReadResource | RequestTerms | GrantTerms | ReportTerms | Platform
+
+@dataclass(frozen=True, slots=True)
+class AccountTerms:
+    """An account as the decision sees it (``account_id=None``: one about to be issued)."""
+
+    account_id: int | None
+    department_id: int
+    kind: AccountKind
+    roles: frozenset[Role]
+    revoked: bool = False
+    bootstrap: bool = False
+    """For ``account.issue`` only: the catalog holds no live admin yet, so the platform itself
+    may make the first one (``zhongtai account issue`` on a fresh catalog)."""
+
+    @classmethod
+    def of(cls, account: Account) -> AccountTerms:
+        return cls(
+            account_id=account.id,
+            department_id=account.department_id,
+            kind=AccountKind(account.kind),
+            roles=frozenset(Role(r) for r in account.roles),
+            revoked=account.revoked_at is not None or not account.active,
+        )
+
+
+Resource = (
+    DatasetTerms | ReadResource | RequestTerms | GrantTerms | ReportTerms | Platform | AccountTerms
+)

@@ -9,15 +9,18 @@ object store.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "development"}
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -84,12 +87,46 @@ class Settings(BaseSettings):
         description="Admin-maintained holiday arrangement (YAML 'holidays'/'workdays' lists) for "
         "years chinese-calendar does not know; default var_dir/calendar/holidays.yaml.",
     )
+    service_token_days: int = Field(
+        default=90, ge=1, le=3650, description="Lifetime of a service account's token."
+    )
+    person_token_days: int = Field(
+        default=30, ge=1, le=3650, description="Lifetime of a person account's token."
+    )
+    portal_session_hours: int = Field(
+        default=8, ge=1, le=168, description="Lifetime of a portal session (never past the token)."
+    )
+    lockout_max_failures: int = Field(
+        default=10,
+        ge=0,
+        description="Refused credentials from one client address within the window that lock "
+        "the address out (429 auth.locked); 0 never locks.",
+    )
+    lockout_window_minutes: int = Field(default=15, ge=1, le=1440)
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per account per minute, per worker; 0: no limit."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR networks of the reverse proxies whose "
+        "X-Forwarded-For and client-certificate headers are believed; empty believes none.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _parse_trusted_proxies(cls, value: str) -> str:
+        _networks(value)  # a typo in a proxy address fails at start, not on the first request
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and self.secret_key.lower() in _PLACEHOLDER_SECRETS:
             raise ValueError("ZHONGTAI_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return _networks(self.trusted_proxies)
 
     # Derived locations: computed, never stored, so one setting moves everything.
     @property
@@ -147,6 +184,11 @@ class Settings(BaseSettings):
         if self.mask_key:
             return Path(self.mask_key)
         return (self.var_dir / "keys" / "mask.key").resolve()
+
+
+def _networks(value: str) -> tuple[IPNetwork, ...]:
+    parts = (p.strip() for p in value.split(","))
+    return tuple(ipaddress.ip_network(p, strict=False) for p in parts if p)
 
 
 @lru_cache(maxsize=1)

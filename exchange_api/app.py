@@ -6,12 +6,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from catalog.db import make_engine, make_sessionmaker
+from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import login, pages
+from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
-from exchange_api.routes import data, datasets, grants, health, quality, requests
+from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.resolved_catalog_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.readiness = Readiness(settings, app.state.engine, app.state.sessions)
+    app.state.clock = utcnow  # exchange_api.identify; tests set their own
+    app.state.rate_limiter = limiter(settings.rate_limit_per_minute)  # per worker
     errors.install(app)
     for router in (
         health.router,
@@ -43,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         requests.router,
         grants.router,
         data.router,
+        accounts.router,
         pages.router,
         login.router,
     ):

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from catalog.settings import get_settings
+from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_exchange import grants_app, requests_app
 from schemas.errors import ZhongtaiError
 
@@ -29,6 +30,7 @@ quality_app = typer.Typer(
 app.add_typer(quality_app, name="quality")
 app.add_typer(requests_app, name="requests")
 app.add_typer(grants_app, name="grants")
+app.add_typer(account_app, name="account")
 console = Console()
 err = Console(stderr=True)
 
@@ -135,20 +137,15 @@ def quality_sign_off(
 ) -> None:
     """Sign off quality report REPORT_ID as the steward whose token is in ZHONGTAI_TOKEN (or is
     asked for, unechoed): bound to the report's snapshot and audited, as through the API."""
-    import os
-
     from catalog.db import make_engine, make_sessionmaker
     from catalog.guard import keeping_refusals
-    from catalog.principals import Principal
-    from catalog.tokens import authenticate
     from quality.reports import report_summary, sign_off
 
     # Never a command-line option: an argument would sit in shell history and the process list.
-    token = os.environ.get("ZHONGTAI_TOKEN") or typer.prompt("token", hide_input=True)
     settings = get_settings()
     factory = make_sessionmaker(make_engine(settings.resolved_catalog_url))
     with factory() as session, keeping_refusals(session):
-        principal = Principal.of(authenticate(session, token.strip()))
+        principal = acting_principal(session)  # a refused token is audited
         report = sign_off(session, principal, report_id, note)
         session.commit()
         summary = report_summary(session, report)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,15 +39,13 @@ def _acting() -> Iterator[tuple[Session, Any, Any]]:
     refusal before its error propagates."""
     from catalog.db import make_engine, make_sessionmaker
     from catalog.guard import keeping_refusals
-    from catalog.principals import Principal
-    from catalog.tokens import authenticate
     from catalog.workdays import DeadlineRules
+    from exchange_api.cli_accounts import acting_principal
 
-    token = os.environ.get("ZHONGTAI_TOKEN") or typer.prompt("token", hide_input=True)
     settings = get_settings()
     factory = make_sessionmaker(make_engine(settings.resolved_catalog_url))
     with factory() as session, keeping_refusals(session):
-        principal = Principal.of(authenticate(session, token.strip()))
+        principal = acting_principal(session)  # a refused token is audited
         yield session, principal, DeadlineRules.of(settings)
 
 
@@ -63,7 +60,7 @@ def _expiry(text: str | None) -> dt.datetime | None:
             day = dt.date.fromisoformat(text)
             return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), CHINA)
         moment = dt.datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise InvalidInput(
             f"--expires {text!r} is not a date (YYYY-MM-DD) or an ISO timestamp",
             code="request.invalid_expiry",

@@ -31,9 +31,9 @@ from catalog.datasets import register_contract
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
 from catalog.keys import load_or_create_signing_key
-from catalog.models import Account, Batch, QualityReport, Role
+from catalog.models import Account, Batch, QualityReport, Role, utcnow
 from catalog.settings import Settings
-from catalog.tokens import hash_token, issue_account, new_token
+from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
 from exchange_api.app import create_app
 from lakehouse.samples import write_social_insurance_extract
 from schemas import load_contracts
@@ -52,7 +52,8 @@ ACCOUNTS = (
     ("330100RSJ", "rsj-exchange", (Role.PUBLISHER, Role.STEWARD)),
     ("330100SWJ", "swj-exchange", (Role.REQUESTER,)),
     ("330100GAJ", "gaj-exchange", (Role.REQUESTER,)),
-    ("330100DSJ", "dsj-audit", (Role.AUDITOR, Role.ADMIN)),
+    ("330100DSJ", "dsj-audit", (Role.AUDITOR,)),  # GB/T 39477: the auditor and the admin
+    ("330100DSJ", "dsj-admin", (Role.ADMIN,)),  # are different accounts
 )
 
 
@@ -76,9 +77,9 @@ def seed(session: Session) -> DemoTokens:
         if account is None:
             account, token = issue_account(session, departments[department_code], name, roles)
         else:
-            token = new_token()
-            account.token_hash = hash_token(token)
-            account.token_prefix = token[:8]
+            token = replace_token(account, days=TokenLifetimes().service_days, now=utcnow())
+            account.revoked_at, account.active = None, True
+            account.roles = sorted(r.value for r in check_roles(roles))  # e.g. an older demo's
         tokens[name] = token
     for contract in load_contracts().values():
         register_contract(session, contract)

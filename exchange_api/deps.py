@@ -11,11 +11,11 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.errors import NotFound, Unauthenticated
+from catalog.errors import NotFound
 from catalog.guard import keeping_refusals
 from catalog.principals import Principal
 from catalog.settings import Settings
-from catalog.tokens import authenticate
+from exchange_api import identify
 from lakehouse.connection import connect
 
 _bearer = HTTPBearer(auto_error=False, description="A department service-account token (zt_…)")
@@ -40,13 +40,14 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("A bearer token is required.", code="auth.missing_token")
-    account = authenticate(session, credentials.credentials)
-    return Principal.of(account)
+    """The caller, by bearer token or a trusted proxy's verified client certificate (never a
+    portal cookie): audited when refused, locked out, rate-limited (``exchange_api.identify``)."""
+    token = credentials.credentials if credentials is not None else None
+    return identify.caller(request, session, token=token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Route
 
+from catalog.errors import Throttled
 from schemas.errors import ZhongtaiError
 
 __all__ = ["PROBLEM_JSON", "ProblemResponse", "install", "problem"]
@@ -99,7 +100,10 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, ZhongtaiError)
     if exc.status >= 500:
         log.error("%s on %s: %s", exc.code, request.url.path, exc.message, exc_info=exc)
-    return problem(exc.status, exc.code, detail_of(exc), instance=request.url.path)
+    response = problem(exc.status, exc.code, detail_of(exc), instance=request.url.path)
+    if isinstance(exc, Throttled):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:

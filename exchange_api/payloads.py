@@ -28,7 +28,7 @@ from pydantic import (
     field_validator,
 )
 
-from catalog.models import AccessMode, RequestStatus
+from catalog.models import AccessMode, AccountKind, RequestStatus, Role
 from catalog.policy import Op
 from catalog.workdays import CHINA
 from schemas import Grade, OpenType, ShareType
@@ -385,3 +385,56 @@ class ReadyPublic(BaseModel):
 
     status: Literal["ready"]
     checks: dict[str, CheckState]
+
+
+class AccountCreate(_In):
+    """A new account. Roles are separated (GB/T 39477): admin, auditor and the operator roles
+    (publisher, requester, steward) may not be combined in one account."""
+
+    department: str = Field(min_length=1, max_length=32, description="Department code")
+    name: str = Field(
+        min_length=1, max_length=200, description="The service's name, or the person's name"
+    )
+    roles: list[Role] = Field(min_length=1, max_length=5)
+    kind: AccountKind = AccountKind.SERVICE
+    days: int | None = Field(
+        default=None, ge=1, le=3650, description="Token lifetime; default by kind (90 / 30 days)"
+    )
+    cert_sha256: str | None = Field(
+        default=None,
+        max_length=95,
+        description="SHA-256 of a TLS client certificate (DER) to map to this account",
+    )
+
+
+class AccountRevokeIn(_In):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the account ends now")
+
+
+class AccountRotateIn(_In):
+    days: int | None = Field(default=None, ge=1, le=3650, description="The new token's lifetime")
+
+
+class AccountPublic(BaseModel):
+    """An account as listed: never its token or the token's hash (the first 8 characters are
+    enough to tell tokens apart)."""
+
+    id: int
+    department: str
+    name: str
+    kind: AccountKind
+    roles: list[str]
+    token_prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revoke_reason: str
+    last_used_at: dt.datetime | None
+    cert_sha256: str | None
+
+
+class AccountIssuedPublic(BaseModel):
+    """An issued or rotated account with its token — the only response that ever carries it."""
+
+    account: AccountPublic
+    token: str = Field(description="The bearer token, shown this once; only its SHA-256 is kept")

@@ -1,40 +1,43 @@
 """Signing in to the portal, and its home page: the quality reports the caller may read.
 
-``POST /portal/login`` takes the account's token from a form, checks it like any bearer token, and
-answers with the ``zt_token`` cookie set ``HttpOnly; SameSite=Strict; Path=/portal`` (and
-``Secure`` in production or over HTTPS) for :data:`SESSION_HOURS`. A cross-site form is refused by
-its ``Origin``; a wrong token is a 401 page that never repeats what was typed; ``next`` only ever
-leads to a portal page, so the form cannot be used to send someone elsewhere.
-``POST /portal/logout`` clears the cookie.
+``POST /portal/login`` takes the account's token from a form, checks it like any bearer token
+(refusals audited and counted for lockout), opens a server-side session
+(``catalog.portal_sessions``) and answers with the ``zt_session`` cookie — a random session id
+signed with ``ZHONGTAI_SECRET_KEY``, never the token — set ``HttpOnly; SameSite=Strict;
+Path=/portal`` (and ``Secure`` in production or over HTTPS) for ``ZHONGTAI_PORTAL_SESSION_HOURS``.
+A cross-site form is refused by its ``Origin``; a wrong token is a 401 page that never repeats what
+was typed; a locked-out address gets a 429 page; ``next`` only ever leads to a portal page, so the
+form cannot be used to send someone elsewhere. ``POST /portal/logout`` ends the session in the
+catalog (a copy of the cookie is refused from then on) and clears the cookie.
 
-The cookie still only reads: the API's write routes (sign-off included) accept the bearer header
-only, so a page that tricks a signed-in browser into posting changes nothing.
+The cookie still only reads: the API's write routes accept the bearer header only, so a page that
+tricks a signed-in browser into posting changes nothing.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from catalog.datasets import list_datasets
-from catalog.errors import Unauthenticated
-from catalog.tokens import authenticate
+from catalog.errors import Throttled, Unauthenticated
+from exchange_api import identify
 from exchange_api.deps import SessionDep, SettingsDep
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang
 from exchange_api.portal.pages import (
-    TOKEN_COOKIE,
+    SESSION_COOKIE,
     SignInRequired,
     get_portal_principal,
     render_page,
+    sign_in_redirect,
 )
 from quality.reports import latest_report, may_read_reports
 
-__all__ = ["SESSION_HOURS", "router", "safe_next"]
+__all__ = ["router", "safe_next"]
 
-SESSION_HOURS = 8
 HOME = "/portal/"
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
@@ -79,19 +82,23 @@ def login(
     next: Annotated[str, Form(max_length=2048)] = HOME,
     lang: Annotated[Lang, Form()] = DEFAULT_LANG,
 ) -> Response:
-    """Check the token; on success set the session cookie and go to ``next``."""
+    """Check the token; on success open a session, set its cookie and go to ``next``."""
     target = safe_next(next)
     if not _same_origin(request):
         return render_page("login.html", lang, 403, next=target, error="login.cross_site")
     try:
-        authenticate(session, token.strip())
+        cookie = identify.sign_in(request, session, token.strip())
     except Unauthenticated:
         return render_page("login.html", lang, 401, next=target, error="login.invalid")
+    except Throttled as exc:
+        page = render_page("login.html", lang, 429, next=target, error="login.locked")
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        TOKEN_COOKIE,
-        token.strip(),
-        max_age=SESSION_HOURS * 3600,
+        SESSION_COOKIE,
+        cookie,
+        max_age=settings.portal_session_hours * 3600,
         path="/portal",
         httponly=True,
         samesite="strict",
@@ -101,10 +108,16 @@ def login(
 
 
 @router.post("/logout")
-def logout(lang: Annotated[Lang, Form()] = DEFAULT_LANG) -> Response:
-    """Forget the session cookie."""
+def logout(
+    request: Request,
+    session: SessionDep,
+    lang: Annotated[Lang, Form()] = DEFAULT_LANG,
+    zt_session: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    """End the session in the catalog, then have the browser forget the cookie."""
+    identify.sign_out(request, session, zt_session)
     response = RedirectResponse(f"/portal/login?lang={lang}", status_code=303)
-    response.delete_cookie(TOKEN_COOKIE, path="/portal", httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, path="/portal", httponly=True, samesite="strict")
     return response
 
 
@@ -113,14 +126,13 @@ def home(
     request: Request,
     session: SessionDep,
     lang: Annotated[Lang, Query()] = DEFAULT_LANG,
-    zt_token: Annotated[str | None, Cookie()] = None,
+    zt_session: Annotated[str | None, Cookie()] = None,
 ) -> Response:
     """The datasets whose quality reports the caller may read, each with its latest report."""
     try:  # the home page is for browsers only: no session always means the sign-in page
-        principal = get_portal_principal(request, session, None, zt_token)
+        principal = get_portal_principal(request, session, None, zt_session)
     except (Unauthenticated, SignInRequired):
-        login_url = f"/portal/login?lang={lang}&next={quote(str(request.url.path))}"
-        return RedirectResponse(login_url, status_code=303)
+        return sign_in_redirect(request, SignInRequired(str(request.url.path), lang))
     rows = []
     for dataset in list_datasets(session):
         if not may_read_reports(principal, dataset):

@@ -1,9 +1,11 @@
 """Server-rendered portal pages (Jinja2), Chinese by default, English with ``?lang=en``.
 
-Authentication: a bearer token in the ``Authorization`` header, or the same token in the
-``zt_token`` cookie a browser gets from ``/portal/login`` (:mod:`exchange_api.portal.login`, which
-sets it ``HttpOnly; SameSite=Strict``, and ``Secure`` in production). Portal pages only read, so
-a cookie cannot be used to change anything; the API's write routes accept the header only.
+Authentication: a bearer token in the ``Authorization`` header (or a client certificate a
+trusted proxy verified), or the ``zt_session`` cookie a browser gets from ``/portal/login``
+(:mod:`exchange_api.portal.login`): a signed, random server-side session id — never the token —
+set ``HttpOnly; SameSite=Strict``, and ``Secure`` in production (``catalog.portal_sessions``).
+Portal pages only read, so a cookie cannot be used to change anything; the API's write routes
+accept the header only.
 Access is the API's rule, decided by ``quality.reports.may_read_reports`` in the ``PortalReport``
 dependency.
 
@@ -26,9 +28,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from catalog.errors import Unauthenticated
+from catalog.guard import is_audited_refusal
 from catalog.models import QualityReport
 from catalog.principals import Principal
-from catalog.tokens import authenticate
+from exchange_api import identify
 from exchange_api.deps import SessionDep, SettingsDep, open_lake
 from exchange_api.payloads import PathId
 from exchange_api.portal.chart import trend_chart
@@ -37,8 +40,8 @@ from exchange_api.routes.quality import TREND_LENGTH, report_view
 from quality.reports import readable_report, trend
 
 __all__ = [
+    "SESSION_COOKIE",
     "STATIC_DIR",
-    "TOKEN_COOKIE",
     "SignInRequired",
     "render_page",
     "router",
@@ -48,7 +51,7 @@ __all__ = [
 
 PORTAL_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PORTAL_DIR / "static"
-TOKEN_COOKIE = "zt_token"
+SESSION_COOKIE = "zt_session"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
@@ -61,7 +64,7 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_bearer = HTTPBearer(auto_error=False, description="A bearer token, or the zt_token cookie")
+_bearer = HTTPBearer(auto_error=False, description="A bearer token, or the zt_session cookie")
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
@@ -93,30 +96,33 @@ class SignInRequired(Exception):
 
 
 def sign_in_redirect(request: Request, exc: Exception) -> Response:
-    """The app's handler for :class:`SignInRequired`: 303 to the sign-in page."""
+    """The app's handler for :class:`SignInRequired`: 303 to the sign-in page, forgetting any
+    session cookie the browser still holds (it was refused)."""
     assert isinstance(exc, SignInRequired)
     lang = "en" if exc.lang == "en" else DEFAULT_LANG
-    return RedirectResponse(
+    response = RedirectResponse(
         f"/portal/login?lang={lang}&next={quote(exc.target, safe='/')}", status_code=303
     )
+    if SESSION_COOKIE in request.cookies:
+        response.delete_cookie(SESSION_COOKIE, path="/portal", httponly=True, samesite="strict")
+    return response
 
 
 def get_portal_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    zt_token: Annotated[str | None, Cookie()] = None,
+    zt_session: Annotated[str | None, Cookie()] = None,
 ) -> Principal:
-    """The caller, from the bearer header or else the ``zt_token`` cookie. A browser (it accepts
-    HTML) with no header and no valid cookie is sent to sign in; anyone else gets the 401."""
-    token = credentials.credentials if credentials is not None else zt_token
+    """The caller, from the bearer header (or a verified client certificate) or else the
+    ``zt_session`` cookie. A browser (it accepts HTML) with no header and no valid session is sent
+    to sign in; anyone else gets the 401. A refusal is audited either way."""
+    token = credentials.credentials if credentials is not None else None
     try:
-        if not token:
-            raise Unauthenticated(
-                "A bearer token or the zt_token cookie is required.", code="auth.missing_token"
-            )
-        return Principal.of(authenticate(session, token))
-    except Unauthenticated:
+        return identify.caller(request, session, token=token, cookie=zt_session)
+    except Unauthenticated as exc:
+        if is_audited_refusal(exc):
+            session.commit()  # the refusal stays on the record though no error leaves this
         if credentials is None and "text/html" in request.headers.get("accept", ""):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise SignInRequired(target, request.query_params.get("lang", "")) from None

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query, status
 
 from catalog import objections
 from catalog import requests as share_requests
-from catalog.models import Grant, RequestObjection, ShareRequest, utcnow
+from catalog.models import Grant, ShareRequest, utcnow
 from catalog.workdays import DeadlineRules
+from catalog.workflow_tables import RequestObjection
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from exchange_api.payloads import (
     ApprovalIn,

@@ -15,11 +15,12 @@ import pytest
 
 from catalog import actions as act
 from catalog.actions import ACTIONS, Action
-from catalog.models import AccessMode, RequestStatus, Role
+from catalog.models import AccessMode, AccountKind, RequestStatus, Role
 from catalog.policy import Allowed, Refusal, authorize
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import (
     PLATFORM,
+    AccountTerms,
     GrantTerms,
     ReadRequest,
     ReadResource,
@@ -42,6 +43,13 @@ _GRANT = dataclasses.replace(
     pf.grant(), grantee_department_id=REQUESTING, dataset=_DATASET, match_fields=()
 )
 _REPORT = ReportTerms(report_id=4, dataset=_DATASET)
+#: a publisher's account of the owner department (not the actor's own account: see below)
+_ACCOUNT = AccountTerms(
+    account_id=900, department_id=OWNER, kind=AccountKind.SERVICE, roles=frozenset({Role.PUBLISHER})
+)
+_NEW_ACCOUNT = AccountTerms(
+    account_id=None, department_id=OWNER, kind=AccountKind.PERSON, roles=frozenset({Role.STEWARD})
+)
 
 
 def _resource(action: Action, department_id: int) -> Resource:
@@ -53,6 +61,8 @@ def _resource(action: Action, department_id: int) -> Resource:
         return _GRANT
     if action.resource == "report":
         return _REPORT
+    if action.resource == "account":
+        return _NEW_ACCOUNT if action is act.ACCOUNT_ISSUE else _ACCOUNT
     if action.resource == "read":
         # the department's own grant, if it holds one (only the requesting department does)
         grant = _GRANT if department_id == REQUESTING else None
@@ -238,6 +248,14 @@ EXPECTED: dict[str, dict[str, tuple[str, str, str, str, str]]] = {
         "requesting": ("batch.not_owner",) * 5,
         "other": ("batch.not_owner",) * 5,
     },
+    "account.issue": {relation: ("role.admin_required",) * 4 + ("ok",) for relation in RELATIONS},
+    "account.view": {
+        relation: ("404:account.not_found",) * 3 + ("ok", "ok") for relation in RELATIONS
+    },
+    "account.revoke": {
+        relation: ("404:account.not_found",) * 3 + ("role.admin_required", "ok")
+        for relation in RELATIONS
+    },
 }
 EXPECTED["grant.renew"] = {
     "own": ("grant.not_grantee",) * 5,
@@ -259,6 +277,7 @@ EXPECTED["grant.renew"] = {
 EXPECTED["request.refuse"] = EXPECTED["request.approve"]
 EXPECTED["objection.answer"] = EXPECTED["request.approve"]
 EXPECTED["objection.file"] = EXPECTED["request.withdraw"]
+EXPECTED["account.rotate"] = EXPECTED["account.revoke"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -280,6 +299,10 @@ SYSTEM_EXPECTED = {
     "audit.verify": "role.auditor_required",
     "audit.checkpoint": "ok",
     "batch.ingest": "ok",
+    "account.issue": "role.admin_required",  # except the bootstrap, below
+    "account.view": "404:account.not_found",
+    "account.revoke": "404:account.not_found",
+    "account.rotate": "404:account.not_found",
 }
 
 
@@ -368,3 +391,38 @@ def test_grant_terms_for_the_table_are_live() -> None:
     assert isinstance(_GRANT, GrantTerms)
     assert _GRANT.revoked_at is None and _GRANT.expires_at is not None and _GRANT.expires_at > NOW
     assert "period" in _GRANT.fields and AccessMode.QUERY in _GRANT.access_modes
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        (act.ACCOUNT_VIEW, "ok"),
+        (act.ACCOUNT_ROTATE, "ok"),
+        (act.ACCOUNT_REVOKE, "role.admin_required"),
+    ],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_an_account_sees_and_rotates_itself_but_cannot_revoke_itself(
+    action: Action, expected: str
+) -> None:
+    me = Principal(
+        account_id=900, department_id=OWNER, department_code="D1", roles=frozenset({Role.PUBLISHER})
+    )
+    assert _outcome(authorize(me, action, _ACCOUNT, now=NOW)) == expected
+
+
+@pytest.mark.parametrize(
+    ("actor", "roles", "expected"),
+    [
+        (SYSTEM, {Role.ADMIN}, "ok"),
+        (SYSTEM, {Role.ADMIN, Role.AUDITOR}, "account.bootstrap_admin_only"),
+        (SYSTEM, {Role.PUBLISHER}, "account.bootstrap_admin_only"),
+        (_actor(Role.PUBLISHER, OWNER), {Role.ADMIN}, "role.admin_required"),
+    ],
+    ids=["platform-admin", "platform-admin-auditor", "platform-publisher", "a-publisher"],
+)
+def test_the_first_admin_is_made_by_the_platform_itself_only(
+    actor: Principal, roles: set[Role], expected: str
+) -> None:
+    first = dataclasses.replace(_NEW_ACCOUNT, roles=frozenset(roles), bootstrap=True)
+    assert _outcome(authorize(actor, act.ACCOUNT_ISSUE, first, now=NOW)) == expected

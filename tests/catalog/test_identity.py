@@ -26,10 +26,10 @@ def test_new_token_shape_and_hash() -> None:
 def test_token_round_trip(catalog_session: Session) -> None:
     dept = factories.department(catalog_session)
     account, token = issue_account(
-        catalog_session, dept, "exchange-client", [Role.REQUESTER, Role.REQUESTER, Role.AUDITOR]
+        catalog_session, dept, "exchange-client", [Role.REQUESTER, Role.REQUESTER, Role.PUBLISHER]
     )
     catalog_session.commit()
-    assert account.roles == ["auditor", "requester"]
+    assert account.roles == ["publisher", "requester"]
     assert account.token_prefix == token[:8]
     stored = catalog_session.scalars(select(Account.token_hash)).all()
     assert stored == [hash_token(token)]

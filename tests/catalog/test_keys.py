@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.errors import Conflict
+from catalog.errors import NotReady
 from catalog.keys import (
     MASK_MASTER_KEY_BYTES,
     load_or_create_mask_master_key,
@@ -79,7 +79,7 @@ def test_concurrent_first_uses_agree_on_one_key(tmp_path: Path) -> None:
 def test_production_without_the_key_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "mask.key"
     settings = Settings(var_dir=tmp_path, environment="production", secret_key="s3cr3t-for-tests")
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(NotReady) as raised:
         mask_master_key(settings)
     assert raised.value.code == "key.missing"
     assert "ZHONGTAI_MASK_KEY" in raised.value.message
@@ -110,7 +110,7 @@ def test_development_and_test_create_it_under_the_var_dir(tmp_path: Path, enviro
 def test_a_key_file_of_the_wrong_size_is_refused(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "mask.key"
     path.write_bytes(content)
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(NotReady) as raised:
         load_or_create_mask_master_key(path, create=True)
     assert raised.value.code == "key.invalid"
     assert path.read_bytes() == content  # never overwritten

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import init_catalog
-from catalog.models import Batch, QualityReport
+from catalog.models import Account, Batch, QualityReport, utcnow
+from catalog.portal_sessions import open_session
 from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo import DATASET, DemoTokens, seed
@@ -31,6 +32,18 @@ class Platform:
 
     def headers(self, account: str) -> dict[str, str]:
         return self.tokens.headers(account)
+
+    def session_cookie(self, account: str) -> str:
+        """A real portal session for ``account``, as signing in opens one: the cookie value."""
+        with self.sessions() as session:
+            row = session.scalars(select(Account).where(Account.name == account)).one()
+            secret = self.settings.secret_key
+            _, cookie = open_session(session, row, secret=secret, hours=8, now=utcnow())
+            session.commit()
+        return cookie
+
+    def cookie_headers(self, account: str) -> dict[str, str]:
+        return {"Cookie": f"zt_session={self.session_cookie(account)}"}
 
 
 @pytest.fixture(scope="module")

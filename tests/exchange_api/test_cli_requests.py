@@ -146,3 +146,22 @@ def test_refusal_objection_and_answer_from_the_terminal(platform: Platform) -> N
     assert bad_date.returncode == 2  # no such command: click's usage error
     overdue = _json(_run(platform, "gaj-exchange", "requests", "list", "--overdue"))
     assert overdue == []
+
+
+def test_bad_dates_and_tokens_are_coded_errors(platform: Platform) -> None:
+    for expires in ("9999-12-31", "2099-02-30", "tomorrow", "2099-01-01T00:00:00"):
+        done = _run(
+            platform,
+            "swj-exchange",
+            "requests",
+            "file",
+            DATASET,
+            "--field",
+            "period",
+            "--purpose",
+            "x",
+            "--expires",
+            expires,
+        )
+        assert done.returncode == 2, (expires, done.stderr)
+        assert "request.invalid_expiry" in done.stderr and "Traceback" not in done.stderr

@@ -63,7 +63,7 @@ def test_the_family_is_whole() -> None:
         "QualityError",
         "PublishError",
         "TooLarge",
-        "RateLimited",
+        "Throttled",
     }
     assert issubclass(FAMILY[0], ZhongtaiError)
 

@@ -116,7 +116,8 @@ def test_dataset_quality_has_latest_and_trend(platform: Platform, report_id: int
     ("account", "status"),
     [
         ("rsj-exchange", 200),  # the owner department
-        ("dsj-audit", 200),  # auditor and admin of another department
+        ("dsj-audit", 200),  # the auditor, of another department
+        ("dsj-admin", 200),  # the platform admin (a separate account, GB/T 39477)
         ("swj-exchange", 403),  # a requester of another department
         ("gaj-exchange", 403),
         (None, 401),

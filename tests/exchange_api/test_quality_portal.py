@@ -15,7 +15,7 @@ def report_id(platform: Platform) -> int:
 
 
 def _cookie(platform: Platform, account: str) -> dict[str, str]:
-    return {"Cookie": f"zt_token={platform.tokens.by_account[account]}"}
+    return platform.cookie_headers(account)
 
 
 def test_page_is_chinese_by_default_with_cookie_auth(platform: Platform, report_id: int) -> None:
@@ -62,8 +62,13 @@ def test_page_keeps_the_api_access_rule(
 
 def test_page_needs_a_token(platform: Platform, report_id: int) -> None:
     assert platform.client.get(f"/portal/quality/{report_id}").status_code == 401
-    bad = platform.client.get(f"/portal/quality/{report_id}", headers={"Cookie": "zt_token=zt_x"})
+    bad = platform.client.get(f"/portal/quality/{report_id}", headers={"Cookie": "zt_session=x.y"})
     assert bad.status_code == 401
+    token = platform.tokens.by_account["rsj-exchange"]  # the token itself is no session
+    raw = platform.client.get(
+        f"/portal/quality/{report_id}", headers={"Cookie": f"zt_session={token}"}
+    )
+    assert raw.status_code == 401
 
 
 def test_stylesheet_is_served_locally(platform: Platform) -> None:

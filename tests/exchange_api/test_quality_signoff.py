@@ -44,7 +44,7 @@ def _sign(platform: Platform, report_id: int, account: str, note: str = "已核�
     )
 
 
-@pytest.mark.parametrize("account", ["swj-exchange", "dsj-audit"])
+@pytest.mark.parametrize("account", ["swj-exchange", "dsj-audit", "dsj-admin"])
 def test_only_a_steward_of_the_owner_signs_off(
     platform: Platform, report_id: int, account: str
 ) -> None:
@@ -71,9 +71,9 @@ def test_sign_off_needs_a_token_and_a_sane_body(platform: Platform, report_id: i
     cookie_only = platform.client.post(
         path,
         json={"note": "x"},
-        headers={"Cookie": f"zt_token={platform.tokens.by_account['rsj-exchange']}"},
+        headers=platform.cookie_headers("rsj-exchange"),
     )
-    assert cookie_only.status_code == 401  # the cookie is for reading portal pages only
+    assert cookie_only.status_code == 401  # the session cookie is for reading portal pages only
 
 
 def test_steward_signs_off_once_bound_to_snapshot_and_hash(

@@ -1,8 +1,9 @@
 """The portal pages in a real browser: Debian's chromium, headless, against a real uvicorn server.
 
 Chromium cannot be handed a bearer token on its command line, so the server under test is the
-real app behind a one-line ASGI wrapper that adds the ``zt_token`` cookie to every request, as a
-browser holding that cookie would. The test FAILS when chromium is missing: `make test` installs
+real app behind a one-line ASGI wrapper that adds a ``zt_session`` cookie — a real portal session,
+opened in the catalog as signing in opens one — to every request, as a browser holding that
+cookie would. The test FAILS when chromium is missing: `make test` installs
 it (``infra/system-deps.sh``).
 """
 
@@ -40,8 +41,8 @@ def _free_port() -> int:
 
 
 class _WithCookie:
-    def __init__(self, app: Any, token: str) -> None:
-        self.app, self.cookie = app, f"zt_token={token}".encode()
+    def __init__(self, app: Any, session_cookie: str) -> None:
+        self.app, self.cookie = app, f"zt_session={session_cookie}".encode()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
@@ -66,7 +67,7 @@ def report_id(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> i
 @pytest.fixture(scope="module")
 def server(platform: Platform) -> Iterator[str]:
     port = _free_port()
-    app = _WithCookie(create_app(platform.settings), platform.tokens.by_account["rsj-exchange"])
+    app = _WithCookie(create_app(platform.settings), platform.session_cookie("rsj-exchange"))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)

@@ -39,7 +39,7 @@ def test_every_key_used_by_a_template_or_the_cli_is_defined() -> None:
 def test_every_login_error_shown_is_defined() -> None:
     source = (PORTAL_DIR / "login.py").read_text(encoding="utf-8")
     errors = set(re.findall(r"""error=["']([a-z_.]+)["']""", source))
-    assert errors == {"login.invalid", "login.cross_site"}
+    assert errors == {"login.invalid", "login.cross_site", "login.locked"}
     for lang in LANGS:
         assert errors <= set(MESSAGES[lang])
 

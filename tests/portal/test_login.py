@@ -49,7 +49,8 @@ def test_a_valid_token_sets_a_strict_http_only_cookie_and_goes_to_next(
     assert response.status_code == 303
     assert response.headers["location"] == "/portal/quality/1?lang=en"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"zt_token={token};")
+    assert cookie.startswith("zt_session=")
+    assert token not in cookie  # a signed session id, never the token itself
     for attribute in ("HttpOnly", "Path=/portal", "SameSite=strict", "Max-Age=28800"):
         assert attribute.lower() in cookie.lower(), attribute
     assert "secure" not in cookie.lower()  # plain http in a test environment
@@ -119,7 +120,7 @@ def test_home_redirects_to_login_then_lists_readable_reports(
 
     out = browser.post("/portal/logout", data={"lang": "en"}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/portal/login?lang=en"
-    assert 'zt_token=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
+    assert 'zt_session=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
     assert browser.get("/portal/", follow_redirects=False).status_code == 303
 
 
@@ -137,7 +138,7 @@ def test_home_lists_only_what_the_department_may_read(
 
 
 def test_a_stale_cookie_goes_back_to_login(browser: TestClient) -> None:
-    browser.cookies.set("zt_token", "revoked-or-made-up", path="/portal")
+    browser.cookies.set("zt_session", "revoked-or-made-up", path="/portal")
     response = browser.get("/portal/", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/portal/login")
@@ -164,5 +165,5 @@ def test_a_browser_without_a_session_is_sent_to_sign_in_and_back(
     refused = fresh.get(page, headers=bearer, follow_redirects=False)
     assert refused.status_code == 401
     assert refused.headers["content-type"].startswith("application/problem+json")
-    fresh.cookies.set("zt_token", "stale", path="/portal")
+    fresh.cookies.set("zt_session", "stale", path="/portal")
     assert fresh.get(page, headers=html, follow_redirects=False).status_code == 303
