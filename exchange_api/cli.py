@@ -78,13 +78,18 @@ def audit_verify() -> None:
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the current head of the chain with the platform's Ed25519 key."""
+    from catalog import actions as act
     from catalog.audit import sign_checkpoint
     from catalog.db import make_engine, make_sessionmaker
+    from catalog.guard import ensure
     from catalog.keys import load_or_create_signing_key
+    from catalog.principals import SYSTEM
+    from catalog.resources import PLATFORM
 
     settings = get_settings()
     key = load_or_create_signing_key(settings.resolved_audit_signing_key)
     with make_sessionmaker(make_engine(settings.resolved_catalog_url))() as session:
+        ensure(session, SYSTEM, act.AUDIT_CHECKPOINT, PLATFORM)  # the platform's own act
         checkpoint = sign_checkpoint(session, key)
         session.commit()
     if checkpoint is None:

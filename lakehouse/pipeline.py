@@ -22,9 +22,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog import actions as act
 from catalog.datasets import get_dataset
 from catalog.db import make_engine, make_sessionmaker
+from catalog.guard import ensure, keeping_refusals
 from catalog.models import Batch, BatchStatus, QualityDecision, QualityReport, utcnow
+from catalog.principals import SYSTEM, Principal
+from catalog.resources import DatasetTerms
 from catalog.settings import Settings
 from lakehouse.connection import connect, quote_ident
 from lakehouse.errors import LakehouseError, MalformedSource
@@ -90,10 +94,18 @@ def next_source(settings: Settings, dataset_code: str) -> Path | None:
 
 
 def land_step(
-    settings: Settings, dataset_code: str, source: Path, *, now: dt.datetime | None = None
+    settings: Settings,
+    dataset_code: str,
+    source: Path,
+    *,
+    now: dt.datetime | None = None,
+    actor: Principal = SYSTEM,
 ) -> StepResult:
-    with sessions(settings)() as session:
+    """Land ``source`` as a batch of the dataset, if ``actor`` may ingest it (``batch.ingest``:
+    the platform itself — DAGs, the operator's ``zhongtai ingest`` — or the owner's publisher)."""
+    with sessions(settings)() as session, keeping_refusals(session):
         dataset = get_dataset(session, dataset_code)
+        ensure(session, actor, act.BATCH_INGEST, DatasetTerms.of(dataset), now=now)
         landing = land(session, settings, dataset, source, now=now)
         session.commit()
     return {
@@ -220,11 +232,16 @@ class BatchSummary:
 
 
 def run_batch(
-    settings: Settings, dataset_code: str, source: Path, *, now: dt.datetime | None = None
+    settings: Settings,
+    dataset_code: str,
+    source: Path,
+    *,
+    now: dt.datetime | None = None,
+    actor: Principal = SYSTEM,
 ) -> BatchSummary:
     """Carry one source file through every step in this process; ``now`` is the landing time
     (default: the current time), which the freshness check measures against."""
-    landed = land_step(settings, dataset_code, source, now=now or utcnow())
+    landed = land_step(settings, dataset_code, source, now=now or utcnow(), actor=actor)
     batch_id = int(landed["batch_id"])
     if landed["duplicate"]:
         return BatchSummary(dataset_code, batch_id, True, "duplicate")
