@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import actions as act
@@ -20,8 +19,9 @@ from catalog import audit
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.events import ObjectionAnswered, ObjectionFiled
 from catalog.guard import ensure
-from catalog.models import ObjectionStatus, RequestStatus, ShareRequest, utcnow
+from catalog.models import ObjectionStatus, RequestStatus, utcnow
 from catalog.principals import Principal
+from catalog.requests import locked_request
 from catalog.resources import RequestTerms
 from catalog.workdays import DeadlineRules
 from catalog.workflow_tables import RequestObjection
@@ -40,15 +40,6 @@ def _text(value: str, what: str, code: str) -> str:
     return value
 
 
-def _request(session: Session, request_id: int) -> ShareRequest:
-    request = session.scalars(
-        select(ShareRequest).where(ShareRequest.id == request_id).with_for_update()
-    ).first()
-    if request is None:
-        raise NotFound(f"no share request {request_id}", code="request.not_found")
-    return request
-
-
 def file_objection(
     session: Session,
     principal: Principal,
@@ -60,7 +51,7 @@ def file_objection(
 ) -> RequestObjection:
     """Object to the refusal of ``request_id``; the owner's answer is due by the deadline."""
     now, rules = now or utcnow(), rules or DeadlineRules()
-    request = _request(session, request_id)
+    request = locked_request(session, request_id)
     ensure(session, principal, act.OBJECTION_FILE, RequestTerms.of(request), now=now)
     reason = _text(reason, "an objection", "objection.reason_required")
     if request.status is not RequestStatus.REFUSED:
@@ -116,7 +107,7 @@ def answer_objection(
     objection = session.get(RequestObjection, objection_id)
     if objection is None or request_id not in (None, objection.request_id):
         raise NotFound(f"no objection {objection_id}", code="objection.not_found")
-    request = _request(session, objection.request_id)
+    request = locked_request(session, objection.request_id)
     ensure(session, principal, act.OBJECTION_ANSWER, RequestTerms.of(request), now=now)
     answer = _text(answer, "an answer to an objection", "objection.answer_required")
     if objection.status is not ObjectionStatus.OPEN:

@@ -56,6 +56,7 @@ __all__ = [
     "get_request",
     "grant_of",
     "list_requests",
+    "locked_request",
     "refuse_request",
     "withdraw_request",
 ]
@@ -167,7 +168,8 @@ def _replaceable(
     return grant
 
 
-def _locked(session: Session, request_id: int) -> ShareRequest:
+def locked_request(session: Session, request_id: int) -> ShareRequest:
+    """The request, row-locked for a decision on it (``request.not_found`` if there is none)."""
     request = session.scalars(
         select(ShareRequest).where(ShareRequest.id == request_id).with_for_update()
     ).first()
@@ -206,7 +208,7 @@ def approve_request(
     requested filter, ``quota_rows`` and ``expires_at`` no larger and no later than asked.
     """
     now = now or utcnow()
-    request = _locked(session, request_id)
+    request = locked_request(session, request_id)
     ensure(session, principal, act.REQUEST_APPROVE, RequestTerms.of(request), now=now)
     _pending(request)
     if request.expires_at is not None and request.expires_at <= now:
@@ -311,7 +313,7 @@ def refuse_request(
 ) -> ShareRequest:
     """Refuse a pending request, saying why (owner department's publishers only)."""
     now = now or utcnow()
-    request = _locked(session, request_id)
+    request = locked_request(session, request_id)
     ensure(session, principal, act.REQUEST_REFUSE, RequestTerms.of(request), now=now)
     if not reason.strip():
         raise InvalidInput("refusing a request needs a reason", code="request.reason_required")
@@ -330,7 +332,7 @@ def withdraw_request(
 ) -> ShareRequest:
     """The requesting department withdraws its pending request."""
     now = now or utcnow()
-    request = _locked(session, request_id)
+    request = locked_request(session, request_id)
     ensure(session, principal, act.REQUEST_WITHDRAW, RequestTerms.of(request), now=now)
     _pending(request)
     request.status = RequestStatus.WITHDRAWN
