@@ -1,17 +1,12 @@
-"""Reading shared data: every call is decided by policy, executed in SQL and audited."""
+"""Reading shared data: every call is decided by policy, executed in SQL and audited
+(``exchange_api.read_path``, shared with the portal's data pages)."""
 
 from __future__ import annotations
-
-import json
-from collections.abc import Callable
 
 from fastapi import APIRouter, Query, Response
 
 from catalog.conditions import Condition
-from catalog.datasets import get_dataset
-from catalog.errors import AccessRefused, Conflict
-from catalog.keys import mask_master_key
-from catalog.policy import ReadRequest, Refusal
+from catalog.policy import ReadRequest
 from exchange_api.deps import (
     CurrentPrincipal,
     DatasetCode,
@@ -20,30 +15,9 @@ from exchange_api.deps import (
     SettingsDep,
 )
 from exchange_api.payloads import BIGINT_MAX, DataPage, QueryIn
-from lakehouse.exchange import authorize, deliver
-from lakehouse.read import ReadResult
+from exchange_api.read_path import read_shared
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["data"])
-
-
-def _serializer(
-    dataset_code: str, snapshot_id: int | None, grant_id: int | None
-) -> Callable[[ReadResult], bytes]:
-    def serialize(result: ReadResult) -> bytes:
-        page = {
-            "dataset": dataset_code,
-            "snapshot_id": snapshot_id,
-            "grant_id": grant_id,
-            "columns": [
-                {"name": name, "masked": name in result.masked_columns} for name in result.columns
-            ],
-            "row_count": result.row_count,
-            "rows": result.table.to_pylist(),
-        }
-        # default=str: Decimal amounts are sent as exact strings, never as floats
-        return json.dumps(page, ensure_ascii=False, default=str).encode("utf-8")
-
-    return serialize
 
 
 def _read(
@@ -55,37 +29,13 @@ def _read(
     settings: SettingsDep,
     grant_id: int | None,
 ) -> Response:
-    dataset = get_dataset(session, code)
-    decision = authorize(
-        session,
-        principal,
-        dataset,
-        request,
-        grant_id=grant_id,
-        mask_master=lambda: mask_master_key(settings),
-    )
-    if isinstance(decision, Refusal):
-        session.commit()  # the refusal stays on the record
-        raise AccessRefused(decision.reason, code=decision.code)
-    if dataset.current_snapshot_id is None:
-        raise Conflict(
-            f"Dataset {code} has no published snapshot yet.", code="dataset.not_published"
-        )
-    delivery = deliver(
-        session,
-        lake(),
-        principal,
-        dataset,
-        decision,
-        _serializer(code, dataset.current_snapshot_id, decision.plan.grant_id),
-    )
-    session.commit()
+    read = read_shared(session, lake, principal, settings, code, request, grant_id=grant_id)
     return Response(
-        content=delivery.body,
+        content=read.delivery.body,
         media_type="application/json",
         headers={
-            "X-Zhongtai-Audit-Event": str(delivery.event.id),
-            "X-Content-SHA256": delivery.content_sha256,
+            "X-Zhongtai-Audit-Event": str(read.delivery.event.id),
+            "X-Content-SHA256": read.delivery.content_sha256,
         },
     )
 

@@ -1,0 +1,101 @@
+"""One read of shared data, for the API and the portal alike: decide, refuse (audited), read, audit.
+
+``read_shared`` is the only way either reaches a dataset's rows: ``lakehouse.exchange.authorize``
+asks the one access decision (a refusal is written to the audit chain and committed before
+:class:`AccessRefused` is raised), the lake is opened only after it said yes (``LazyLake``), the
+plan runs in DuckDB — columns, masks and row filter compiled into SQL — and
+``lakehouse.exchange.deliver`` audits the read with the SHA-256 of :func:`page_json`, the JSON
+page of exactly the rows read. The API sends those bytes; a portal page shows the same rows in
+HTML, so its audit record hashes the data it showed, not the markup around it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from catalog.datasets import get_dataset
+from catalog.errors import AccessRefused, Conflict
+from catalog.keys import mask_master_key
+from catalog.models import Dataset
+from catalog.policy import AccessPlan, ReadRequest, Refusal
+from catalog.principals import Principal
+from catalog.settings import Settings
+from exchange_api.deps import LazyLake
+from lakehouse.exchange import Delivery, authorize, deliver
+from lakehouse.read import ReadResult
+
+__all__ = ["SharedRead", "page_json", "read_shared"]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedRead:
+    """A read that was allowed, executed and audited: what was read, and its audit record."""
+
+    dataset: Dataset
+    plan: AccessPlan
+    result: ReadResult
+    delivery: Delivery
+
+
+def page_json(dataset: Dataset, plan: AccessPlan) -> Callable[[ReadResult], bytes]:
+    """The JSON page of a read (``exchange_api.payloads.DataPage``): what the API sends."""
+
+    def serialize(result: ReadResult) -> bytes:
+        page = {
+            "dataset": dataset.code,
+            "snapshot_id": dataset.current_snapshot_id,
+            "grant_id": plan.grant_id,
+            "columns": [
+                {"name": name, "masked": name in result.masked_columns} for name in result.columns
+            ],
+            "row_count": result.row_count,
+            "rows": result.table.to_pylist(),
+        }
+        # default=str: Decimal amounts are sent as exact strings, never as floats
+        return json.dumps(page, ensure_ascii=False, default=str).encode("utf-8")
+
+    return serialize
+
+
+def read_shared(
+    session: Session,
+    lake: LazyLake,
+    principal: Principal,
+    settings: Settings,
+    code: str,
+    request: ReadRequest,
+    *,
+    grant_id: int | None = None,
+) -> SharedRead:
+    """Read ``request`` of dataset ``code`` as ``principal`` (through ``grant_id`` when given);
+    commits the refusal or the read's audit record and quota use."""
+    dataset = get_dataset(session, code)
+    decision = authorize(
+        session,
+        principal,
+        dataset,
+        request,
+        grant_id=grant_id,
+        mask_master=lambda: mask_master_key(settings),
+    )
+    if isinstance(decision, Refusal):
+        session.commit()  # the refusal stays on the record
+        raise AccessRefused(decision.reason, code=decision.code)
+    if dataset.current_snapshot_id is None:
+        raise Conflict(
+            f"Dataset {code} has no published snapshot yet.", code="dataset.not_published"
+        )
+    read: list[ReadResult] = []
+    to_json = page_json(dataset, decision.plan)
+
+    def serialize(result: ReadResult) -> bytes:
+        read.append(result)
+        return to_json(result)
+
+    delivery = deliver(session, lake(), principal, dataset, decision, serialize)
+    session.commit()
+    return SharedRead(dataset=dataset, plan=decision.plan, result=read[0], delivery=delivery)
