@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from catalog.errors import InvalidInput
 
-__all__ = ["MAX_IN_VALUES", "Condition", "Op", "Scalar", "condition_problem"]
+__all__ = ["MAX_IN_VALUES", "Condition", "Op", "Scalar", "condition_problem", "type_family"]
 
 
 class _Typed(Protocol):
@@ -130,7 +130,7 @@ def condition_problem(
         return f"filter names unknown field {condition.field!r}"
     if condition.field not in visible:
         return f"filter names field {condition.field!r}, which is not in the grant"
-    kind = _type_family(contract.field(condition.field).duckdb_type)
+    kind = type_family(contract.field(condition.field).duckdb_type)
     value = condition.value
     if condition.op is Op.IN:
         if not isinstance(value, tuple) or not 1 <= len(value) <= MAX_IN_VALUES:
@@ -150,7 +150,9 @@ def condition_problem(
     return None
 
 
-def _type_family(duckdb_type: str) -> str:
+def type_family(duckdb_type: str) -> str:
+    """``text``, ``number`` or ``other``: which kind of value a column of this type compares with
+    (``other``, a date say, with text such as ``2026-10-01``)."""
     base = duckdb_type.upper().split("(", 1)[0].strip()
     if base in _TEXT_TYPES:
         return "text"

@@ -314,3 +314,17 @@ class PortalSignedOut(AuditedEvent):
     action: ClassVar[str] = "portal.signed_out"
     account_id: int
     session_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalFormRefused(AuditedEvent):
+    """A portal form was refused before anything else was looked at: no session cookie, a
+    missing or wrong CSRF token, or another site's ``Origin``. ``code`` is what the browser was
+    told (``csrf.invalid``); ``reason`` the precise cause, for the auditor."""
+
+    action: ClassVar[str] = "portal.form_refused"
+    outcome: AuditOutcome = AuditOutcome.REFUSED
+    code: str
+    reason: str
+    path: str
+    client: str

@@ -10,7 +10,7 @@ from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
-from exchange_api.portal import login, pages
+from exchange_api.portal import exchange, forms, grant_pages, inbox, login, pages
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
@@ -50,9 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts.router,
         pages.router,
         login.router,
+        exchange.router,
+        grant_pages.router,
+        inbox.router,
     ):
         app.include_router(router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
+    app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     openapi.install(app)
     app.mount("/portal/static", StaticFiles(directory=pages.STATIC_DIR), name="portal-static")

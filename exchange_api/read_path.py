@@ -84,7 +84,7 @@ def read_shared(
     )
     if isinstance(decision, Refusal):
         session.commit()  # the refusal stays on the record
-        raise AccessRefused(decision.reason, code=decision.code)
+        raise AccessRefused(decision.reason, code=decision.code, audited=True)
     if dataset.current_snapshot_id is None:
         raise Conflict(
             f"Dataset {code} has no published snapshot yet.", code="dataset.not_published"

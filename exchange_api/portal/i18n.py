@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
+from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
 from schemas import load_elements
 
 __all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "Lang", "rule_description", "translator"]
@@ -170,6 +172,11 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "home.empty": "There is no dataset whose quality reports you may read.",
     },
 }
+
+
+for _lang in LANGS:
+    MESSAGES[_lang].update(EXCHANGE_MESSAGES[_lang])
+    MESSAGES[_lang].update(PROBLEM_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

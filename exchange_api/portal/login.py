@@ -10,8 +10,9 @@ was typed; a locked-out address gets a 429 page; ``next`` only ever leads to a p
 form cannot be used to send someone elsewhere. ``POST /portal/logout`` ends the session in the
 catalog (a copy of the cookie is refused from then on) and clears the cookie.
 
-The cookie still only reads: the API's write routes accept the bearer header only, so a page that
-tricks a signed-in browser into posting changes nothing.
+The API's write routes accept the bearer header only; the portal's own forms
+(``exchange_api.portal.forms``) take the cookie only, and only with the session's CSRF token from
+a portal page, so a page that tricks a signed-in browser into posting changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from catalog.datasets import list_datasets
 from catalog.errors import Throttled, Unauthenticated
 from exchange_api import identify
 from exchange_api.deps import SessionDep, SettingsDep
+from exchange_api.portal.forms import same_origin
+from exchange_api.portal.frame import portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang
 from exchange_api.portal.pages import (
     SESSION_COOKIE,
@@ -54,17 +57,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _same_origin(request: Request) -> bool:
-    """A form posted from another site carries that site's ``Origin``; browsers always send one
-    on a cross-site POST, so a missing header is a same-site client (or not a browser). Host names
-    are compared without ports: a TLS proxy may forward ``Host`` without the port it listens on."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    host = urlsplit(f"//{request.headers.get('host', '')}").hostname
-    return host is not None and urlsplit(origin).hostname == host
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_page(
     lang: Annotated[Lang, Query()] = DEFAULT_LANG, next: Annotated[str | None, Query()] = None
@@ -84,7 +76,7 @@ def login(
 ) -> Response:
     """Check the token; on success open a session, set its cookie and go to ``next``."""
     target = safe_next(next)
-    if not _same_origin(request):
+    if not same_origin(request):
         return render_page("login.html", lang, 403, next=target, error="login.cross_site")
     try:
         cookie = identify.sign_in(request, session, token.strip())
@@ -125,6 +117,7 @@ def logout(
 def home(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     lang: Annotated[Lang, Query()] = DEFAULT_LANG,
     zt_session: Annotated[str | None, Cookie()] = None,
 ) -> Response:
@@ -146,4 +139,14 @@ def home(
                 "report": report,
             }
         )
-    return render_page("index.html", lang, rows=rows, who=principal.department_code)
+    return portal_page(
+        request,
+        session,
+        settings,
+        principal,
+        "index.html",
+        lang,
+        current="home",
+        now=identify.now_of(request),
+        rows=rows,
+    )

@@ -4,8 +4,9 @@ Authentication: a bearer token in the ``Authorization`` header (or a client cert
 trusted proxy verified), or the ``zt_session`` cookie a browser gets from ``/portal/login``
 (:mod:`exchange_api.portal.login`): a signed, random server-side session id — never the token —
 set ``HttpOnly; SameSite=Strict``, and ``Secure`` in production (``catalog.portal_sessions``).
-Portal pages only read, so a cookie cannot be used to change anything; the API's write routes
-accept the header only.
+A cookie changes something only through the portal's own forms, each checked for its session's
+CSRF token and Origin first (``exchange_api.portal.forms``); the API's write routes accept the
+header only.
 Access is the API's rule, decided by ``quality.reports.may_read_reports`` in the ``PortalReport``
 dependency.
 
@@ -16,7 +17,7 @@ header says so to the browser.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -69,11 +70,14 @@ _bearer = HTTPBearer(auto_error=False, description="A bearer token, or the zt_se
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
 
-def render_page(template: str, lang: Lang, status: int = 200, **context: Any) -> HTMLResponse:
+def render_page(
+    template: str, lang: Lang, status: int = 200, *, nav: Sequence[Any] = (), **context: Any
+) -> HTMLResponse:
     """``template`` rendered in ``lang`` (``t``, ``lang`` and ``other_lang`` are supplied), with
-    the headers every portal page carries: the CSP, its language, no caching, no referrer."""
+    the headers every portal page carries: the CSP, its language, no caching, no referrer.
+    ``nav`` is the navigation of a signed-in page (``exchange_api.portal.frame``)."""
     html = templates.get_template(template).render(
-        t=translator(lang), lang=lang, other_lang="en" if lang == "zh" else "zh", **context
+        t=translator(lang), lang=lang, other_lang="en" if lang == "zh" else "zh", nav=nav, **context
     )
     return HTMLResponse(
         html,
