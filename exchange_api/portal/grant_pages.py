@@ -158,7 +158,7 @@ def _data_page(
         lang,
         current="grants",
         now=now,
-        here=f"/portal/grants/{grant.id}/data",
+        here=None if context.get("matched") is None else f"/portal/grants/{grant.id}/data",
         grant=grant_view(grant, principal, lang, now=now),
         through_grant=read.plan.grant_id is not None,
         match_keys=[{"name": k, "title": titles.get(k, k)} for k in sorted(read.plan.match_keys)],

@@ -52,6 +52,8 @@ _ZH: dict[str, str] = {
     "op.ge": "不小于",
     "op.in": "属于（逗号分隔）",
     "op.prefix": "以此开头",
+    "cond.in": "属于",
+    "cond.prefix": "开头为",
     "catalog.title": "信息资源目录",
     "catalog.hint": "共享类型与依据由提供方在目录中登记；有条件共享的资源须经提供方审批。",
     "catalog.share_type": "共享类型",
@@ -216,6 +218,8 @@ _EN: dict[str, str] = {
     "op.ge": "at least",
     "op.in": "one of (comma-separated)",
     "op.prefix": "starts with",
+    "cond.in": "in",
+    "cond.prefix": "starts with",
     "catalog.title": "Dataset catalog",
     "catalog.hint": "Share type and legal basis are registered by the owner; conditional "
     "datasets need the owner's approval.",

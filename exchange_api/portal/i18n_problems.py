@@ -67,6 +67,10 @@ _ZH: dict[str, str] = {
     "problem.objection.not_refused": "只能对被拒绝的申请提出异议。",
     "problem.objection.already_open": "该申请已有待答复的异议。",
     "problem.objection.already_answered": "该异议已答复。",
+    "problem.field.empty": "没有可读取的字段。",
+    "problem.limit.invalid": "分页参数超出范围。",
+    "problem.grant.ambiguous": "本单位持有该资源的多个有效授权，请从“我的授权”中选择其一。",
+    "problem.request.invalid_replaces": "续期所指的授权不是本单位在该资源上的有效授权。",
     "problem.auth.locked": "该地址无效尝试过多，已被暂时锁定，请稍后再试。",
     "problem.rate.limited": "请求过于频繁，请稍后再试。",
     "problem.key.missing": "脱敏密钥不可用，暂不能提供数据。",
@@ -91,8 +95,7 @@ _EN: dict[str, str] = {
     "problem.grant.not_found": "There is no such grant, or you may not see it.",
     "problem.objection.not_found": "There is no such objection, or you may not see it.",
     "problem.dataset.not_found": "There is no such dataset.",
-    "problem.request.not_owner": "Only a publisher of the dataset's owner may decide this "
-    "request.",
+    "problem.request.not_owner": "Only a publisher of the dataset's owner may decide this request.",
     "problem.request.not_requester": "Only a requester of the department that filed the request "
     "may do this.",
     "problem.grant.not_owner": "Only a publisher of the dataset's owner may revoke its grants.",
@@ -135,6 +138,12 @@ _EN: dict[str, str] = {
     "problem.objection.not_refused": "Only a refusal can be objected to.",
     "problem.objection.already_open": "The request already has an objection awaiting an answer.",
     "problem.objection.already_answered": "The objection was already answered.",
+    "problem.field.empty": "No field is left to read.",
+    "problem.limit.invalid": "The page asked for is out of range.",
+    "problem.grant.ambiguous": "Your department holds several live grants on this dataset; "
+    "choose one from My grants.",
+    "problem.request.invalid_replaces": "The grant to renew is not a live grant of your "
+    "department on this dataset.",
     "problem.auth.locked": "Too many failed attempts from this address; try again later.",
     "problem.rate.limited": "Too many requests; slow down and try again.",
     "problem.key.missing": "The masking key is unavailable, so no data can be served now.",

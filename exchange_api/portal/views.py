@@ -22,7 +22,7 @@ from catalog.resources import DatasetTerms, GrantTerms, RequestTerms
 from catalog.workdays import CHINA, WorkCalendar
 from exchange_api.portal.clock import DeadlineClock, deadline_clock
 from exchange_api.portal.frame import allowed
-from exchange_api.portal.i18n import Lang
+from exchange_api.portal.i18n import MESSAGES, Lang
 from exchange_api.routes.requests import grant_public, request_public
 
 __all__ = [
@@ -81,17 +81,15 @@ def field_views(dataset: Dataset, only: list[str] | None = None) -> list[FieldVi
     return views
 
 
-def condition_text(condition: dict[str, Any], titles: dict[str, str]) -> str:
-    """``field op value`` for people: ``参保地行政区划 = 330106`` (codes, not prose)."""
+def condition_text(condition: dict[str, Any], titles: dict[str, str], lang: Lang) -> str:
+    """``field op value`` for people: ``参保地行政区划 开头为 3301``, ``amount ≥ 1000``."""
     parsed = Condition.from_json(condition)
-    name = titles.get(parsed.field, parsed.field)
+    name = titles.get(parsed.field, parsed.field) if lang == "zh" else parsed.field
     value = parsed.value
     shown = ", ".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
-    sign = _OP_SIGNS.get(parsed.op.value, parsed.op.value)
     if parsed.op.value == "in":
         shown = f"[{shown}]"
-    elif parsed.op.value == "prefix":
-        shown = f"{shown}…"
+    sign = _OP_SIGNS.get(parsed.op.value) or MESSAGES[lang][f"cond.{parsed.op.value}"]
     return f"{name} {sign} {shown}"
 
 
@@ -129,7 +127,7 @@ def request_view(
         requester_name=request.requester.name,
         owner_name=request.dataset.owner.name,
         field_list=field_views(request.dataset, list(request.fields)),
-        filter_texts=[condition_text(c, titles) for c in request.row_filter or ()],
+        filter_texts=[condition_text(c, titles, lang) for c in request.row_filter or ()],
         created_local=local_date(request.created_at),
         decided_local=local_date(request.decided_at),
         expires_local=local_date(request.expires_at),
@@ -184,7 +182,7 @@ def grant_view(
         grantee_name=grant.request.requester.name,
         owner_name=grant.dataset.owner.name,
         field_list=field_views(grant.dataset, list(grant.fields)),
-        filter_texts=[condition_text(c, titles) for c in grant.row_filter or ()],
+        filter_texts=[condition_text(c, titles, lang) for c in grant.row_filter or ()],
         rows_left=remaining_quota(grant),
         created_local=local_date(grant.created_at),
         expires_local=local_date(grant.expires_at),

@@ -65,3 +65,46 @@ def test_every_rule_of_every_contract_has_a_chinese_description() -> None:
             zh = rule_description(rule.code, rule.description, "zh")
             assert han.search(zh), (contract.code, rule.code, zh)
             assert rule_description(rule.code, rule.description, "en") == rule.description
+
+
+def test_keys_looked_up_by_value_exist_for_every_value() -> None:
+    from catalog.conditions import Op
+    from catalog.models import AccessMode, ObjectionStatus, RequestStatus
+    from exchange_api.errors import TITLES
+    from schemas import Grade, ShareType
+    from schemas.loader import _UPDATE_CYCLES
+
+    wanted = {f"share.{v.value}" for v in ShareType}
+    wanted |= {f"grade.{v.value}" for v in Grade}
+    wanted |= {f"cycle.{v}" for v in _UPDATE_CYCLES}
+    wanted |= {f"mode.{v.value}" for v in AccessMode}
+    wanted |= {f"status.{v.value}" for v in RequestStatus}
+    wanted |= {f"objection.{v.value}" for v in ObjectionStatus}
+    wanted |= {f"op.{v.value}" for v in Op} | {"cond.in", "cond.prefix"}
+    wanted |= {f"grant.{s}" for s in ("live", "revoked", "superseded", "expired")}
+    wanted |= {f"nav.{k}" for k in ("home", "catalog", "requests", "grants", "inbox", "given")}
+    wanted |= {f"error.{status}" for status in TITLES if status != 405}
+    for lang in LANGS:
+        assert wanted - set(MESSAGES[lang]) == set(), lang
+
+
+def test_every_refusal_a_portal_act_can_meet_has_a_sentence() -> None:
+    """The codes the exchange services raise, read from their source, and the access decision's
+    refusals of the acts the exchange pages offer."""
+    root = PORTAL_DIR.parents[1]
+    sources = [
+        root / "catalog" / name
+        for name in ("requests.py", "grants.py", "objections.py", "grant_terms.py", "read_plan.py")
+    ] + [PORTAL_DIR / "forms.py", PORTAL_DIR / "inbox.py", root / "exchange_api" / "read_path.py"]
+    codes: set[str] = set()
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'code="([a-z_]+\.[a-z_]+)"', text))
+        codes |= set(re.findall(r'Refusal\(\s*"([a-z_]+\.[a-z_]+)"', text))
+    codes |= {"request.not_found", "request.not_owner", "request.not_requester"}
+    codes |= {"grant.not_found", "grant.not_owner", "grant.not_grantee", "request.own_dataset"}
+    assert {"grant.missing", "csrf.invalid", "form.invalid", "quota.exceeded"} <= codes
+    codes.discard("grant.invalid_rows")  # a programming error, never a visitor's
+    for lang in LANGS:
+        missing = {c for c in codes if f"problem.{c}" not in MESSAGES[lang]}
+        assert missing == set(), (lang, sorted(missing))
