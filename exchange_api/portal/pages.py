@@ -74,7 +74,8 @@ def render_page(
     template: str, lang: Lang, status: int = 200, *, nav: Sequence[Any] = (), **context: Any
 ) -> HTMLResponse:
     """``template`` rendered in ``lang`` (``t``, ``lang`` and ``other_lang`` are supplied), with
-    the headers every portal page carries: the CSP, its language, no caching, no referrer.
+    the headers every portal page carries: the CSP, its language, no caching, no referrer
+    beyond the portal itself.
     ``nav`` is the navigation of a signed-in page (``exchange_api.portal.frame``)."""
     html = templates.get_template(template).render(
         t=translator(lang), lang=lang, other_lang="en" if lang == "zh" else "zh", nav=nav, **context
@@ -86,7 +87,9 @@ def render_page(
             "Content-Security-Policy": CONTENT_SECURITY_POLICY,
             "Content-Language": "zh-CN" if lang == "zh" else "en",
             "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
+            # not "no-referrer": under it a browser sends "Origin: null" with every form post,
+            # and the Origin check (forms.same_origin) then refuses the portal's own forms
+            "Referrer-Policy": "same-origin",
         },
     )
 

@@ -167,3 +167,9 @@ def test_a_browser_without_a_session_is_sent_to_sign_in_and_back(
     assert refused.headers["content-type"].startswith("application/problem+json")
     fresh.cookies.set("zt_session", "stale", path="/portal")
     assert fresh.get(page, headers=html, follow_redirects=False).status_code == 303
+
+
+def test_pages_send_the_referrer_only_within_the_site(browser: TestClient) -> None:
+    """Under "no-referrer" a browser posts every form with ``Origin: null``, which the Origin
+    check refuses as cross-site: the portal's own sign-in then failed in a real browser."""
+    assert browser.get("/portal/login").headers["referrer-policy"] == "same-origin"
