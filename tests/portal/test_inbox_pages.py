@@ -245,3 +245,37 @@ def test_given_grants_can_be_revoked_and_reads_stop(platform: Platform) -> None:
     assert stopped.status_code == 403 and "grant.revoked" in stopped.text
     assert "该授权已被撤销" in stopped.text and "已记入审计日志" in stopped.text
     assert any(e["grant_id"] == grant.id for e in events(platform, "data.read_refused"))
+
+
+def test_a_grant_is_renewed_from_the_page_and_superseded_on_approval(platform: Platform) -> None:
+    request_id = _file(platform, "period")
+    rsj = browser(platform, RSJ)
+    post(
+        rsj,
+        f"/portal/requests/{request_id}/approve",
+        "/portal/inbox",
+        fields=["period"],
+        access_modes=["query"],
+    )
+    grant = grant_of(platform, request_id)
+    assert grant is not None
+    swj = browser(platform, SWJ)
+    renewed = post(
+        swj, f"/portal/grants/{grant.id}/renew", "/portal/grants", expires_on="2031-06-30"
+    )
+    assert renewed.status_code == 303
+    renewal = newest_request(platform)
+    assert renewed.headers["location"] == f"/portal/requests?lang=zh#request-{renewal}"
+    row = request_row(platform, renewal)
+    assert row.replaces_grant_id == grant.id and row.status is RequestStatus.PENDING
+    assert f"#{grant.id}" in _article(swj.get("/portal/requests").text, renewal)
+    post(
+        rsj,
+        f"/portal/requests/{renewal}/approve",
+        "/portal/inbox",
+        fields=["period"],
+        access_modes=["query"],
+    )
+    card = re.search(rf'id="grant-{grant.id}".*?</article>', swj.get("/portal/grants").text, re.S)
+    assert card and "已由续期授权替代" in card.group(0)
+    assert "/renew" not in card.group(0) and "/data" not in card.group(0)
