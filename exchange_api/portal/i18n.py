@@ -79,7 +79,7 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "footer.json": "JSON 格式",
         "login.title": "登录",
         "login.token": "访问令牌",
-        "login.hint": "请输入本单位账户的访问令牌。登录状态保存 8 小时，仅用于查看门户页面。",
+        "login.hint": "请输入本单位账户的访问令牌。登录状态保存 8 小时，退出后立即失效。",
         "login.submit": "登录",
         "login.invalid": "令牌无效、已过期或已被吊销。",
         "login.cross_site": "拒绝来自其他站点的登录请求。",
@@ -156,7 +156,7 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "login.title": "Sign in",
         "login.token": "Access token",
         "login.hint": "Enter your department account's access token. You stay signed in for 8 "
-        "hours, for reading portal pages only.",
+        "hours, or until you sign out.",
         "login.submit": "Sign in",
         "login.invalid": "The token is not valid, has expired, or has been revoked.",
         "login.cross_site": "A sign-in from another site is refused.",

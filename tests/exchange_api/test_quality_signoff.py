@@ -73,7 +73,7 @@ def test_sign_off_needs_a_token_and_a_sane_body(platform: Platform, report_id: i
         json={"note": "x"},
         headers=platform.cookie_headers("rsj-exchange"),
     )
-    assert cookie_only.status_code == 401  # the session cookie is for reading portal pages only
+    assert cookie_only.status_code == 401  # the session cookie is no credential for the API
 
 
 def test_steward_signs_off_once_bound_to_snapshot_and_hash(
