@@ -15,6 +15,7 @@ query (the page of rows, say).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -84,7 +85,7 @@ def navigation(
     """The links ``principal`` is offered, each decided by the access rules."""
     datasets = [DatasetTerms.of(d) for d in list_datasets(session)]
 
-    def any_allowed(action: Action, resource: Any) -> bool:
+    def any_allowed(action: Action, resource: Callable[[DatasetTerms], Resource]) -> bool:
         return any(allowed(principal, action, resource(d), now) for d in datasets)
 
     wanted = [("home", "/portal/", True)]

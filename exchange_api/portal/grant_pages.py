@@ -125,7 +125,7 @@ def _read(
 
 def _data_page(
     request: Request,
-    session: SessionDep,
+    session: Session,
     settings: Settings,
     principal: Principal,
     lang: Lang,
