@@ -208,3 +208,29 @@ def test_a_browser_without_a_session_is_sent_to_sign_in(platform: Platform) -> N
         sent = platform.client.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
         assert sent.status_code == 303, path
         assert sent.headers["location"].startswith("/portal/login?lang=")
+
+
+def test_a_provisional_deadline_is_marked(platform: Platform) -> None:
+    from catalog.models import ShareRequest
+
+    swj = browser(platform, SWJ)
+    post(
+        swj,
+        f"/portal/catalog/{DATASET}/requests",
+        f"/portal/catalog/{DATASET}",
+        fields=["period"],
+        purpose="跨年申请",
+        access_modes=["query"],
+    )
+    request_id = newest_request(platform)
+    with platform.sessions() as session:  # as a deadline reaching an unknown year is stored
+        row = session.get(ShareRequest, request_id)
+        assert row is not None
+        row.reply_due_provisional = True
+        session.commit()
+    html = swj.get("/portal/requests").text
+    article = re.search(rf'id="request-{request_id}".*?</article>', html, re.S)
+    assert article and '<span class="provisional"' in article.group(0)
+    assert "暂定" in article.group(0)
+    english = swj.get("/portal/requests?lang=en").text
+    assert re.search(rf'id="request-{request_id}".*?provisional</span>', english, re.S)
