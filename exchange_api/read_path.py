@@ -1,10 +1,10 @@
 """One read of shared data, for the API and the portal alike: decide, refuse (audited), read, audit.
 
 ``read_shared`` is the only way either reaches a dataset's rows: ``lakehouse.exchange.authorize``
-asks the one access decision (a refusal is written to the audit chain and committed before
-:class:`AccessRefused` is raised), the lake is opened only after it said yes (``LazyLake``), the
-plan runs in DuckDB — columns, masks and row filter compiled into SQL — and
-``lakehouse.exchange.deliver`` audits the read with the SHA-256 of :func:`page_json`, the JSON
+asks the one access decision (a refusal is written to the audit chain and raised as an audited
+refusal, which the caller's ``keeping_refusals`` or ``page_errors`` commits), the lake is
+opened only after it said yes (``LazyLake``), the plan runs in DuckDB — columns, masks and row
+filter compiled into SQL — and ``lakehouse.exchange.deliver`` audits the read with the SHA-256 of :func:`page_json`, the JSON
 page of exactly the rows read. The API sends those bytes; a portal page shows the same rows in
 HTML, so its audit record hashes the data it showed, not the markup around it.
 """
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from catalog.datasets import get_dataset
-from catalog.errors import AccessRefused, Conflict
+from catalog.errors import Conflict
+from catalog.guard import refusal_error
 from catalog.keys import mask_master_key
 from catalog.models import Dataset
 from catalog.policy import AccessPlan, ReadRequest, Refusal
@@ -72,7 +73,7 @@ def read_shared(
     grant_id: int | None = None,
 ) -> SharedRead:
     """Read ``request`` of dataset ``code`` as ``principal`` (through ``grant_id`` when given);
-    commits the refusal or the read's audit record and quota use."""
+    commits the read's audit record and quota use, or raises the audited refusal."""
     dataset = get_dataset(session, code)
     decision = authorize(
         session,
@@ -83,8 +84,7 @@ def read_shared(
         mask_master=lambda: mask_master_key(settings),
     )
     if isinstance(decision, Refusal):
-        session.commit()  # the refusal stays on the record
-        raise AccessRefused(decision.reason, code=decision.code, audited=True)
+        raise refusal_error(decision)
     if dataset.current_snapshot_id is None:
         raise Conflict(
             f"Dataset {code} has no published snapshot yet.", code="dataset.not_published"
