@@ -2,11 +2,12 @@
 
 ``read_shared`` is the only way either reaches a dataset's rows: ``lakehouse.exchange.authorize``
 asks the one access decision (a refusal is written to the audit chain and raised as an audited
-refusal, which the caller's ``keeping_refusals`` or ``page_errors`` commits), the lake is
-opened only after it said yes (``LazyLake``), the plan runs in DuckDB — columns, masks and row
-filter compiled into SQL — and ``lakehouse.exchange.deliver`` audits the read with the SHA-256 of :func:`page_json`, the JSON
-page of exactly the rows read. The API sends those bytes; a portal page shows the same rows in
-HTML, so its audit record hashes the data it showed, not the markup around it.
+refusal, which the caller's ``keeping_refusals`` or ``page_errors`` commits), the lake is opened
+only after it said yes (``LazyLake``), the plan runs in DuckDB — columns, masks and row filter
+compiled into SQL — and ``lakehouse.exchange.deliver`` audits the read with the SHA-256 of
+:func:`page_json`, the JSON page of exactly the rows read. The API sends those bytes; a portal page
+shows the same rows in HTML, so its audit record hashes the data it showed, not the markup around
+it.
 """
 
 from __future__ import annotations
