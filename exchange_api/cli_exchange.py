@@ -50,26 +50,27 @@ def _acting() -> Iterator[tuple[Session, Any, Any]]:
 
 
 def _expiry(text: str | None) -> dt.datetime | None:
+    """``--expires``: a bare date is the end of that day in China Standard Time, read exactly as
+    the API reads one (``exchange_api.payloads.end_of_day``); a timestamp must carry its zone."""
     from catalog.errors import InvalidInput
-    from catalog.workdays import CHINA
+    from exchange_api.payloads import end_of_day, in_utc
 
     if text is None:
         return None
     try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), CHINA)
-        moment = dt.datetime.fromisoformat(text)
+        value = end_of_day(text)
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise InvalidInput(
+                "--expires needs a time zone offset (or give a date)",
+                code="request.invalid_expiry",
+            )
+        return in_utc(moment)
     except (ValueError, OverflowError):
         raise InvalidInput(
             f"--expires {text!r} is not a date (YYYY-MM-DD) or an ISO timestamp",
             code="request.invalid_expiry",
         ) from None
-    if moment.tzinfo is None:
-        raise InvalidInput(
-            "--expires needs a time zone offset (or give a date)", code="request.invalid_expiry"
-        )
-    return moment
 
 
 def _print(value: Any) -> None:
