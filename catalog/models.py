@@ -296,6 +296,10 @@ class ShareRequest(Base):
             and self.reply_due_at <= now
         )
 
+    def awaits_an_overdue_answer(self, now: dt.datetime) -> bool:
+        """Its reply, or the answer to one of its objections, is past its deadline."""
+        return self.overdue(now) or any(o.overdue(now) for o in self.objections)
+
 
 class Grant(Base):
     """授权: what an approved request lets the grantee read, until it expires or is revoked."""

@@ -97,7 +97,7 @@ def list_requests(
         rows = [
             _request_json(session, r)
             for r in listed(session, principal, now=now)
-            if not overdue or r.overdue(now) or any(o.overdue(now) for o in r.objections)
+            if not overdue or r.awaits_an_overdue_answer(now)
         ]
     _print(rows)
 

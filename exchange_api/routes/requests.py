@@ -133,7 +133,7 @@ def list_mine(
     return [
         request_public(r, share_requests.grant_of(session, r))
         for r in share_requests.list_requests(session, principal, now=now)
-        if not overdue or r.overdue(now) or any(o.overdue(now) for o in r.objections)
+        if not overdue or r.awaits_an_overdue_answer(now)
     ]
 
 
