@@ -19,9 +19,7 @@ with a redirect to the page that shows the result (post, redirect, get).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from catalog import actions as act
@@ -36,7 +34,10 @@ from exchange_api.deps import SessionDep, SettingsDep, dataset_code
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
 from exchange_api.portal.forms import (
+    Checked,
     FormActor,
+    LangQuery,
+    Text,
     form_expiry,
     form_quota,
     form_text,
@@ -44,17 +45,13 @@ from exchange_api.portal.forms import (
     see_other,
 )
 from exchange_api.portal.frame import portal_page
-from exchange_api.portal.i18n import DEFAULT_LANG, MESSAGES, Lang
+from exchange_api.portal.i18n import DEFAULT_LANG, MESSAGES
 from exchange_api.portal.pages import PortalPrincipal
 from exchange_api.portal.views import dataset_title, field_views, request_view
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
-
-LangQuery = Annotated[Lang, Query()]
-Checked = Annotated[list[str] | None, Form()]
-Text = Annotated[str, Form()]
 
 
 @router.get("/catalog", response_class=HTMLResponse)

@@ -52,7 +52,9 @@ from schemas.errors import ZhongtaiError
 
 __all__ = [
     "TEXT_MAX",
+    "Checked",
     "FormActor",
+    "LangQuery",
     "PageRefusal",
     "csrf_for",
     "form_expiry",
@@ -63,12 +65,20 @@ __all__ = [
     "refusal_page",
     "same_origin",
     "see_other",
+    "Text",
 ]
 
 log = logging.getLogger(__name__)
 
 TEXT_MAX = 2000
 """The longest free text a form field takes (purpose, reason, answer), as the API's bodies."""
+
+LangQuery = Annotated[Lang, Query()]
+"""The page's language, ``?lang=zh`` (default) or ``?lang=en``."""
+Checked = Annotated[list[str] | None, Form()]
+"""The ticked boxes of a checkbox group (none ticked: ``None``)."""
+Text = Annotated[str, Form()]
+"""One text field of a form."""
 
 
 class PageRefusal(Exception):

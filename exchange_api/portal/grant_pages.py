@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,15 @@ from catalog.workdays import DeadlineRules
 from exchange_api.deps import LazyLake, SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
-from exchange_api.portal.forms import FormActor, form_expiry, form_text, page_errors, see_other
+from exchange_api.portal.forms import (
+    FormActor,
+    LangQuery,
+    Text,
+    form_expiry,
+    form_text,
+    page_errors,
+    see_other,
+)
 from exchange_api.portal.frame import portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang
 from exchange_api.portal.pages import PortalPrincipal
@@ -47,9 +55,6 @@ PAGE_ROWS = 20
 MAX_PAGE = 100_000
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
-
-LangQuery = Annotated[Lang, Query()]
-Text = Annotated[str, Form()]
 
 
 @router.get("/grants", response_class=HTMLResponse)

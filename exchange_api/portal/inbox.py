@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,10 @@ from exchange_api.deps import SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
 from exchange_api.portal.forms import (
+    Checked,
     FormActor,
+    LangQuery,
+    Text,
     form_expiry,
     form_quota,
     form_text,
@@ -47,7 +50,7 @@ from exchange_api.portal.forms import (
     see_other,
 )
 from exchange_api.portal.frame import allowed, portal_page
-from exchange_api.portal.i18n import DEFAULT_LANG, Lang
+from exchange_api.portal.i18n import DEFAULT_LANG
 from exchange_api.portal.pages import PortalPrincipal
 from exchange_api.portal.views import field_views, grant_view, request_view
 
@@ -55,9 +58,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
-LangQuery = Annotated[Lang, Query()]
-Checked = Annotated[list[str] | None, Form()]
-Text = Annotated[str, Form()]
 
 _FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
