@@ -386,55 +386,9 @@ class QualityReport(Base):
     batch: Mapped[Batch] = relationship()
 
 
-class AuditEvent(Base):
-    """One append-only, hash-chained record of an action that read or changed data or rights.
-
-    ``hash`` = SHA-256 over ``prev_hash`` and the canonical JSON of every other column (see
-    ``catalog.audit``). The first event's ``prev_hash`` is 64 zeros.
-    """
-
-    __tablename__ = "audit_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    occurred_at: Mapped[dt.datetime] = mapped_column()
-    action: Mapped[str] = mapped_column(String(64))
-    outcome: Mapped[AuditOutcome] = mapped_column(_enum(AuditOutcome, 16))
-    actor_account_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    actor_department_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    dataset_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    grant_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-
-class AuditCheckpoint(Base):
-    """A signature over the chain head at one event: proves the chain up to it was not rewritten."""
-
-    __tablename__ = "audit_checkpoints"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    last_event_id: Mapped[int] = mapped_column(Integer)
-    last_hash: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    algorithm: Mapped[str] = mapped_column(String(16), default="ed25519")
-    public_key_fingerprint: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(String(256))
-
-
-class LineageEvent(Base):
-    """An OpenLineage run event as emitted, kept for auditors."""
-
-    __tablename__ = "lineage_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[str] = mapped_column(String(64))
-    job_name: Mapped[str] = mapped_column(String(200))
-    event_type: Mapped[str] = mapped_column(String(16))
-    event_time: Mapped[dt.datetime] = mapped_column()
-    payload: Mapped[dict[str, Any]] = mapped_column()
-
-
 # Tables kept in their own modules register on Base.metadata here, for Alembic and the tests.
 from catalog import credential_tables as _credential_tables  # noqa: E402, F401
 from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401
+from catalog.audit_tables import AuditCheckpoint as AuditCheckpoint  # noqa: E402
+from catalog.audit_tables import AuditEvent as AuditEvent  # noqa: E402
+from catalog.audit_tables import LineageEvent as LineageEvent  # noqa: E402
