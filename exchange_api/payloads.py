@@ -3,7 +3,7 @@
 What comes in is bounded so that no well-formed JSON can reach a store it would break:
 
 - every integer fits the column or engine parameter it lands in (ids and offsets a signed 64-bit
-  integer, a row quota the catalog's 32-bit ``INTEGER`` column on PostgreSQL);
+  integer; a row quota at most 2^31-1 rows);
 - every string of every body is text: a lone UTF-16 surrogate (``"\\ud800"``, which JSON allows
   but UTF-8 cannot encode) or a NUL (which PostgreSQL refuses) is a 422, not a crash later;
 - a date or date-time written without a zone is China Standard Time (UTC+08:00, no daylight
@@ -28,7 +28,7 @@ from pydantic import (
     field_validator,
 )
 
-from catalog.models import AccessMode, AccountKind, RequestStatus, Role
+from catalog.models import AccessMode, RequestStatus
 from catalog.policy import Op
 from catalog.workdays import CHINA
 from schemas import Grade, OpenType, ShareType
@@ -37,7 +37,7 @@ BIGINT_MAX = 2**63 - 1
 """The largest id or offset: a signed 64-bit integer (SQLite INTEGER, DuckDB BIGINT)."""
 
 QUOTA_MAX = 2**31 - 1
-"""The largest row quota: the catalog stores it in an ``INTEGER`` column (32-bit on PostgreSQL)."""
+"""The largest row quota a request may ask for (the column is 64-bit; no share needs more)."""
 
 CHINA_STANDARD_TIME = CHINA
 """The zone of a date or date-time written without one: the one the deadlines are counted in
@@ -82,7 +82,7 @@ def _declare_text(schema: dict[str, Any]) -> None:
         _declare_text(schema["items"])
 
 
-class _In(BaseModel):
+class BodyIn(BaseModel):
     """Every request body: unknown keys refused, every string (nested ones too) plain text."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_declare_text)
@@ -162,13 +162,13 @@ class DatasetPublic(_Out):
     fields: list[FieldPublic]
 
 
-class ConditionIn(_In):
+class ConditionIn(BodyIn):
     field: str = Field(min_length=1, max_length=64)
     op: Op
     value: str | int | float | list[str | int | float]
 
 
-class ShareRequestCreate(_In):
+class ShareRequestCreate(BodyIn):
     dataset: str = Field(min_length=1, max_length=64, description="Dataset code")
     fields: list[str] = Field(min_length=1, max_length=200)
     purpose: str = Field(min_length=1, max_length=2000, description="用途: why the data is needed")
@@ -191,7 +191,7 @@ class ShareRequestCreate(_In):
     )
 
 
-class RefusalIn(_In):
+class RefusalIn(BodyIn):
     """A refusal must say why (the requester is owed a reason): blank is not a reason."""
 
     reason: Annotated[
@@ -199,7 +199,7 @@ class RefusalIn(_In):
     ] = Field(description="不予共享理由: why the request is refused (required, not blank)")
 
 
-class ApprovalIn(_In):
+class ApprovalIn(BodyIn):
     """Approve as asked, or narrow: every term given must lie within what was requested."""
 
     reason: str = Field(default="", max_length=2000)
@@ -213,11 +213,11 @@ class ApprovalIn(_In):
     expires_at: Expiry | None = None
 
 
-class WithdrawIn(_In):
+class WithdrawIn(BodyIn):
     reason: str = Field(default="", max_length=2000)
 
 
-class RevokeIn(_In):
+class RevokeIn(BodyIn):
     reason: str = Field(min_length=1, max_length=2000, description="Why the grant ends now")
 
 
@@ -239,13 +239,13 @@ class GrantPublic(_Out):
     superseded_by_grant_id: int | None = None
 
 
-class ObjectionIn(_In):
+class ObjectionIn(BodyIn):
     """异议: why the refusal should be reconsidered."""
 
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ObjectionAnswerIn(_In):
+class ObjectionAnswerIn(BodyIn):
     """The owner's answer: ``uphold`` reopens the request; otherwise the refusal stands."""
 
     uphold: bool
@@ -264,7 +264,7 @@ class ObjectionPublic(_Out):
     answered_at: dt.datetime | None
 
 
-class RenewIn(_In):
+class RenewIn(BodyIn):
     """Ask for a held grant again, on the same terms, until a later expiry."""
 
     expires_at: Expiry | None = None
@@ -298,7 +298,7 @@ class ShareRequestPublic(_Out):
     grant: GrantPublic | None = None
 
 
-class QueryIn(_In):
+class QueryIn(BodyIn):
     fields: list[str] | None = Field(default=None, max_length=200)
     filters: list[ConditionIn] = Field(default_factory=list, max_length=20)
     limit: int = Field(default=1000, ge=1, le=10000)
@@ -325,7 +325,7 @@ class DataPage(BaseModel):
     rows: list[dict[str, Any]]
 
 
-class SignOffIn(_In):
+class SignOffIn(BodyIn):
     """A steward's sign-off of a quality report (bound to the report's snapshot)."""
 
     note: str = Field(default="", max_length=2000, description="签核意见: what the steward checked")
@@ -385,56 +385,3 @@ class ReadyPublic(BaseModel):
 
     status: Literal["ready"]
     checks: dict[str, CheckState]
-
-
-class AccountCreate(_In):
-    """A new account. Roles are separated (GB/T 39477): admin, auditor and the operator roles
-    (publisher, requester, steward) may not be combined in one account."""
-
-    department: str = Field(min_length=1, max_length=32, description="Department code")
-    name: str = Field(
-        min_length=1, max_length=200, description="The service's name, or the person's name"
-    )
-    roles: list[Role] = Field(min_length=1, max_length=5)
-    kind: AccountKind = AccountKind.SERVICE
-    days: int | None = Field(
-        default=None, ge=1, le=3650, description="Token lifetime; default by kind (90 / 30 days)"
-    )
-    cert_sha256: str | None = Field(
-        default=None,
-        max_length=95,
-        description="SHA-256 of a TLS client certificate (DER) to map to this account",
-    )
-
-
-class AccountRevokeIn(_In):
-    reason: str = Field(min_length=1, max_length=2000, description="Why the account ends now")
-
-
-class AccountRotateIn(_In):
-    days: int | None = Field(default=None, ge=1, le=3650, description="The new token's lifetime")
-
-
-class AccountPublic(BaseModel):
-    """An account as listed: never its token or the token's hash (the first 8 characters are
-    enough to tell tokens apart)."""
-
-    id: int
-    department: str
-    name: str
-    kind: AccountKind
-    roles: list[str]
-    token_prefix: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    revoke_reason: str
-    last_used_at: dt.datetime | None
-    cert_sha256: str | None
-
-
-class AccountIssuedPublic(BaseModel):
-    """An issued or rotated account with its token — the only response that ever carries it."""
-
-    account: AccountPublic
-    token: str = Field(description="The bearer token, shown this once; only its SHA-256 is kept")

@@ -12,15 +12,15 @@ from fastapi import APIRouter, Request, Response
 from catalog import accounts
 from catalog.models import Account
 from catalog.tokens import TokenLifetimes
-from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
-from exchange_api.identify import now_of
-from exchange_api.payloads import (
+from exchange_api.account_payloads import (
     AccountCreate,
     AccountIssuedPublic,
     AccountPublic,
     AccountRevokeIn,
     AccountRotateIn,
 )
+from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from exchange_api.identify import now_of
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
