@@ -23,7 +23,7 @@ from catalog.models import Grant, ShareRequest, utcnow
 from catalog.policy import Allowed, authorize
 from catalog.principals import Principal
 from catalog.requests import file_request
-from catalog.resources import GrantTerms
+from catalog.resources import DatasetTerms, GrantTerms
 from catalog.workdays import DeadlineRules
 
 __all__ = [
@@ -105,11 +105,15 @@ def list_grants(
 ) -> list[Grant]:
     """Every grant the principal may see (the same decision as :func:`get_grant`)."""
     now = now or utcnow()
-    return [
-        g
-        for g in session.scalars(select(Grant).order_by(Grant.id))
-        if isinstance(authorize(principal, act.GRANT_VIEW, GrantTerms.of(g), now=now), Allowed)
-    ]
+    datasets: dict[int, DatasetTerms] = {}  # each dataset's terms built once, not per grant
+    visible = []
+    for grant in session.scalars(select(Grant).order_by(Grant.id)):
+        if grant.dataset_id not in datasets:
+            datasets[grant.dataset_id] = DatasetTerms.of(grant.dataset)
+        terms = GrantTerms.of(grant, dataset=datasets[grant.dataset_id])
+        if isinstance(authorize(principal, act.GRANT_VIEW, terms, now=now), Allowed):
+            visible.append(grant)
+    return visible
 
 
 def revoke_grant(

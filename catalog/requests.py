@@ -367,12 +367,15 @@ def list_requests(
 ) -> list[ShareRequest]:
     """Every request the principal may see (the same decision as :func:`get_request`)."""
     now = now or utcnow()
-    rows = session.scalars(select(ShareRequest).order_by(ShareRequest.id))
-    return [
-        r
-        for r in rows
-        if isinstance(authorize(principal, act.REQUEST_VIEW, RequestTerms.of(r), now=now), Allowed)
-    ]
+    datasets: dict[int, DatasetTerms] = {}  # each dataset's terms built once, not per request
+    visible = []
+    for request in session.scalars(select(ShareRequest).order_by(ShareRequest.id)):
+        if request.dataset_id not in datasets:
+            datasets[request.dataset_id] = DatasetTerms.of(request.dataset)
+        terms = RequestTerms.of(request, dataset=datasets[request.dataset_id])
+        if isinstance(authorize(principal, act.REQUEST_VIEW, terms, now=now), Allowed):
+            visible.append(request)
+    return visible
 
 
 def grant_of(session: Session, request: ShareRequest) -> Grant | None:

@@ -130,10 +130,16 @@ class GrantTerms:
     dataset: DatasetTerms | None = None
 
     @classmethod
-    def of(cls, grant: Grant, dataset_code: str | None = None) -> GrantTerms:
+    def of(
+        cls, grant: Grant, dataset_code: str | None = None, *, dataset: DatasetTerms | None = None
+    ) -> GrantTerms:
+        """The grant's terms; ``dataset``, when the caller has its dataset's terms already,
+        saves building them again."""
+        if dataset is None and grant.dataset is not None:
+            dataset = DatasetTerms.of(grant.dataset)
         return cls(
             grant_id=grant.id,
-            dataset_code=dataset_code or grant.dataset.code,
+            dataset_code=dataset_code or (dataset.code if dataset else grant.dataset.code),
             grantee_department_id=grant.grantee_department_id,
             fields=tuple(str(f) for f in grant.fields),
             row_filter=tuple(Condition.from_json(c) for c in grant.row_filter or ()),
@@ -144,7 +150,7 @@ class GrantTerms:
             expires_at=grant.expires_at,
             revoked_at=grant.revoked_at,
             match_fields=tuple(str(f) for f in grant.match_fields or ()),
-            dataset=DatasetTerms.of(grant.dataset) if grant.dataset is not None else None,
+            dataset=dataset,
         )
 
     @property
@@ -182,10 +188,10 @@ class RequestTerms:
     status: RequestStatus
 
     @classmethod
-    def of(cls, request: ShareRequest) -> RequestTerms:
+    def of(cls, request: ShareRequest, *, dataset: DatasetTerms | None = None) -> RequestTerms:
         return cls(
             request_id=request.id,
-            dataset=DatasetTerms.of(request.dataset),
+            dataset=dataset or DatasetTerms.of(request.dataset),
             requester_department_id=request.requester_department_id,
             status=RequestStatus(request.status),
         )

@@ -69,8 +69,9 @@ def authorize(
     """
     now = now or utcnow()
     grant = grant_for_read(session, principal, dataset.id, grant_id, now)
-    terms = GrantTerms.of(grant, dataset.code) if grant is not None else None
-    resource = ReadResource(DatasetTerms.of(dataset), terms, request)
+    dataset_terms = DatasetTerms.of(dataset)
+    terms = GrantTerms.of(grant, dataset=dataset_terms) if grant is not None else None
+    resource = ReadResource(dataset_terms, terms, request)
     decision = decide(principal, act.DATA_READ, resource, now=now)
     if isinstance(decision, Refusal):
         audit.record(
