@@ -44,7 +44,7 @@ from exchange_api.portal.forms import (
     page_errors,
     see_other,
 )
-from exchange_api.portal.frame import portal_page
+from exchange_api.portal.frame import allowed, portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG, MESSAGES
 from exchange_api.portal.pages import PortalPrincipal
 from exchange_api.portal.views import dataset_title, field_views, request_view
@@ -67,7 +67,7 @@ def catalog_page(
     rows = []
     for dataset in list_datasets(session):
         terms = DatasetTerms.of(dataset)
-        if isinstance(authorize(principal, act.DATASET_VIEW, terms, now=now), Refusal):
+        if not allowed(principal, act.DATASET_VIEW, terms, now):
             continue
         rows.append(
             {
