@@ -106,6 +106,8 @@ class AccessMode(StrEnum):
     QUERY = "query"
     BULK = "bulk"
     VERIFY = "verify"
+    AGGREGATE = "aggregate"
+    CHANGES = "changes"
     SUBSCRIBE = "subscribe"
 
 

@@ -46,6 +46,8 @@ __all__ = [
     "AccessPlan",
     "PlannedColumn",
     "Refusal",
+    "check_grant",
+    "grantee_mask",
     "is_owner_reader",
     "plan_read",
 ]
@@ -138,13 +140,13 @@ def plan_read(
             "role.requester_required",
             "reading another department's data through a grant needs the requester role",
         )
-    checked = _check_grant(principal, dataset, read.grant, request, now)
+    checked = check_grant(principal, dataset, read.grant, request, now)
     if isinstance(checked, Refusal):
         return checked
     return _grantee_plan(dataset, checked, request)
 
 
-def _check_grant(
+def check_grant(
     principal: Principal,
     dataset: DatasetTerms,
     grant: GrantTerms | None,

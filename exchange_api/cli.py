@@ -15,6 +15,7 @@ from rich.console import Console
 from catalog.settings import get_settings
 from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_exchange import grants_app, requests_app
+from exchange_api.cli_exchange_group import exchange_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(quality_app, name="quality")
 app.add_typer(requests_app, name="requests")
 app.add_typer(grants_app, name="grants")
 app.add_typer(account_app, name="account")
+app.add_typer(exchange_app, name="exchange")
 console = Console()
 err = Console(stderr=True)
 
