@@ -34,7 +34,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from catalog.conditions import Condition, Op, condition_problem
-from catalog.models import Role
+from catalog.models import AccessMode, Role
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, FieldTerms, GrantTerms, ReadRequest, ReadResource
 from schemas.loader import ShareType
@@ -42,6 +42,7 @@ from schemas.masks import MaskKind, MaskSpec
 
 __all__ = [
     "MAX_LIMIT",
+    "WHOLE_EXTRACT_MODES",
     "OWNER_ROLES",
     "AccessPlan",
     "PlannedColumn",
@@ -54,6 +55,9 @@ __all__ = [
 
 MAX_LIMIT = 10_000
 """The largest page one read may return."""
+
+WHOLE_EXTRACT_MODES = frozenset({AccessMode.BULK, AccessMode.SUBSCRIBE})
+"""Modes that deliver a whole extract: their request may ask for every row (``limit=None``)."""
 
 OWNER_ROLES = frozenset({Role.PUBLISHER, Role.STEWARD})
 """Roles that let a member of the owner department read its dataset without a grant."""
@@ -97,7 +101,8 @@ class AccessPlan:
     table: str
     columns: tuple[PlannedColumn, ...]
     conditions: tuple[Condition, ...]
-    limit: int
+    limit: int | None
+    """Rows at most; ``None`` (a whole-extract mode, with no quota) reads every row."""
     offset: int
     grant_id: int | None
     purpose: str
@@ -231,7 +236,7 @@ def _grantee_plan(
         table=dataset.table_name,
         columns=tuple(PlannedColumn(n, dataset.field(n).duckdb_type, masks[n]) for n in selected),
         conditions=grant.row_filter + request.filters,
-        limit=request.limit if rows_left is None else min(request.limit, rows_left),
+        limit=_clip(request.limit, rows_left),
         offset=request.offset,
         grant_id=grant.grant_id,
         purpose=grant.purpose,
@@ -284,13 +289,23 @@ def _check_masked_use(
 def _check_request(
     dataset: DatasetTerms, visible: tuple[str, ...], request: ReadRequest
 ) -> tuple[str, ...] | Refusal:
-    refusal = _check_page(request.limit, request.offset)
+    if request.mode in WHOLE_EXTRACT_MODES and request.limit is None:
+        refusal = _check_page(1, request.offset)
+    else:
+        refusal = _check_page(request.limit, request.offset)
     if refusal is not None:
         return refusal
     return _select_fields(dataset, visible, request.fields)
 
 
-def _check_page(limit: int, offset: int) -> Refusal | None:
+def _clip(limit: int | None, rows_left: int | None) -> int | None:
+    """The request's limit, no more than the rows the quota has left."""
+    if rows_left is None:
+        return limit
+    return rows_left if limit is None else min(limit, rows_left)
+
+
+def _check_page(limit: int | None, offset: int) -> Refusal | None:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         return Refusal("limit.invalid", f"limit must be an integer from 1 to {MAX_LIMIT}")
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset < 2**63:

@@ -160,11 +160,12 @@ class GrantTerms:
 
 @dataclass(frozen=True, slots=True)
 class ReadRequest:
-    """What a caller asks to read. ``fields=None`` means every field the caller may see."""
+    """What a caller asks to read. ``fields=None`` means every field the caller may see;
+    ``limit=None`` every row (whole-extract modes only: ``bulk``, ``subscribe``)."""
 
     fields: tuple[str, ...] | None = None
     filters: tuple[Condition, ...] = ()
-    limit: int = 1000
+    limit: int | None = 1000
     offset: int = 0
     mode: AccessMode = AccessMode.QUERY
 

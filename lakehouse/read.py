@@ -94,8 +94,12 @@ def compile_plan(
         params.append(order_salt)
     elif plan.order_by:
         sql += " ORDER BY " + ", ".join(_column(k) for k in plan.order_by)
-    sql += " LIMIT ? OFFSET ?"
-    params.extend((plan.limit, plan.offset))
+    if plan.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params.extend((plan.limit, plan.offset))
+    elif plan.offset:
+        sql += " OFFSET ?"
+        params.append(plan.offset)
     return sql, params
 
 
