@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -14,6 +17,13 @@ from exchange_api.portal import exchange, forms, grant_pages, inbox, login, page
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
+from lakehouse.serving import ServingLake
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.serving.close()  # the worker's DuckDB, opened on its first read
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_catalog_url)
@@ -39,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.readiness = Readiness(settings, app.state.engine, app.state.sessions)
     app.state.clock = utcnow  # exchange_api.identify; tests set their own
     app.state.rate_limiter = limiter(settings.rate_limit_per_minute)  # per worker
+    app.state.serving = ServingLake(settings)  # per worker: one DuckDB, opened on first read
     errors.install(app)
     for router in (
         health.router,

@@ -16,7 +16,7 @@ from catalog.guard import keeping_refusals
 from catalog.principals import Principal
 from catalog.settings import Settings
 from exchange_api import identify
-from lakehouse.connection import connect
+from lakehouse.serving import ServingLake, Source
 
 _bearer = HTTPBearer(auto_error=False, description="A department service-account token (zt_…)")
 
@@ -71,53 +71,61 @@ def dataset_code(
 DatasetCode = Annotated[str, Depends(dataset_code)]
 
 
-def open_lake(settings: Settings) -> Generator[duckdb.DuckDBPyConnection, None, None]:
-    """A DuckDB connection with the lake attached, closed after the response. Opening one costs
-    real work (extensions, the DuckLake catalog), so only dependencies that have already
-    authenticated the caller may call this."""
-    with connect(settings) as con:
-        yield con
+def serving_of(request: Request) -> ServingLake:
+    """This worker's long-lived DuckDB (``lakehouse.serving``), made by ``create_app``."""
+    serving: ServingLake = request.app.state.serving
+    return serving
 
 
-def get_lake(
-    settings: SettingsDep, principal: CurrentPrincipal
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The lake, for an authenticated API caller only: an anonymous request never opens DuckDB,
-    whatever order a route declares its parameters in."""
-    yield from open_lake(settings)
+def open_lake(serving: ServingLake) -> Generator[duckdb.DuckDBPyConnection, None, None]:
+    """A cursor on the worker's DuckDB, the lake attached, closed after the response. Only
+    dependencies that have already authenticated the caller may call this."""
+    cursor = serving.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def get_lake(request: Request, principal: CurrentPrincipal) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The lake, for an authenticated API caller only: an anonymous request never reaches
+    DuckDB, whatever order a route declares its parameters in."""
+    yield from open_lake(serving_of(request))
 
 
 LakeDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_lake)]
 
 
 class LazyLake:
-    """The lake, opened only when first asked for — after the access decision has said yes — so
-    a refused read (no grant, a masked-field probe) costs a catalog query, not a DuckDB start."""
+    """The lake, reached only when first asked for — after the access decision has said yes — so
+    a refused read (no grant, a masked-field probe) costs a catalog query, never a DuckDB one."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._opened: Generator[duckdb.DuckDBPyConnection, None, None] | None = None
+    def __init__(self, serving: ServingLake) -> None:
+        self._serving = serving
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def __call__(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._opened = open_lake(self._settings)
-            self._con = next(self._opened)
+            self._con = self._serving.cursor()
         return self._con
+
+    def source(self, table: str, snapshot_id: int | None) -> Source | None:
+        """The serving index holding ``table`` at ``snapshot_id``, if this worker has one."""
+        return self._serving.source(table, snapshot_id)
 
     @property
     def opened(self) -> bool:
         return self._con is not None
 
     def close(self) -> None:
-        if self._opened is not None:
-            self._opened.close()
-        self._opened = self._con = None
+        if self._con is not None:
+            self._con.close()
+        self._con = None
 
 
-def get_lazy_lake(settings: SettingsDep, principal: CurrentPrincipal) -> Iterator[LazyLake]:
+def get_lazy_lake(request: Request, principal: CurrentPrincipal) -> Iterator[LazyLake]:
     """A :class:`LazyLake` for an authenticated caller, closed after the response."""
-    lake = LazyLake(settings)
+    lake = LazyLake(serving_of(request))
     try:
         yield lake
     finally:

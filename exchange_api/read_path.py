@@ -97,6 +97,7 @@ def read_shared(
         read.append(result)
         return to_json(result)
 
-    delivery = deliver(session, lake(), principal, dataset, decision, serialize)
+    source = lake.source(decision.plan.table, dataset.current_snapshot_id)
+    delivery = deliver(session, lake(), principal, dataset, decision, serialize, source=source)
     session.commit()
     return SharedRead(dataset=dataset, plan=decision.plan, result=read[0], delivery=delivery)

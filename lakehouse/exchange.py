@@ -32,6 +32,7 @@ from catalog.policy import authorize as decide
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, GrantTerms, ReadResource
 from lakehouse.read import ReadResult, read
+from lakehouse.serving import Source
 from schemas import MaskKind
 
 
@@ -111,11 +112,17 @@ def deliver(
     serialize: Callable[[ReadResult], bytes],
     *,
     now: dt.datetime | None = None,
+    source: Source | None = None,
 ) -> Delivery:
-    """Read what the plan allows, serialise it, and audit exactly what is about to be sent."""
+    """Read what the plan allows, serialise it, and audit exactly what is about to be sent.
+    ``source`` is the current snapshot's serving index, when the worker has one."""
     plan = authorised.plan
     result = read(
-        con, plan, snapshot_id=dataset.current_snapshot_id, order_salt=order_salt(plan)
+        con,
+        plan,
+        snapshot_id=dataset.current_snapshot_id,
+        order_salt=order_salt(plan),
+        source=source,
     )
     body = serialize(result)
     digest = hashlib.sha256(body).hexdigest()

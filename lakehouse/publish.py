@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,11 @@ from catalog.models import Batch, BatchStatus, DatasetStatus, utcnow
 from catalog.settings import Settings
 from lakehouse.connection import LAKE, connect, quote_ident, quote_literal
 from lakehouse.errors import LakehouseError, PublishError
+from lakehouse.serving import build_serving_index
 from lakehouse.tables import ensure_tables, quarantine_table, table
 from schemas.loader import DatasetContract
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CAST_RULE_PREFIX", "Published", "publish", "reject"]
 
@@ -68,6 +72,7 @@ def publish(
             snapshot_id, published, quarantined = _commit_snapshot(
                 con, contract, batch_id, staging_path, verdict_path
             )
+            _index_for_serving(con, settings, contract, snapshot_id)
     except PublishError as exc:
         if exc.code != "publish.failed":
             raise  # refused before anything was attempted: the batch stays as it was
@@ -253,6 +258,28 @@ def _commit_snapshot(
     if row is None or row[0] is None:
         raise LakehouseError(f"DuckLake reported no snapshot for batch {batch_id}")
     return int(row[0]), published, quarantined
+
+
+def _index_for_serving(
+    con: duckdb.DuckDBPyConnection, settings: Settings, contract: DatasetContract, snapshot: int
+) -> None:
+    """Build the snapshot's serving index (``lakehouse.serving``). The snapshot is published
+    already: an index that cannot be built leaves reads on the lake path, and is logged."""
+    # Most selective first: the key's leading field, the personal fields, the rest of the key.
+    personal = tuple(f.name for f in contract.fields if f.personal)
+    keys = contract.primary_key[:1] + personal + contract.primary_key[1:]
+    try:
+        build_serving_index(
+            con,
+            settings,
+            table=contract.table_name,
+            fields=tuple(f.name for f in contract.fields),
+            primary_key=contract.primary_key,
+            indexed=keys,
+            snapshot_id=snapshot,
+        )
+    except (duckdb.Error, OSError) as exc:
+        log.warning("serving index of %s@%s not built: %s", contract.code, snapshot, exc)
 
 
 def _count(result: duckdb.DuckDBPyConnection) -> int:

@@ -30,6 +30,7 @@ from catalog.conditions import Condition, Op
 from catalog.policy import AccessPlan
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
+from lakehouse.serving import ROWID, Source
 
 __all__ = ["ReadResult", "compile_plan", "read"]
 
@@ -67,33 +68,52 @@ def _condition_sql(condition: Condition, params: list[Any]) -> str:
 
 
 def compile_plan(
-    plan: AccessPlan, *, snapshot_id: int | None = None, order_salt: int = 0
+    plan: AccessPlan,
+    *,
+    snapshot_id: int | None = None,
+    order_salt: int = 0,
+    source: Source | None = None,
 ) -> tuple[str, list[Any]]:
     """SQL text and bound parameters for ``plan``.
 
     ``snapshot_id`` reads that DuckLake snapshot (time travel) instead of the current one;
-    ``order_salt`` keys the hidden ordering (see the module docstring).
+    ``order_salt`` keys the hidden ordering (see the module docstring). ``source`` is the
+    snapshot's serving index (``lakehouse.serving``): the same rows, read without a lake scan.
     """
     if not plan.columns:
         raise ValueError("an access plan must select at least one column")
-    params: list[Any] = []  # in the order of their ``?``: the SELECT list's come first
+    params: list[Any] = []  # in the order of their ``?``: a point lookup's, then the SELECT's
+    lookup = _point_lookup(plan, source)
+    if source is not None and lookup is not None:
+        params.append(lookup.value)
+        relation = (
+            f"(WITH {_KEYED} AS MATERIALIZED (SELECT * FROM {source.relation} "
+            f"WHERE {quote_ident(lookup.field)} = ?) SELECT * FROM {_KEYED})"
+        )
+    elif source is not None:
+        relation = source.relation
+    else:
+        relation = f"{LAKE}.{quote_ident(plan.table)}"
+    rowid = f"{_ALIAS}.rowid" if source is None else f"{_ALIAS}.{ROWID}"
     select = ", ".join(
         f"{mask_sql(c.mask, _column(c.name), params, hash_key=plan.hash_key)}"
         f" AS {quote_ident(c.name)}"
         for c in plan.columns
     )
-    sql = f"SELECT {select} FROM {LAKE}.{quote_ident(plan.table)} AS {_ALIAS}"
-    if snapshot_id is not None:
+    sql = f"SELECT {select} FROM {relation} AS {_ALIAS}"
+    if snapshot_id is not None and source is None:
         sql += " AT (VERSION => ?)"
         params.append(snapshot_id)
     if plan.conditions:
         where = " AND ".join(f"({_condition_sql(c, params)})" for c in plan.conditions)
         sql += f" WHERE {where}"
     if plan.order_hidden:
-        sql += f" ORDER BY hash({_ALIAS}.rowid, ?::UBIGINT), {_ALIAS}.rowid"
+        sql += f" ORDER BY hash({rowid}, ?::UBIGINT), {rowid}"
         params.append(order_salt)
-    elif plan.order_by:
+    elif plan.order_by and (source is None or lookup is not None):
         sql += " ORDER BY " + ", ".join(_column(k) for k in plan.order_by)
+    # else: a serving index is stored in primary-key order, and DuckDB keeps a table's order
+    # when no ORDER BY is given (preserve_insertion_order), so a page costs no sort.
     if plan.limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params.extend((plan.limit, plan.offset))
@@ -103,15 +123,33 @@ def compile_plan(
     return sql, params
 
 
+_KEYED = "zt_keyed"
+
+
+def _point_lookup(plan: AccessPlan, source: Source | None) -> Condition | None:
+    """The exact match on the most selective indexed field, which a serving index answers by
+    its ART index; None when the plan has none."""
+    if source is None:
+        return None
+    exact = {
+        c.field: c
+        for c in reversed(plan.conditions)
+        if c.op is Op.EQ and not isinstance(c.value, tuple)
+    }
+    return next((exact[name] for name in source.indexed if name in exact), None)
+
+
 def read(
     con: duckdb.DuckDBPyConnection,
     plan: AccessPlan,
     *,
     snapshot_id: int | None = None,
     order_salt: int = 0,
+    source: Source | None = None,
 ) -> ReadResult:
-    """Run ``plan`` on ``con`` (a ``lakehouse.connection.connect`` connection)."""
-    sql, params = compile_plan(plan, snapshot_id=snapshot_id, order_salt=order_salt)
+    """Run ``plan`` on ``con`` (a ``lakehouse.connection.connect`` connection or a
+    ``lakehouse.serving.ServingLake`` cursor), from ``source`` when it holds the snapshot."""
+    sql, params = compile_plan(plan, snapshot_id=snapshot_id, order_salt=order_salt, source=source)
     table = con.execute(sql, params).to_arrow_table()
     return ReadResult(
         table=table,

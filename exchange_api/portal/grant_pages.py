@@ -30,7 +30,7 @@ from catalog.policy import ReadRequest
 from catalog.principals import Principal
 from catalog.settings import Settings
 from catalog.workdays import DeadlineRules
-from exchange_api.deps import LazyLake, SessionDep, SettingsDep
+from exchange_api.deps import LazyLake, SessionDep, SettingsDep, serving_of
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
 from exchange_api.portal.forms import (
@@ -113,13 +113,14 @@ def renew(
 
 
 def _read(
+    request: Request,
     session: Session,
     settings: Settings,
     principal: Principal,
     grant: Grant,
     read: ReadRequest,
 ) -> SharedRead:
-    lake = LazyLake(settings)  # opened only once the decision allowed the read
+    lake = LazyLake(serving_of(request))  # reached only once the decision allowed the read
     try:
         return read_shared(
             session, lake, principal, settings, grant.dataset.code, read, grant_id=grant.id
@@ -188,6 +189,7 @@ def grant_data(
     with page_errors(session, lang):
         grant = get_grant(session, grant_id, principal, now=now_of(request))
         read = _read(
+            request,
             session,
             settings,
             principal,
@@ -229,6 +231,7 @@ def grant_match(
             value=form_text(value, "value", required=True),
         )
         read = _read(
+            request,
             session,
             settings,
             principal,

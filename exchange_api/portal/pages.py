@@ -33,7 +33,7 @@ from catalog.guard import is_audited_refusal
 from catalog.models import QualityReport
 from catalog.principals import Principal
 from exchange_api import identify
-from exchange_api.deps import SessionDep, SettingsDep, open_lake
+from exchange_api.deps import SessionDep, open_lake, serving_of
 from exchange_api.payloads import PathId
 from exchange_api.portal.chart import trend_chart
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang, rule_description, translator
@@ -149,10 +149,10 @@ PortalReport = Annotated[QualityReport, Depends(_portal_report)]
 
 
 def _portal_lake(
-    settings: SettingsDep, principal: PortalPrincipal
+    request: Request, principal: PortalPrincipal
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The lake, once the bearer header or the session cookie has named the caller."""
-    yield from open_lake(settings)
+    yield from open_lake(serving_of(request))
 
 
 PortalLake = Annotated[duckdb.DuckDBPyConnection, Depends(_portal_lake)]

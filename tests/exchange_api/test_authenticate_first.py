@@ -1,40 +1,40 @@
 """Nobody makes the server open DuckDB before saying who they are (issue 8, defect 6).
 
-``exchange_api.deps.connect`` is wrapped with a counter: a request without a valid credential
-must be answered 401 having opened no DuckDB connection and attached no lake.
+``lakehouse.serving.ServingLake.cursor`` (the only way a request reaches the worker's DuckDB) is
+wrapped with a counter: a request without a valid credential must be answered 401 having opened
+no DuckDB cursor.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from typing import Any
 
 import duckdb
 import pytest
 
-from catalog.settings import Settings
-from exchange_api import deps
 from exchange_api.demo import DATASET
+from lakehouse.serving import ServingLake
 from tests.exchange_api.conftest import Platform, report_of
 
 
 class CountingConnect:
     def __init__(self) -> None:
         self.calls = 0
-        self._real = deps.connect
+        self._real = ServingLake.cursor
 
-    def __call__(
-        self, settings: Settings, **kwargs: Any
-    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        self.calls += 1
-        return self._real(settings, **kwargs)
+    def wrap(self) -> Any:
+        def cursor(serving: ServingLake) -> duckdb.DuckDBPyConnection:
+            self.calls += 1
+            return self._real(serving)
+
+        return cursor
 
 
 @pytest.fixture
 def connects(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingConnect]:
     counter = CountingConnect()
-    monkeypatch.setattr(deps, "connect", counter)
+    monkeypatch.setattr(ServingLake, "cursor", counter.wrap())
     yield counter
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from catalog.models import Role
 from catalog.tokens import issue_account
-from exchange_api import deps
 from exchange_api.demo import DATASET
+from lakehouse.serving import ServingLake
 from tests.exchange_api.conftest import Platform, report_of
 
 SWJ, GAJ, RSJ = "swj-exchange", "gaj-exchange", "rsj-exchange"
@@ -118,13 +118,13 @@ def test_defect_6_no_duckdb_before_authentication_and_bodies_are_capped(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[object] = []
-    real = deps.connect
+    real = ServingLake.cursor
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        opened.append(args)
-        return real(*args, **kwargs)
+    def counting(serving: ServingLake) -> Any:
+        opened.append(serving)
+        return real(serving)
 
-    monkeypatch.setattr(deps, "connect", counting)
+    monkeypatch.setattr(ServingLake, "cursor", counting)
     assert platform.client.get(DATA).status_code == 401
     assert opened == []
     huge = {"dataset": DATASET, "fields": ["period"], "purpose": "x" * (2 * 1024 * 1024)}

@@ -115,6 +115,7 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: list[Row], batch_id: int, firs
 class Lake:
     con: duckdb.DuckDBPyConnection
     first_snapshot: int
+    settings: Settings
 
 
 @pytest.fixture(
@@ -160,7 +161,7 @@ def _filled_lake(config: Settings) -> Iterator[Lake]:
         snapshot = con.execute("SELECT max(snapshot_id) FROM lake.snapshots()").fetchone()
         assert snapshot is not None
         _insert(con, LATER, 2, len(ROWS) + 1)
-        yield Lake(con, int(snapshot[0]))
+        yield Lake(con, int(snapshot[0]), config)
 
 
 @pytest.fixture(scope="module")
