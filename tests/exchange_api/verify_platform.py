@@ -16,6 +16,7 @@ from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo import DATASET, seed
 from lakehouse.pipeline import run_batch
+from lakehouse.pipeline import sessions as pipeline_sessions
 from lakehouse.samples import write_social_insurance_extract
 from tests.exchange_api.conftest import Platform
 from tests.fixtures.postgres import PostgresServer
@@ -61,10 +62,13 @@ def platform(
         manifest = write_social_insurance_extract(extract, rows=300)
         batch = run_batch(settings, DATASET, extract)
         assert batch.status == "published", batch
-        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        app = create_app(settings)
+        with TestClient(app, raise_server_exceptions=False) as client:
             yield Platform(settings, sessions, tokens, batch, manifest, client)
+        app.state.engine.dispose()
     finally:
         sessions.kw["bind"].dispose()
+        pipeline_sessions(settings).kw["bind"].dispose()  # the pipeline's cached engine
         if server is not None:
             with server.admin_connection() as admin:
                 for name in databases:
