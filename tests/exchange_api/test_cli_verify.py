@@ -68,7 +68,10 @@ def test_a_gbk_csv_file_and_the_table(
     platform: Platform, grant: int, row: dict[str, Any], tmp_path: Path
 ) -> None:
     path = tmp_path / "records.csv"
-    text = f"citizen_id,person_name\n{row['citizen_id']},{row['person_name']}\n110105194912310029,张三\n"
+    text = (
+        f"citizen_id,person_name\n{row['citizen_id']},{row['person_name']}\n"
+        "110105194912310029,张三\n"
+    )
     path.write_bytes(text.encode("gbk"))
     done = _verify(platform, grant, "--file", str(path), "--encoding", "gbk")
     assert done.returncode == 0, done.stderr
