@@ -36,6 +36,7 @@ _ZH: dict[str, str] = {
     "problem.verify.record_invalid": "记录的字段或取值不符合要求。",
     "problem.verify.input": "请提供记录或文件之一。",
     "problem.aggregate.invalid": "统计请求不符合要求：分组、计数与求和字段有误。",
+    "problem.filter.invalid": "筛选条件不符合要求：字段、运算符或取值有误。",
     "problem.aggregate.too_many_groups": "分组过多，请减少分组字段或增加筛选条件。",
 }
 
@@ -77,6 +78,7 @@ _EN: dict[str, str] = {
     "problem.aggregate.invalid": (
         "The aggregate asks for something invalid: check its groups, counts and sums."
     ),
+    "problem.filter.invalid": "A filter is invalid: check its field, operator and value.",
     "problem.aggregate.too_many_groups": "Too many groups: group by fewer fields or filter.",
 }
 

@@ -76,3 +76,29 @@ def test_refusals_are_pages(platform: Platform, grant: int, row: dict[str, Any])
     assert refused.status_code == 403 and "field.masked" in refused.text
     no_csrf = other.post(url, data=_form(row, "x"), follow_redirects=False)
     assert no_csrf.status_code == 403 and "csrf.invalid" in no_csrf.text
+
+
+def test_every_verify_and_aggregate_code_has_a_sentence() -> None:
+    import re
+    from pathlib import Path
+
+    from exchange_api.portal.i18n import LANGS, MESSAGES
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        root / "catalog" / "verify_plan.py",
+        root / "catalog" / "aggregate_plan.py",
+        root / "lakehouse" / "verify.py",
+        root / "lakehouse" / "aggregate.py",
+        root / "exchange_api" / "portal" / "verify_pages.py",
+        root / "exchange_api" / "cli_verify.py",
+    ]
+    codes: set[str] = set()
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'code="([a-z_]+\.[a-z_]+)"', text))
+        codes |= set(re.findall(r'Refusal\(\s*"([a-z_]+\.[a-z_]+)"', text))
+    assert {"verify.batch_size", "aggregate.too_many_groups", "field.masked"} <= codes
+    for lang in LANGS:
+        missing = {c for c in codes if f"problem.{c}" not in MESSAGES[lang]}
+        assert missing == set(), (lang, sorted(missing))
