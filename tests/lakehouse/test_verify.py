@@ -105,26 +105,23 @@ def test_rows_outside_the_grant_filter_look_not_found(lake: Lake) -> None:
 
 
 def test_several_rows_share_the_key_match_if_any_matches_all(lake: Lake) -> None:
-    """A person has rows for several months: the record matches the row of the right month."""
-    by_id: dict[str, list[dict[str, Any]]] = {}
-    for row in ROWS:
-        if row["region"].startswith("3301"):
-            by_id.setdefault(row["citizen_id"], []).append(row)
-    row = ZHANG
-    stored_period = row["period"]
-    plan = _plan(compare=("person_name", "period"))
-    [hit] = _verify(
-        lake,
-        plan,
-        [
-            {
-                "citizen_id": row["citizen_id"],
-                "person_name": row["person_name"],
-                "period": stored_period,
-            }
-        ],
-    )
-    assert hit.outcome == "match"
+    """An employer has many rows: a record matches if one row matches every compared field;
+    otherwise ``differs`` names the fields of the closest row."""
+    employer = ZHANG["employer_uscc"]
+    assert sum(1 for r in ROWS if r["employer_uscc"] == employer) > 1
+    plan = _plan(("employer_uscc",), ("person_name", "period"))
+    records = [
+        {"employer_uscc": employer, "person_name": "张三丰", "period": "2026-10"},
+        {"employer_uscc": employer, "person_name": "张三丰", "period": "1999-01"},
+        {"employer_uscc": employer, "person_name": "无此人", "period": "2026-10"},
+        {"employer_uscc": employer, "person_name": "无此人", "period": "1999-01"},
+    ]
+    assert _verify(lake, plan, records) == [
+        RecordResult(0, "match"),
+        RecordResult(1, "differs", ("period",)),
+        RecordResult(2, "differs", ("person_name",)),
+        RecordResult(3, "differs", ("person_name", "period")),
+    ]
 
 
 def test_numeric_compare_casts_like_ingest(lake: Lake) -> None:
