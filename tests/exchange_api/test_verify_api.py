@@ -262,3 +262,18 @@ def test_unauthenticated_and_unknown_dataset(platform: Platform) -> None:
         "/api/v1/datasets/no_such/verify", headers=platform.headers(SWJ), json=_body(None, [RECORD])
     )
     assert unknown.status_code == 404 and unknown.json()["code"] == "dataset.not_found"
+
+
+def test_an_expired_grant_verifies_nothing(platform: Platform) -> None:
+    import datetime as dt
+
+    from catalog.models import Grant
+
+    expired = make_grant(platform, FIELDS, ["verify"], match=["citizen_id", "person_name"])
+    with platform.sessions() as session:
+        row = session.get(Grant, expired)
+        assert row is not None
+        row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        session.commit()
+    refused = _verify(platform, _body(expired, [RECORD]))
+    assert refused.status_code == 403 and refused.json()["code"] == "grant.expired"
