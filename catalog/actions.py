@@ -21,7 +21,9 @@ __all__ = [
     "AUDIT_VERIFY",
     "BATCH_INGEST",
     "DATASET_VIEW",
+    "DATA_AGGREGATE",
     "DATA_READ",
+    "DATA_VERIFY",
     "OBJECTION_ANSWER",
     "OBJECTION_FILE",
     "GRANT_RENEW",
@@ -39,7 +41,9 @@ __all__ = [
     "ResourceKind",
 ]
 
-ResourceKind = Literal["dataset", "read", "request", "grant", "report", "platform", "account"]
+ResourceKind = Literal[
+    "dataset", "read", "verify", "aggregate", "request", "grant", "report", "platform", "account"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,14 @@ class Action:
 DATASET_VIEW = Action("dataset.view", "dataset", "see a dataset's catalog entry")
 DATA_READ = Action(
     "data.read", "read", "read a dataset's rows (owner unmasked; grantee through its grant)"
+)
+DATA_VERIFY = Action(
+    "data.verify",
+    "verify",
+    "verify (核验) records: match, not found, or which fields differ; never a stored value",
+)
+DATA_AGGREGATE = Action(
+    "data.aggregate", "aggregate", "count and sum rows by granted fields, small groups suppressed"
 )
 REQUEST_FILE = Action("request.file", "dataset", "file a share request for a dataset")
 REQUEST_VIEW = Action("request.view", "request", "see a share request and its decision")
@@ -85,6 +97,8 @@ ACCOUNT_ROTATE = Action("account.rotate", "account", "replace a token; the old o
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
     DATA_READ,
+    DATA_VERIFY,
+    DATA_AGGREGATE,
     REQUEST_FILE,
     REQUEST_VIEW,
     REQUEST_APPROVE,

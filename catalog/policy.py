@@ -19,6 +19,10 @@ action             allowed
 =================  ===========================================================================
 dataset.view       any authenticated account
 data.read          own publisher/steward (unmasked); others through a live grant (read_plan)
+data.verify        own publisher/steward; others through a live grant with mode verify
+                   (verify_plan: masked fields only as the grant's match keys)
+data.aggregate     own publisher/steward (no suppression); others through a live grant with
+                   mode aggregate (aggregate_plan: masked groups, small groups suppressed)
 request.file       a requester of another department (not the owner)
 request.view       the requesting department, the owner department, auditors and admins
 request.approve    a publisher of the owner department
@@ -53,6 +57,7 @@ from typing import Any
 
 from catalog import actions as act
 from catalog.actions import Action
+from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import Role
 from catalog.principals import Principal
@@ -68,6 +73,7 @@ from catalog.resources import (
     RequestTerms,
     Resource,
 )
+from catalog.verify_plan import VerifyPlan, VerifyResource, plan_verify
 
 __all__ = [
     "MAX_IN_VALUES",
@@ -89,14 +95,21 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Allowed:
-    """An allowed act. For ``data.read``, ``plan`` says exactly what may be read."""
+    """An allowed act. For ``data.read``, ``plan`` says exactly what may be read; for
+    ``data.verify`` and ``data.aggregate``, ``verify_plan`` and ``aggregate_plan`` say how."""
 
     action: Action
     plan: AccessPlan | None = None
+    verify_plan: VerifyPlan | None = None
+    aggregate_plan: AggregatePlan | None = None
 
 
 def authorize(
-    actor: Principal, action: Action, resource: Resource, *, now: dt.datetime
+    actor: Principal,
+    action: Action,
+    resource: Resource | VerifyResource | AggregateResource,
+    *,
+    now: dt.datetime,
 ) -> Allowed | Refusal:
     """May ``actor`` do ``action`` to ``resource`` at ``now``? The only place that says."""
     if now.tzinfo is None:
@@ -108,6 +121,14 @@ def authorize(
         assert isinstance(resource, ReadResource)
         planned = plan_read(actor, resource, now=now)
         return planned if isinstance(planned, Refusal) else Allowed(action, planned)
+    if action is act.DATA_VERIFY:
+        assert isinstance(resource, VerifyResource)
+        verify = plan_verify(actor, resource, now=now)
+        return verify if isinstance(verify, Refusal) else Allowed(action, verify_plan=verify)
+    if action is act.DATA_AGGREGATE:
+        assert isinstance(resource, AggregateResource)
+        summary = plan_aggregate(actor, resource, now=now)
+        return summary if isinstance(summary, Refusal) else Allowed(action, aggregate_plan=summary)
     rule = _RULES.get(action)
     if rule is None:
         raise ValueError(f"no rule for action {action.name!r}")  # a programming error
@@ -317,6 +338,8 @@ def _visible_or_hidden(view: Refusal | None, refusal: Refusal) -> Refusal:
 _KINDS: dict[str, type] = {
     "dataset": DatasetTerms,
     "read": ReadResource,
+    "verify": VerifyResource,
+    "aggregate": AggregateResource,
     "request": RequestTerms,
     "grant": GrantTerms,
     "report": ReportTerms,
@@ -324,7 +347,8 @@ _KINDS: dict[str, type] = {
     "account": AccountTerms,
 }
 
-#: The rule of every action but ``data.read``, which ``catalog.read_plan`` plans.
+#: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),
+#: ``data.verify`` (``catalog.verify_plan``) and ``data.aggregate`` (``catalog.aggregate_plan``).
 _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.DATASET_VIEW: _dataset_view,
     act.REQUEST_FILE: _request_file,

@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600, ge=0, description="Requests per account per minute, per worker; 0: no limit."
     )
+    min_group_size: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description="Smallest group an aggregate sends a grantee; smaller groups are suppressed "
+        "(neither key nor sums sent, only their number). The owner is never suppressed.",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses or CIDR networks of the reverse proxies whose "

@@ -13,10 +13,10 @@ from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
-from exchange_api.portal import exchange, forms, grant_pages, inbox, login, pages
+from exchange_api.portal import exchange, forms, grant_pages, inbox, login, pages, verify_pages
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
-from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
+from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests, verify
 from lakehouse.serving import ServingLake
 
 
@@ -59,11 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         requests.router,
         grants.router,
         data.router,
+        verify.router,
         accounts.router,
         pages.router,
         login.router,
         exchange.router,
         grant_pages.router,
+        verify_pages.router,
         inbox.router,
     ):
         app.include_router(router)

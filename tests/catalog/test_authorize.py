@@ -15,6 +15,7 @@ import pytest
 
 from catalog import actions as act
 from catalog.actions import ACTIONS, Action
+from catalog.aggregate_plan import AggregateRequest, AggregateResource, Measure, MeasureFn
 from catalog.models import AccessMode, AccountKind, RequestStatus, Role
 from catalog.policy import Allowed, Refusal, authorize
 from catalog.principals import SYSTEM, Principal
@@ -28,6 +29,7 @@ from catalog.resources import (
     RequestTerms,
     Resource,
 )
+from catalog.verify_plan import VerifyRequest, VerifyResource
 from tests.catalog import policy_factories as pf
 
 NOW = pf.NOW
@@ -40,7 +42,11 @@ _REQUEST = RequestTerms(
     request_id=3, dataset=_DATASET, requester_department_id=REQUESTING, status=RequestStatus.PENDING
 )
 _GRANT = dataclasses.replace(
-    pf.grant(), grantee_department_id=REQUESTING, dataset=_DATASET, match_fields=()
+    pf.grant(),
+    grantee_department_id=REQUESTING,
+    dataset=_DATASET,
+    match_fields=(),
+    access_modes=frozenset({AccessMode.QUERY, AccessMode.VERIFY, AccessMode.AGGREGATE}),
 )
 _REPORT = ReportTerms(report_id=4, dataset=_DATASET)
 #: a publisher's account of the owner department (not the actor's own account: see below)
@@ -63,10 +69,15 @@ def _resource(action: Action, department_id: int) -> Resource:
         return _REPORT
     if action.resource == "account":
         return _NEW_ACCOUNT if action is act.ACCOUNT_ISSUE else _ACCOUNT
+    # the department's own grant, if it holds one (only the requesting department does)
+    grant = _GRANT if department_id == REQUESTING else None
     if action.resource == "read":
-        # the department's own grant, if it holds one (only the requesting department does)
-        grant = _GRANT if department_id == REQUESTING else None
         return ReadResource(_DATASET, grant, ReadRequest(fields=("period",), mode=AccessMode.QUERY))
+    if action.resource == "verify":
+        return VerifyResource(_DATASET, grant, VerifyRequest(("employer_uscc",), ("period",), 1))
+    if action.resource == "aggregate":
+        count = (Measure(MeasureFn.COUNT),)
+        return AggregateResource(_DATASET, grant, AggregateRequest(("period",), count))
     return PLATFORM
 
 
@@ -274,6 +285,8 @@ EXPECTED["grant.renew"] = {
         "404:grant.not_found",
     ),
 }
+EXPECTED["data.verify"] = EXPECTED["data.read"]
+EXPECTED["data.aggregate"] = EXPECTED["data.read"]
 EXPECTED["request.refuse"] = EXPECTED["request.approve"]
 EXPECTED["objection.answer"] = EXPECTED["request.approve"]
 EXPECTED["objection.file"] = EXPECTED["request.withdraw"]
@@ -283,6 +296,8 @@ EXPECTED["account.rotate"] = EXPECTED["account.revoke"]
 SYSTEM_EXPECTED = {
     "dataset.view": "ok",
     "data.read": "role.requester_required",
+    "data.verify": "role.requester_required",
+    "data.aggregate": "role.requester_required",
     "request.file": "role.requester_required",
     "request.view": "404:request.not_found",
     "request.approve": "404:request.not_found",
@@ -343,6 +358,8 @@ def test_decision_table(action: Action, relation: str, role: Role) -> None:
     if isinstance(decision, Allowed):
         assert decision.action is action
         assert (decision.plan is not None) == (action is act.DATA_READ)
+        assert (decision.verify_plan is not None) == (action is act.DATA_VERIFY)
+        assert (decision.aggregate_plan is not None) == (action is act.DATA_AGGREGATE)
     else:
         assert decision.reason and "\n" not in decision.reason
 
@@ -373,6 +390,8 @@ def test_a_principal_with_every_role_of_another_department(action: Action) -> No
         "report.sign_off",
         "batch.ingest",
         "data.read",  # no grant of its own
+        "data.verify",
+        "data.aggregate",
     }
     assert isinstance(decision, Refusal) == (action.name in owner_only), decision
 

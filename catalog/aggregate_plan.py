@@ -1,0 +1,233 @@
+"""The aggregate half of the access decision: counts and sums become an :class:`AggregatePlan`
+or a refusal.
+
+``catalog.policy.authorize`` calls :func:`plan_aggregate` for ``data.aggregate``; nothing else
+does. Pure, like ``catalog.read_plan.plan_read``.
+
+Rules, in the order they are checked:
+
+1. Shape: 0 to :data:`MAX_GROUP_FIELDS` distinct ``group_by`` fields; 1 to
+   :data:`MAX_MEASURES` distinct measures, each ``count`` (no field) or ``sum`` of one field
+   (``aggregate.invalid``).
+2. A publisher or steward of the owner department aggregates every field unmasked, and its
+   groups are never suppressed.
+3. Everyone else needs the requester role and a live grant allowing the ``aggregate`` mode
+   (``catalog.read_plan.check_grant``).
+4. Fields: every field named known (``field.unknown``) and granted (``field.not_granted``).
+   A masked field is grouped by its **masked** value — what the grantee could already read, a
+   birth year say — never the stored one. A sum is only over a numeric field the grantee sees
+   unmasked (``field.masked``, ``aggregate.invalid`` for a text field). Filters only on granted,
+   unmasked fields: a masked field is refused even when it is a match key (a range or a list of
+   candidates in an aggregate would count what the mask hides).
+5. The plan: the grant's row filter always comes first; groups with fewer than the minimum
+   group size rows (``AggregateResource.min_group_size``, the setting
+   ``ZHONGTAI_MIN_GROUP_SIZE``) are suppressed entirely — their keys and sums are never sent,
+   only how many there were; at most :data:`MAX_GROUPS` groups are returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from catalog.conditions import Condition, condition_problem, type_family
+from catalog.models import AccessMode, Role
+from catalog.principals import Principal
+from catalog.read_plan import (
+    UNMASKED,
+    PlannedColumn,
+    Refusal,
+    check_grant,
+    grantee_mask,
+    is_owner_reader,
+)
+from catalog.resources import DatasetTerms, GrantTerms, ReadRequest
+
+__all__ = [
+    "MAX_GROUPS",
+    "MAX_GROUP_FIELDS",
+    "MAX_MEASURES",
+    "AggregatePlan",
+    "AggregateRequest",
+    "AggregateResource",
+    "Measure",
+    "MeasureFn",
+    "plan_aggregate",
+]
+
+MAX_GROUPS = 10_000
+"""The most groups one aggregate call may return (``aggregate.too_many_groups`` beyond)."""
+
+MAX_GROUP_FIELDS = 10
+MAX_MEASURES = 20
+MAX_FILTERS = 20
+
+
+class MeasureFn(StrEnum):
+    COUNT = "count"
+    SUM = "sum"
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """``count`` (rows in the group) or ``sum`` of one numeric field."""
+
+    fn: MeasureFn
+    field: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The measure's output column name: ``count`` or ``sum_<field>``."""
+        return self.fn.value if self.field is None else f"{self.fn.value}_{self.field}"
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateRequest:
+    group_by: tuple[str, ...]
+    measures: tuple[Measure, ...]
+    filters: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateResource:
+    """An aggregation: the dataset, the grant it goes through (if any), what is asked, and the
+    platform's minimum group size (``Settings.min_group_size``)."""
+
+    dataset: DatasetTerms
+    grant: GrantTerms | None
+    request: AggregateRequest
+    min_group_size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class AggregatePlan:
+    """An allowed aggregation. ``group_by`` columns carry the mask they are grouped through;
+    groups of fewer than ``min_group_size`` rows are suppressed (1 for the owner: none are)."""
+
+    dataset_code: str
+    table: str
+    group_by: tuple[PlannedColumn, ...]
+    measures: tuple[Measure, ...]
+    conditions: tuple[Condition, ...]
+    min_group_size: int
+    max_groups: int
+    grant_id: int | None
+    purpose: str
+    hash_key: bytes | None = None
+    """The grant's key for a ``hash``-masked group field, attached at the edge (never decided)."""
+
+    @property
+    def masked_group_fields(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.group_by if c.mask.masked)
+
+
+def plan_aggregate(
+    principal: Principal, resource: AggregateResource, *, now: dt.datetime
+) -> AggregatePlan | Refusal:
+    """Decide whether ``principal`` may aggregate ``resource.request``, and how."""
+    if now.tzinfo is None:
+        raise ValueError("plan_aggregate() needs a timezone-aware 'now'")
+    dataset, request = resource.dataset, resource.request
+    shape = _check_shape(request)
+    if shape is not None:
+        return shape
+    if is_owner_reader(principal, dataset):
+        visible = dataset.field_names
+        refusal = _check_fields(dataset, visible, frozenset(), request)
+        if refusal is not None:
+            return refusal
+        return AggregatePlan(
+            dataset_code=dataset.code,
+            table=dataset.table_name,
+            group_by=tuple(
+                PlannedColumn(n, dataset.field(n).duckdb_type, UNMASKED) for n in request.group_by
+            ),
+            measures=request.measures,
+            conditions=request.filters,
+            min_group_size=1,
+            max_groups=MAX_GROUPS,
+            grant_id=None,
+            purpose="owner",
+        )
+    if not principal.has(Role.REQUESTER) or principal.is_system:
+        return Refusal(
+            "role.requester_required",
+            "aggregating another department's data through a grant needs the requester role",
+        )
+    checked = check_grant(
+        principal, dataset, resource.grant, ReadRequest(mode=AccessMode.AGGREGATE), now
+    )
+    if isinstance(checked, Refusal):
+        return checked
+    granted = set(checked.fields)
+    visible = tuple(n for n in dataset.field_names if n in granted)
+    masks = {n: grantee_mask(dataset.field(n)) for n in visible}
+    masked = frozenset(n for n, m in masks.items() if m.masked)
+    refusal = _check_fields(dataset, visible, masked, request)
+    if refusal is not None:
+        return refusal
+    return AggregatePlan(
+        dataset_code=dataset.code,
+        table=dataset.table_name,
+        group_by=tuple(
+            PlannedColumn(n, dataset.field(n).duckdb_type, masks[n]) for n in request.group_by
+        ),
+        measures=request.measures,
+        conditions=checked.row_filter + request.filters,
+        min_group_size=max(resource.min_group_size, 1),
+        max_groups=MAX_GROUPS,
+        grant_id=checked.grant_id,
+        purpose=checked.purpose,
+    )
+
+
+def _check_shape(request: AggregateRequest) -> Refusal | None:
+    if len(request.group_by) > MAX_GROUP_FIELDS:
+        return Refusal("aggregate.invalid", f"group by at most {MAX_GROUP_FIELDS} fields")
+    if len(set(request.group_by)) != len(request.group_by):
+        return Refusal("aggregate.invalid", "a field may appear in group_by once")
+    if not 1 <= len(request.measures) <= MAX_MEASURES:
+        return Refusal("aggregate.invalid", f"ask for 1 to {MAX_MEASURES} measures")
+    if len(set(request.measures)) != len(request.measures):
+        return Refusal("aggregate.invalid", "a measure may be asked for once")
+    if len(request.filters) > MAX_FILTERS:
+        return Refusal("aggregate.invalid", f"at most {MAX_FILTERS} filters")
+    for measure in request.measures:
+        if (measure.fn is MeasureFn.COUNT) != (measure.field is None):
+            return Refusal(
+                "aggregate.invalid", "'count' takes no field; 'sum' takes exactly one field"
+            )
+    return None
+
+
+def _check_fields(
+    dataset: DatasetTerms,
+    visible: tuple[str, ...],
+    masked: frozenset[str],
+    request: AggregateRequest,
+) -> Refusal | None:
+    summed = [m.field for m in request.measures if m.field is not None]
+    named = list(request.group_by) + summed + [c.field for c in request.filters]
+    unknown = [n for n in named if n not in dataset.field_names]
+    if unknown:
+        return Refusal("field.unknown", f"dataset {dataset.code} has no field(s) {unknown}")
+    hidden = [n for n in named if n not in visible]
+    if hidden:
+        return Refusal("field.not_granted", f"field(s) {hidden} are not in the grant")
+    for name in summed:
+        if name in masked:
+            return Refusal("field.masked", f"field {name!r} is masked for this grant: no sum")
+        if type_family(dataset.field(name).duckdb_type) != "number":
+            return Refusal("aggregate.invalid", f"field {name!r} is not numeric: no sum")
+    for condition in request.filters:
+        if condition.field in masked:
+            return Refusal(
+                "field.masked",
+                f"field {condition.field!r} is masked for this grant; an aggregate cannot be "
+                "filtered on it",
+            )
+        problem = condition_problem(dataset, visible, condition)
+        if problem is not None:
+            return Refusal("filter.invalid", problem)
+    return None
