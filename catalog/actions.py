@@ -35,11 +35,17 @@ __all__ = [
     "REQUEST_REFUSE",
     "REQUEST_VIEW",
     "REQUEST_WITHDRAW",
+    "SUBSCRIPTION_CANCEL",
+    "SUBSCRIPTION_CREATE",
+    "SUBSCRIPTION_FETCH",
+    "SUBSCRIPTION_VIEW",
     "Action",
     "ResourceKind",
 ]
 
-ResourceKind = Literal["dataset", "read", "request", "grant", "report", "platform", "account"]
+ResourceKind = Literal[
+    "dataset", "read", "request", "grant", "report", "platform", "account", "subscription"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,16 @@ ACCOUNT_ISSUE = Action("account.issue", "account", "issue an account and show it
 ACCOUNT_VIEW = Action("account.view", "account", "see an account (never its token or its hash)")
 ACCOUNT_REVOKE = Action("account.revoke", "account", "revoke an account at once, with a reason")
 ACCOUNT_ROTATE = Action("account.rotate", "account", "replace a token; the old one stops at once")
+SUBSCRIPTION_CREATE = Action(
+    "subscription.create", "subscription", "subscribe to each new snapshot a grant allows"
+)
+SUBSCRIPTION_VIEW = Action(
+    "subscription.view", "subscription", "see a subscription and its delivery manifests"
+)
+SUBSCRIPTION_CANCEL = Action("subscription.cancel", "subscription", "cancel a subscription")
+SUBSCRIPTION_FETCH = Action(
+    "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
+)
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -105,4 +121,8 @@ ACTIONS: tuple[Action, ...] = (
     ACCOUNT_VIEW,
     ACCOUNT_REVOKE,
     ACCOUNT_ROTATE,
+    SUBSCRIPTION_CREATE,
+    SUBSCRIPTION_VIEW,
+    SUBSCRIPTION_CANCEL,
+    SUBSCRIPTION_FETCH,
 )

@@ -28,6 +28,7 @@ from catalog.resources import (
     RequestTerms,
     Resource,
 )
+from catalog.subscription_terms import SubscriptionTerms
 from tests.catalog import policy_factories as pf
 
 NOW = pf.NOW
@@ -43,6 +44,8 @@ _GRANT = dataclasses.replace(
     pf.grant(), grantee_department_id=REQUESTING, dataset=_DATASET, match_fields=()
 )
 _REPORT = ReportTerms(report_id=4, dataset=_DATASET)
+_SUBSCRIBED = dataclasses.replace(_GRANT, access_modes=_GRANT.access_modes | {AccessMode.SUBSCRIBE})
+_SUBSCRIPTION = SubscriptionTerms(subscription_id=5, department_id=REQUESTING, grant=_SUBSCRIBED)
 #: a publisher's account of the owner department (not the actor's own account: see below)
 _ACCOUNT = AccountTerms(
     account_id=900, department_id=OWNER, kind=AccountKind.SERVICE, roles=frozenset({Role.PUBLISHER})
@@ -52,7 +55,10 @@ _NEW_ACCOUNT = AccountTerms(
 )
 
 
-def _resource(action: Action, department_id: int) -> Resource:
+def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerms:
+    if action.resource == "subscription":
+        creating = action is act.SUBSCRIPTION_CREATE
+        return SubscriptionTerms.new(_SUBSCRIBED) if creating else _SUBSCRIPTION
     if action.resource == "dataset":
         return _DATASET
     if action.resource == "request":
@@ -274,6 +280,28 @@ EXPECTED["grant.renew"] = {
         "404:grant.not_found",
     ),
 }
+EXPECTED["subscription.create"] = {
+    "own": ("subscription.not_grantee",) * 5,
+    "requesting": ("subscription.not_grantee", "ok") + ("subscription.not_grantee",) * 3,
+    "other": ("404:grant.not_found",) * 3 + ("subscription.not_grantee", "404:grant.not_found"),
+}
+EXPECTED["subscription.view"] = {
+    "own": ("404:subscription.not_found",) * 3 + ("ok", "ok"),  # the owner sees its grants only
+    "requesting": ("ok",) * 5,
+    "other": ("404:subscription.not_found",) * 3 + ("ok", "ok"),
+}
+EXPECTED["subscription.cancel"] = {
+    "own": ("404:subscription.not_found",) * 3 + ("subscription.not_requester", "ok"),
+    "requesting": ("subscription.not_requester", "ok")
+    + ("subscription.not_requester",) * 2
+    + ("ok",),
+    "other": ("404:subscription.not_found",) * 3 + ("subscription.not_requester", "ok"),
+}
+EXPECTED["subscription.fetch"] = {  # the rows themselves: the grantee's requesters only
+    "own": ("404:subscription.not_found",) * 3 + ("subscription.not_grantee",) * 2,
+    "requesting": ("subscription.not_grantee", "ok") + ("subscription.not_grantee",) * 3,
+    "other": ("404:subscription.not_found",) * 3 + ("subscription.not_grantee",) * 2,
+}
 EXPECTED["request.refuse"] = EXPECTED["request.approve"]
 EXPECTED["objection.answer"] = EXPECTED["request.approve"]
 EXPECTED["objection.file"] = EXPECTED["request.withdraw"]
@@ -303,6 +331,10 @@ SYSTEM_EXPECTED = {
     "account.view": "404:account.not_found",
     "account.revoke": "404:account.not_found",
     "account.rotate": "404:account.not_found",
+    "subscription.create": "404:grant.not_found",
+    "subscription.view": "404:subscription.not_found",
+    "subscription.cancel": "404:subscription.not_found",
+    "subscription.fetch": "404:subscription.not_found",
 }
 
 
@@ -373,6 +405,8 @@ def test_a_principal_with_every_role_of_another_department(action: Action) -> No
         "report.sign_off",
         "batch.ingest",
         "data.read",  # no grant of its own
+        "subscription.create",  # nor a grant to subscribe through
+        "subscription.fetch",
     }
     assert isinstance(decision, Refusal) == (action.name in owner_only), decision
 
