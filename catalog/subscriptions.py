@@ -91,9 +91,7 @@ def ensure_subscription(
     raise refusal_error(decision)
 
 
-def check_target(
-    settings: Settings, department_code: str, kind: TargetKind, target: str
-) -> str:
+def check_target(settings: Settings, department_code: str, kind: TargetKind, target: str) -> str:
     """The target as it will be stored, if the subscription may deliver there."""
     if kind is TargetKind.FOLDER:
         folder = folder_path(settings.resolved_drop_root, department_code, target)
