@@ -14,6 +14,7 @@ from exchange_api.portal import exchange, forms, grant_pages, inbox, login, page
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
+from exchange_api.routes import subscriptions as subscription_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grants.router,
         data.router,
         accounts.router,
+        subscription_routes.router,
         pages.router,
         login.router,
         exchange.router,

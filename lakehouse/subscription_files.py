@@ -1,4 +1,4 @@
-"""The files of a delivery: where they go, how they are written, and how they are read back.
+"""The files of a delivery: where they go, how they are written, and how they are fetched.
 
 A folder subscription's files land in its drop folder,
 ``<drop root>/<department>/<target>/<dataset>/<snapshot>/``; a webhook subscription's in the
@@ -10,11 +10,16 @@ grantee fetches them through the API. Either way:
   system), so a reader never sees half a file;
 - ``manifest.json`` is written LAST, the same way: its presence says the delivery is complete;
 - the folder is resolved again, symlinks included, just before writing
-  (``catalog.subscription_targets.folder_path``), since the department may have changed it.
+  (``catalog.subscription_targets.folder_path``), since the department may have changed it;
+- a fetch (``GET …/deliveries/{id}/file``) is decided (``subscription.fetch``: the grantee's
+  requesters, while the grant is live), hands over the bytes only if they still hash to the
+  manifest's SHA-256, and is audited (``DeliveryFileFetched``). The file is read whole: one
+  delivery's extract is bounded by the grant's quota, not by this path.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -24,17 +29,31 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from sqlalchemy.orm import Session
 
+from catalog import actions as act
+from catalog import audit
 from catalog.errors import Conflict
+from catalog.models import Department, utcnow
 from catalog.policy import AccessPlan
+from catalog.principals import Principal
 from catalog.settings import Settings
-from catalog.subscription_tables import Subscription, SubscriptionFormat, TargetKind
+from catalog.subscription_events import DeliveryFileFetched
+from catalog.subscription_tables import (
+    DeliveryStatus,
+    Subscription,
+    SubscriptionFormat,
+    TargetKind,
+)
 from catalog.subscription_targets import folder_path
+from catalog.subscriptions import get_delivery
 from lakehouse.connection import quote_literal
 from lakehouse.read import compile_plan
 
 __all__ = [
     "MANIFEST",
+    "FetchedFile",
+    "fetch_delivery_file",
     "WrittenFile",
     "canonical",
     "delivered_file",
@@ -165,3 +184,61 @@ def delivered_file(folder: Path, manifest: dict[str, Any]) -> tuple[str, bytes]:
             "the delivered file no longer matches its manifest", code="delivery.file_changed"
         )
     return path.name, body
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedFile:
+    name: str
+    body: bytes
+    sha256: str
+    media_type: str
+
+
+_MEDIA_TYPES = {
+    SubscriptionFormat.PARQUET: "application/vnd.apache.parquet",
+    SubscriptionFormat.CSV: "text/csv; charset=utf-8",
+}
+
+
+def fetch_delivery_file(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    subscription_id: int,
+    delivery_id: int,
+    *,
+    now: dt.datetime | None = None,
+) -> FetchedFile:
+    """A delivered file, for a requester of the grantee department while its grant is live
+    (``subscription.fetch``), checked against its manifest and audited."""
+    now = now or utcnow()
+    delivery = get_delivery(
+        session, principal, subscription_id, delivery_id, action=act.SUBSCRIPTION_FETCH, now=now
+    )
+    if delivery.status is not DeliveryStatus.DELIVERED or delivery.manifest is None:
+        raise Conflict(f"delivery {delivery_id} was not delivered", code="delivery.not_delivered")
+    subscription = delivery.subscription
+    department = session.get(Department, subscription.department_id)
+    assert department is not None
+    dataset_code = str(delivery.manifest["dataset"])
+    folder = delivery_folder(
+        settings, subscription, department.code, dataset_code, delivery.snapshot_id
+    )
+    name, body = delivered_file(folder, delivery.manifest)
+    digest = hashlib.sha256(body).hexdigest()
+    audit.record(
+        session,
+        DeliveryFileFetched(
+            dataset_id=subscription.grant.dataset_id,
+            grant_id=subscription.grant_id,
+            subscription_id=subscription.id,
+            delivery_id=delivery.id,
+            snapshot_id=delivery.snapshot_id,
+            file=name,
+            bytes_sent=len(body),
+            content_sha256=digest,
+        ),
+        actor=principal,
+        now=now,
+    )
+    return FetchedFile(name, body, digest, _MEDIA_TYPES[subscription.format])

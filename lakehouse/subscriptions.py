@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,27 +48,18 @@ from catalog.principals import Principal
 from catalog.settings import Settings
 from catalog.subscription_events import SubscriptionDelivered, SubscriptionDeliveryFailed
 from catalog.subscription_tables import Delivery, DeliveryStatus, Subscription, TargetKind
-from catalog.subscription_targets import check_webhook, sign, webhook_secret
 from catalog.tokens import is_live
 from lakehouse.exchange import Authorised, authorize, order_salt
 from lakehouse.subscription_files import canonical, delivery_folder, write_extract, write_manifest
+from lakehouse.subscription_webhooks import Sender, announce, http_sender
 
-__all__ = ["LEASE", "MAX_ATTEMPTS", "Outcome", "Sender", "deliver_pending", "http_sender"]
+__all__ = ["LEASE", "MAX_ATTEMPTS", "Outcome", "deliver_pending"]
 
 LEASE = dt.timedelta(minutes=10)
 """How long a claim keeps other deliverers away from a delivery in progress."""
 MAX_ATTEMPTS = 5
 BACKOFF = dt.timedelta(minutes=1)
 """The wait after a failed attempt: 1, 2, 4, 8 … minutes."""
-
-Sender = Callable[[str, bytes, dict[str, str]], int]
-"""POST a body with headers to an URL; the HTTP status. Raises ``httpx.HTTPError`` on failure."""
-
-
-def http_sender(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """The real sender: one POST, no redirects followed, a short timeout."""
-    with httpx.Client(follow_redirects=False, timeout=10.0, trust_env=False) as client:
-        return client.post(url, content=body, headers=headers).status_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +198,7 @@ def _deliver(
         session.rollback()
         return _fail(session, delivery, attempt, exc.code, now)
     if subscription.kind is TargetKind.WEBHOOK:
-        error = _post(settings, subscription, delivery, body, send, now)
+        error = announce(settings, subscription, delivery.id, body, send, now)
         if error:
             return _retry(session, delivery, attempt, error, now, max_attempts)
     return _record(session, delivery, attempt, decision, principal, manifest, body, rows, size, now)
@@ -258,35 +247,6 @@ def _write(
     body = canonical(manifest)
     write_manifest(folder, body)
     return body, manifest, written.rows, written.bytes
-
-
-def _post(
-    settings: Settings,
-    subscription: Subscription,
-    delivery: Delivery,
-    body: bytes,
-    send: Sender,
-    now: dt.datetime,
-) -> str:
-    """Announce the delivery; "" when the webhook took it, else why not."""
-    try:
-        url = check_webhook(
-            subscription.target, allow=settings.webhook_allow, environment=settings.environment
-        )
-    except CatalogError as exc:
-        return exc.code
-    secret = webhook_secret(mask_master_key(settings), subscription.id)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Zhongtai-Signature": sign(secret, body),
-        "X-Zhongtai-Timestamp": str(int(now.timestamp())),
-        "X-Zhongtai-Delivery": str(delivery.id),
-    }
-    try:
-        status = send(url, body, headers)
-    except httpx.HTTPError as exc:
-        return f"webhook.unreachable: {type(exc).__name__}"
-    return "" if 200 <= status < 300 else f"webhook.status_{status}"
 
 
 def _retry(
