@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from catalog.models import Department
 from catalog.subscription_tables import (
     Delivery,
     DeliveryStatus,
@@ -27,6 +29,7 @@ __all__ = [
     "SubscriptionIn",
     "SubscriptionPublic",
     "delivery_public",
+    "public_of",
     "subscription_public",
 ]
 
@@ -116,3 +119,12 @@ def subscription_public(
         cancel_reason=subscription.cancel_reason,
         deliveries=[delivery_public(d) for d in subscription.deliveries] if deliveries else None,
     )
+
+
+def public_of(
+    session: Session, subscription: Subscription, *, deliveries: bool = False
+) -> SubscriptionPublic:
+    """How the API (and the CLI) show ``subscription``, with its department's code."""
+    department = session.get(Department, subscription.department_id)
+    code = department.code if department is not None else ""
+    return subscription_public(subscription, code, deliveries=deliveries)

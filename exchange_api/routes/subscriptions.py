@@ -7,11 +7,8 @@ Another department's subscription, or a delivery of it, answers 404 — it is no
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
-from sqlalchemy.orm import Session
 
 from catalog import subscriptions
-from catalog.models import Department
-from catalog.subscription_tables import Subscription
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from exchange_api.payloads import PathId
 from exchange_api.subscription_payloads import (
@@ -19,19 +16,11 @@ from exchange_api.subscription_payloads import (
     SubscriptionCreatedPublic,
     SubscriptionIn,
     SubscriptionPublic,
-    subscription_public,
+    public_of,
 )
 from lakehouse.subscription_files import fetch_delivery_file
 
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"])
-
-
-def _public(
-    session: Session, subscription: Subscription, *, deliveries: bool = False
-) -> SubscriptionPublic:
-    department = session.get(Department, subscription.department_id)
-    code = department.code if department is not None else ""
-    return subscription_public(subscription, code, deliveries=deliveries)
 
 
 @router.post(
@@ -46,13 +35,13 @@ def create(
         session, principal, settings, body.grant_id, body.kind, body.target, body.format
     )
     session.commit()
-    public = _public(session, created.subscription)
+    public = public_of(session, created.subscription)
     return SubscriptionCreatedPublic(**public.model_dump(), secret=created.secret)
 
 
 @router.get("", summary="The subscriptions I may see (my department's; all, for auditors)")
 def list_mine(session: SessionDep, principal: CurrentPrincipal) -> list[SubscriptionPublic]:
-    return [_public(session, s) for s in subscriptions.list_subscriptions(session, principal)]
+    return [public_of(session, s) for s in subscriptions.list_subscriptions(session, principal)]
 
 
 @router.get("/{subscription_id}", summary="One subscription and its deliveries")
@@ -60,7 +49,7 @@ def get_one(
     subscription_id: PathId, session: SessionDep, principal: CurrentPrincipal
 ) -> SubscriptionPublic:
     subscription = subscriptions.get_subscription(session, principal, subscription_id)
-    return _public(session, subscription, deliveries=True)
+    return public_of(session, subscription, deliveries=True)
 
 
 @router.delete("/{subscription_id}", summary="Cancel a subscription: nothing more is delivered")
@@ -72,7 +61,7 @@ def cancel(
 ) -> SubscriptionPublic:
     subscription = subscriptions.cancel_subscription(session, principal, subscription_id, reason)
     session.commit()
-    return _public(session, subscription)
+    return public_of(session, subscription)
 
 
 @router.get(
