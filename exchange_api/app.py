@@ -10,7 +10,15 @@ from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
-from exchange_api.portal import exchange, forms, grant_pages, inbox, login, pages
+from exchange_api.portal import (
+    exchange,
+    forms,
+    grant_pages,
+    inbox,
+    login,
+    pages,
+    subscription_pages,
+)
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
@@ -55,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exchange.router,
         grant_pages.router,
         inbox.router,
+        subscription_pages.router,
     ):
         app.include_router(router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
