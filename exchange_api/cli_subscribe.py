@@ -138,3 +138,25 @@ def deliver() -> None:
     with factory() as session, connect(settings) as con:
         outcomes = deliver_pending(session, con, settings)
     _print([asdict(o) for o in outcomes])
+
+
+def deliver_after_publish(settings: Any, console: Console) -> None:
+    """Deliver what a publish made due, guarded: a failing delivery (a webhook down, a lake
+    hiccup) is reported and never fails the caller — the publish it follows is already done.
+    Deliveries left pending are retried by the next ``zhongtai exchange deliver``."""
+    from catalog.db import make_engine, make_sessionmaker
+    from lakehouse.connection import connect
+    from lakehouse.subscriptions import deliver_pending
+
+    try:
+        factory = make_sessionmaker(make_engine(settings.resolved_catalog_url))
+        with factory() as session, connect(settings) as con:
+            outcomes = deliver_pending(session, con, settings)
+    except Exception as exc:  # reported, never raised: the publish stands
+        console.print(
+            f"[yellow]subscriptions not delivered now ({type(exc).__name__}): "
+            "'zhongtai exchange deliver' retries them[/yellow]"
+        )
+        return
+    done = sum(1 for o in outcomes if o.status == "delivered")
+    console.print(f"subscriptions: {done} delivered, {len(outcomes) - done} not (see the list)")
