@@ -125,7 +125,7 @@ class World:
 
 
 def build_world(var: Path, catalog_url: str = "", lake_catalog: str = "") -> World:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         var_dir=var,
         environment="test",
         catalog_url=catalog_url,
@@ -184,8 +184,8 @@ class Hook:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/zhongtai/hook"
+        port = self.server.server_address[1]
+        return f"http://127.0.0.1:{port}/zhongtai/hook"
 
 
 @pytest.fixture

@@ -133,3 +133,25 @@ def test_the_auditor_sees_subscriptions_but_gets_no_form_to_create(
     page = browser(platform, AUDITOR).get("/portal/subscriptions")
     assert page.status_code == 200
     assert 'id="subscribe-form"' not in page.text
+
+
+def test_every_subscription_refusal_has_a_sentence_in_both_languages() -> None:
+    from pathlib import Path
+
+    from exchange_api.portal.i18n import LANGS, MESSAGES
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        root / "catalog" / "subscriptions.py",
+        root / "catalog" / "subscription_targets.py",
+        root / "catalog" / "policy.py",
+        root / "lakehouse" / "subscription_files.py",
+    ]
+    codes: set[str] = set()
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'code="((?:subscription|delivery)\.[a-z_]+)"', text))
+        codes |= set(re.findall(r'Refusal\(\s*"((?:subscription)\.[a-z_]+)"', text))
+    assert {"subscription.bad_target", "subscription.not_found", "delivery.file_changed"} <= codes
+    for lang in LANGS:
+        assert {c for c in codes if f"problem.{c}" not in MESSAGES[lang]} == set(), lang
