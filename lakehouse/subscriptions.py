@@ -21,21 +21,24 @@ delivery row names it yet; a pending row is due again when its ``next_attempt_at
    manifest's SHA-256. A webhook that fails is tried again with exponential backoff and marked
    failed after ``max_attempts``.
 
-A crash between writing and recording leaves the row pending: once the lease has run out the
-same files are written again under the same delivery id (the receiver deduplicates on it), and
-the delivery is recorded once. Nothing here runs inside a publish: a failing webhook never fails
-one. ``deliver_pending`` owns its transactions: it commits after each step.
+An unexpected error (the lake, the disk, the catalog) counts as a failed attempt of that delivery
+only; the others go on. A crash between writing and recording leaves the row pending: once the
+lease has run out the same files are written again under the same delivery id (the receiver
+deduplicates on it), and the delivery is recorded once. Nothing here runs inside a publish: a
+failing webhook never fails one. ``deliver_pending`` owns its transactions: it commits after each
+step.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 
 import duckdb
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from catalog import audit
@@ -54,6 +57,8 @@ from lakehouse.subscription_files import canonical, delivery_folder, write_extra
 from lakehouse.subscription_webhooks import Sender, announce, http_sender
 
 __all__ = ["LEASE", "MAX_ATTEMPTS", "Outcome", "deliver_pending"]
+
+log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=10)
 """How long a claim keeps other deliverers away from a delivery in progress."""
@@ -89,9 +94,18 @@ def deliver_pending(
     session.commit()  # start from a clean transaction: every claim is its own commit
     outcomes: list[Outcome] = []
     for delivery_id, attempt in _claims(session, now):
-        outcomes.append(
-            _deliver(session, con, settings, delivery_id, attempt, now, send, max_attempts)
-        )
+        try:
+            outcome = _deliver(
+                session, con, settings, delivery_id, attempt, now, send, max_attempts
+            )
+        except (duckdb.Error, OSError, SQLAlchemyError) as exc:  # this one waits; the rest go on
+            log.exception("delivery %s failed on attempt %s", delivery_id, attempt)
+            session.rollback()
+            delivery = session.get(Delivery, delivery_id)
+            assert delivery is not None
+            error = f"error: {type(exc).__name__}"
+            outcome = _retry(session, delivery, attempt, error, now, max_attempts)
+        outcomes.append(outcome)
     return outcomes
 
 

@@ -247,3 +247,19 @@ def test_a_revoked_grant_stops_fetching(platform: Platform) -> None:
     url = f"/api/v1/subscriptions/{sub['id']}/deliveries/{delivery['id']}/file"
     refused = platform.client.get(url, headers=platform.headers(SWJ))
     assert (refused.status_code, refused.json()["code"]) == (403, "grant.revoked")
+
+
+def test_an_unreachable_webhook_waits_for_its_next_attempt(
+    platform: Platform, grant_id: int
+) -> None:
+    sub = _subscribe(platform, grant_id, "http://127.0.0.1:9/closed", kind="webhook").json()
+    _deliver(platform)
+    url = f"/api/v1/subscriptions/{sub['id']}"
+    (delivery,) = platform.client.get(url, headers=platform.headers(SWJ)).json()["deliveries"]
+    assert delivery["status"] == "pending" and delivery["attempts"] == 1
+    assert delivery["last_error"].startswith("webhook.unreachable")
+    assert delivery["manifest"] is None and delivery["next_attempt_at"]
+    _deliver(platform)  # not due yet: nothing tried again
+    (again,) = platform.client.get(url, headers=platform.headers(SWJ)).json()["deliveries"]
+    assert again["attempts"] == 1
+    platform.client.delete(url, headers=platform.headers(SWJ))
