@@ -37,12 +37,25 @@ __all__ = [
     "REQUEST_REFUSE",
     "REQUEST_VIEW",
     "REQUEST_WITHDRAW",
+    "SUBSCRIPTION_CANCEL",
+    "SUBSCRIPTION_CREATE",
+    "SUBSCRIPTION_FETCH",
+    "SUBSCRIPTION_VIEW",
     "Action",
     "ResourceKind",
 ]
 
 ResourceKind = Literal[
-    "dataset", "read", "verify", "aggregate", "request", "grant", "report", "platform", "account"
+    "dataset",
+    "read",
+    "verify",
+    "aggregate",
+    "request",
+    "grant",
+    "report",
+    "platform",
+    "account",
+    "subscription",
 ]
 
 
@@ -93,6 +106,16 @@ ACCOUNT_ISSUE = Action("account.issue", "account", "issue an account and show it
 ACCOUNT_VIEW = Action("account.view", "account", "see an account (never its token or its hash)")
 ACCOUNT_REVOKE = Action("account.revoke", "account", "revoke an account at once, with a reason")
 ACCOUNT_ROTATE = Action("account.rotate", "account", "replace a token; the old one stops at once")
+SUBSCRIPTION_CREATE = Action(
+    "subscription.create", "subscription", "subscribe to each new snapshot a grant allows"
+)
+SUBSCRIPTION_VIEW = Action(
+    "subscription.view", "subscription", "see a subscription and its delivery manifests"
+)
+SUBSCRIPTION_CANCEL = Action("subscription.cancel", "subscription", "cancel a subscription")
+SUBSCRIPTION_FETCH = Action(
+    "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
+)
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -119,4 +142,8 @@ ACTIONS: tuple[Action, ...] = (
     ACCOUNT_VIEW,
     ACCOUNT_REVOKE,
     ACCOUNT_ROTATE,
+    SUBSCRIPTION_CREATE,
+    SUBSCRIPTION_VIEW,
+    SUBSCRIPTION_CANCEL,
+    SUBSCRIPTION_FETCH,
 )

@@ -43,6 +43,9 @@ account.issue      admins; the platform itself only for a catalog's first admin 
 account.view       admins, auditors, and the account itself (never the token or its hash)
 account.revoke     admins
 account.rotate     admins, and the account itself (a service rotates its own token)
+subscription.*     create / fetch: a requester of the grantee department, through a grant live
+                   now with mode ``subscribe``; view: that department, auditors, admins; cancel:
+                   a requester of that department, admins
 =================  ===========================================================================
 
 Refusals about accounts are hidden ("not found") from everyone who may not see the account.
@@ -50,6 +53,7 @@ Refusals about accounts are hidden ("not found") from everyone who may not see t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,9 +63,17 @@ from catalog import actions as act
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
-from catalog.models import Role
+from catalog.models import AccessMode, Role
 from catalog.principals import Principal
-from catalog.read_plan import MAX_LIMIT, OWNER_ROLES, AccessPlan, PlannedColumn, Refusal, plan_read
+from catalog.read_plan import (
+    MAX_LIMIT,
+    OWNER_ROLES,
+    AccessPlan,
+    PlannedColumn,
+    Refusal,
+    check_grant,
+    plan_read,
+)
 from catalog.resources import (
     AccountTerms,
     DatasetTerms,
@@ -73,6 +85,7 @@ from catalog.resources import (
     RequestTerms,
     Resource,
 )
+from catalog.subscription_terms import SubscriptionTerms
 from catalog.verify_plan import VerifyPlan, VerifyResource, plan_verify
 
 __all__ = [
@@ -107,7 +120,7 @@ class Allowed:
 def authorize(
     actor: Principal,
     action: Action,
-    resource: Resource | VerifyResource | AggregateResource,
+    resource: Resource | VerifyResource | AggregateResource | SubscriptionTerms,
     *,
     now: dt.datetime,
 ) -> Allowed | Refusal:
@@ -129,6 +142,9 @@ def authorize(
         assert isinstance(resource, AggregateResource)
         summary = plan_aggregate(actor, resource, now=now)
         return summary if isinstance(summary, Refusal) else Allowed(action, aggregate_plan=summary)
+    if isinstance(resource, SubscriptionTerms):  # its rules need the clock: grants expire
+        refused = _subscription(actor, action, resource, now)
+        return refused if refused is not None else Allowed(action)
     rule = _RULES.get(action)
     if rule is None:
         raise ValueError(f"no rule for action {action.name!r}")  # a programming error
@@ -324,6 +340,43 @@ def _account_rotate(actor: Principal, account: AccountTerms) -> Refusal | None:
     )
 
 
+_SUBSCRIBE = ReadRequest(limit=None, mode=AccessMode.SUBSCRIBE)
+
+
+def _subscription_view(actor: Principal, sub: SubscriptionTerms) -> Refusal | None:
+    if _in(actor, sub.department_id) or _platform_role(actor, Role.AUDITOR, Role.ADMIN):
+        return None
+    return Refusal("subscription.not_found", f"no subscription {sub.subscription_id}", hidden=True)
+
+
+def _subscription(
+    actor: Principal, action: Action, sub: SubscriptionTerms, now: dt.datetime
+) -> Refusal | None:
+    view = _subscription_view(actor, sub)
+    if action is act.SUBSCRIPTION_VIEW:
+        return view
+    if action is act.SUBSCRIPTION_CANCEL:
+        if _in(actor, sub.department_id, Role.REQUESTER) or _platform_role(actor, Role.ADMIN):
+            return None
+        return _visible_or_hidden(
+            view, Refusal("subscription.not_requester", "only its department's requesters cancel")
+        )
+    if action is act.SUBSCRIPTION_CREATE:
+        view = _grant_view(actor, sub.grant)  # nothing exists yet but the grant
+    grantee = sub.grant.grantee_department_id
+    if not _in(actor, sub.department_id, Role.REQUESTER) or sub.department_id != grantee:
+        return _visible_or_hidden(
+            view,
+            Refusal("subscription.not_grantee", "only a requester of the grantee department"),
+        )
+    # Creating spends nothing yet; a fetch hands over rows whose quota the delivery already used.
+    grant = sub.grant
+    if action is not act.SUBSCRIPTION_CREATE:
+        grant = dataclasses.replace(grant, rows_used=0)
+    checked = check_grant(actor, _grant_dataset(grant), grant, _SUBSCRIBE, now)
+    return checked if isinstance(checked, Refusal) else None
+
+
 def _grant_dataset(grant: GrantTerms) -> DatasetTerms:
     if grant.dataset is None:
         raise ValueError(f"grant {grant.grant_id} terms carry no dataset")
@@ -345,6 +398,7 @@ _KINDS: dict[str, type] = {
     "report": ReportTerms,
     "platform": Platform,
     "account": AccountTerms,
+    "subscription": SubscriptionTerms,
 }
 
 #: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),

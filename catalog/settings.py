@@ -119,6 +119,18 @@ class Settings(BaseSettings):
         "X-Forwarded-For and client-certificate headers are believed; empty believes none.",
     )
 
+    drop_root: str = Field(
+        default="",
+        description="Root of the subscription drop folders, one sub-folder per department code; "
+        "default var_dir/drop. A folder target must resolve inside its department's sub-folder.",
+    )
+    webhook_allow: str = Field(
+        default="",
+        description="Comma-separated host[:port] a subscription webhook may reach over http or at "
+        "a private address; empty allows only https to public addresses (and loopback in "
+        "development and test).",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _parse_trusted_proxies(cls, value: str) -> str:
@@ -185,6 +197,12 @@ class Settings(BaseSettings):
         if self.holiday_file:
             return Path(self.holiday_file)
         return (self.var_dir / "calendar" / "holidays.yaml").resolve()
+
+    @property
+    def resolved_drop_root(self) -> Path:
+        if self.drop_root:
+            return Path(self.drop_root).resolve()
+        return (self.var_dir / "drop").resolve()
 
     @property
     def resolved_mask_key(self) -> Path:

@@ -13,10 +13,20 @@ from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
-from exchange_api.portal import exchange, forms, grant_pages, inbox, login, pages, verify_pages
+from exchange_api.portal import (
+    exchange,
+    forms,
+    grant_pages,
+    inbox,
+    login,
+    pages,
+    subscription_pages,
+    verify_pages,
+)
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests, verify
+from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
 
 
@@ -61,12 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data.router,
         verify.router,
         accounts.router,
+        subscription_routes.router,
         pages.router,
         login.router,
         exchange.router,
         grant_pages.router,
         verify_pages.router,
         inbox.router,
+        subscription_pages.router,
     ):
         app.include_router(router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)

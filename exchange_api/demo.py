@@ -35,6 +35,7 @@ from catalog.models import Account, Batch, QualityReport, Role, utcnow
 from catalog.settings import Settings
 from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
 from exchange_api.app import create_app
+from exchange_api.cli_subscribe import deliver_after_publish
 from lakehouse.samples import write_social_insurance_extract
 from schemas import load_contracts
 
@@ -212,6 +213,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
             f"{extract.name} was landed before as batch {batch.id} (same SHA-256): "
             "nothing re-ingested, the lake is unchanged"
         )
+    deliver_after_publish(settings, console)  # guarded: a delivery never fails the demo
 
     server = _Server(settings)
     server.start()

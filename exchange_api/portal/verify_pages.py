@@ -31,7 +31,7 @@ from catalog.principals import Principal
 from catalog.read_plan import grantee_mask
 from catalog.resources import DatasetTerms
 from catalog.settings import Settings
-from exchange_api.deps import LazyLake, SessionDep, SettingsDep
+from exchange_api.deps import LazyLake, SessionDep, SettingsDep, serving_of
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
 from exchange_api.portal.forms import Checked, FormActor, LangQuery, Text, form_text, page_errors
@@ -165,7 +165,7 @@ def verify_post(
         else:
             given = dict(zip(names or (), values or (), strict=False))
             records = [{n: form_text(given.get(n, ""), n) for n in used}]
-        lake = LazyLake(settings)  # opened only once the decision allowed the verification
+        lake = LazyLake(serving_of(request))  # reached only once the decision allowed it
         try:
             answer = verify_shared(
                 session, lake, principal, grant.dataset, keys, compared, records, grant_id=grant.id

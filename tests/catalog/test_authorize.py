@@ -29,6 +29,7 @@ from catalog.resources import (
     RequestTerms,
     Resource,
 )
+from catalog.subscription_terms import SubscriptionTerms
 from catalog.verify_plan import VerifyRequest, VerifyResource
 from tests.catalog import policy_factories as pf
 
@@ -49,6 +50,8 @@ _GRANT = dataclasses.replace(
     access_modes=frozenset({AccessMode.QUERY, AccessMode.VERIFY, AccessMode.AGGREGATE}),
 )
 _REPORT = ReportTerms(report_id=4, dataset=_DATASET)
+_SUBSCRIBED = dataclasses.replace(_GRANT, access_modes=_GRANT.access_modes | {AccessMode.SUBSCRIBE})
+_SUBSCRIPTION = SubscriptionTerms(subscription_id=5, department_id=REQUESTING, grant=_SUBSCRIBED)
 #: a publisher's account of the owner department (not the actor's own account: see below)
 _ACCOUNT = AccountTerms(
     account_id=900, department_id=OWNER, kind=AccountKind.SERVICE, roles=frozenset({Role.PUBLISHER})
@@ -58,7 +61,10 @@ _NEW_ACCOUNT = AccountTerms(
 )
 
 
-def _resource(action: Action, department_id: int) -> Resource:
+def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerms:
+    if action.resource == "subscription":
+        creating = action is act.SUBSCRIPTION_CREATE
+        return SubscriptionTerms.new(_SUBSCRIBED) if creating else _SUBSCRIPTION
     if action.resource == "dataset":
         return _DATASET
     if action.resource == "request":
@@ -287,6 +293,28 @@ EXPECTED["grant.renew"] = {
 }
 EXPECTED["data.verify"] = EXPECTED["data.read"]
 EXPECTED["data.aggregate"] = EXPECTED["data.read"]
+EXPECTED["subscription.create"] = {
+    "own": ("subscription.not_grantee",) * 5,
+    "requesting": ("subscription.not_grantee", "ok") + ("subscription.not_grantee",) * 3,
+    "other": ("404:grant.not_found",) * 3 + ("subscription.not_grantee", "404:grant.not_found"),
+}
+EXPECTED["subscription.view"] = {
+    "own": ("404:subscription.not_found",) * 3 + ("ok", "ok"),  # the owner sees its grants only
+    "requesting": ("ok",) * 5,
+    "other": ("404:subscription.not_found",) * 3 + ("ok", "ok"),
+}
+EXPECTED["subscription.cancel"] = {
+    "own": ("404:subscription.not_found",) * 3 + ("subscription.not_requester", "ok"),
+    "requesting": ("subscription.not_requester", "ok")
+    + ("subscription.not_requester",) * 2
+    + ("ok",),
+    "other": ("404:subscription.not_found",) * 3 + ("subscription.not_requester", "ok"),
+}
+EXPECTED["subscription.fetch"] = {  # the rows themselves: the grantee's requesters only
+    "own": ("404:subscription.not_found",) * 3 + ("subscription.not_grantee",) * 2,
+    "requesting": ("subscription.not_grantee", "ok") + ("subscription.not_grantee",) * 3,
+    "other": ("404:subscription.not_found",) * 3 + ("subscription.not_grantee",) * 2,
+}
 EXPECTED["request.refuse"] = EXPECTED["request.approve"]
 EXPECTED["objection.answer"] = EXPECTED["request.approve"]
 EXPECTED["objection.file"] = EXPECTED["request.withdraw"]
@@ -318,6 +346,10 @@ SYSTEM_EXPECTED = {
     "account.view": "404:account.not_found",
     "account.revoke": "404:account.not_found",
     "account.rotate": "404:account.not_found",
+    "subscription.create": "404:grant.not_found",
+    "subscription.view": "404:subscription.not_found",
+    "subscription.cancel": "404:subscription.not_found",
+    "subscription.fetch": "404:subscription.not_found",
 }
 
 
@@ -392,6 +424,8 @@ def test_a_principal_with_every_role_of_another_department(action: Action) -> No
         "data.read",  # no grant of its own
         "data.verify",
         "data.aggregate",
+        "subscription.create",  # nor a grant to subscribe through
+        "subscription.fetch",
     }
     assert isinstance(decision, Refusal) == (action.name in owner_only), decision
 
