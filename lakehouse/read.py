@@ -15,6 +15,11 @@
   stable page order that reveals nothing about the hidden values, not even the source file's
   order (``order_salt`` is secret to the server).
 
+Keyset paging (``keyset=Keyset(after_rowid)``, used with a signed cursor, ``lakehouse.cursor``)
+reads a pinned snapshot and starts after the row with that DuckLake row id in the same order, with
+no OFFSET: the last row's key is looked up by its row id inside SQL, so a position never carries a
+value; the row id breaks ties between equal keys. The result reports its last row's id.
+
 ``read`` runs the compiled statement and returns the rows as an Arrow table.
 """
 
@@ -31,9 +36,20 @@ from catalog.policy import AccessPlan
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
 
-__all__ = ["ReadResult", "compile_plan", "read"]
+__all__ = [
+    "ROWID_COLUMN",
+    "Keyset",
+    "ReadResult",
+    "column_sql",
+    "compile_plan",
+    "condition_sql",
+    "keyset_hidden",
+    "read",
+]
 
 _ALIAS = "src"
+ROWID_COLUMN = "__zt_rowid"
+"""The extra output column that carries each row's id in keyset mode (removed by ``read``)."""
 _COMPARISONS = {Op.EQ: "=", Op.NE: "<>", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
 
 
@@ -45,14 +61,29 @@ class ReadResult:
     row_count: int
     columns: tuple[str, ...]
     masked_columns: tuple[str, ...]
+    last_rowid: int | None = None
+    """Keyset mode: the row id of the page's last row (``None`` for an empty page)."""
 
 
-def _column(name: str) -> str:
-    return f"{_ALIAS}.{quote_ident(name)}"
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """Keyset paging: start after the row ``after_rowid`` (``None``: at the first row)."""
+
+    after_rowid: int | None = None
 
 
-def _condition_sql(condition: Condition, params: list[Any]) -> str:
-    column = _column(condition.field)
+def column_sql(name: str, alias: str = _ALIAS) -> str:
+    """A qualified, quoted reference to stored column ``name``."""
+    return f"{alias}.{quote_ident(name)}"
+
+
+_column = column_sql
+
+
+def condition_sql(condition: Condition, params: list[Any], alias: str = _ALIAS) -> str:
+    """One condition over the stored columns of ``alias``; its values are appended to
+    ``params``."""
+    column = column_sql(condition.field, alias)
     value = condition.value
     if condition.op is Op.IN:
         values = value if isinstance(value, tuple) else (value,)
@@ -67,28 +98,43 @@ def _condition_sql(condition: Condition, params: list[Any]) -> str:
 
 
 def compile_plan(
-    plan: AccessPlan, *, snapshot_id: int | None = None, order_salt: int = 0
+    plan: AccessPlan,
+    *,
+    snapshot_id: int | None = None,
+    order_salt: int = 0,
+    keyset: Keyset | None = None,
 ) -> tuple[str, list[Any]]:
     """SQL text and bound parameters for ``plan``.
 
     ``snapshot_id`` reads that DuckLake snapshot (time travel) instead of the current one;
-    ``order_salt`` keys the hidden ordering (see the module docstring).
+    ``order_salt`` keys the hidden ordering (see the module docstring); ``keyset`` pages by
+    position instead of OFFSET (it needs ``snapshot_id``: a position is only meaningful in the
+    snapshot it was taken in).
     """
     if not plan.columns:
         raise ValueError("an access plan must select at least one column")
+    if keyset is not None and snapshot_id is None:
+        raise ValueError("keyset paging reads a pinned snapshot")
     params: list[Any] = []  # in the order of their ``?``: the SELECT list's come first
     select = ", ".join(
         f"{mask_sql(c.mask, _column(c.name), params, hash_key=plan.hash_key)}"
         f" AS {quote_ident(c.name)}"
         for c in plan.columns
     )
-    sql = f"SELECT {select} FROM {LAKE}.{quote_ident(plan.table)} AS {_ALIAS}"
+    if keyset is not None:
+        if ROWID_COLUMN in plan.column_names:
+            raise ValueError(f"a field may not be named {ROWID_COLUMN}")
+        select += f", {_ALIAS}.rowid AS {quote_ident(ROWID_COLUMN)}"
+    table = f"{LAKE}.{quote_ident(plan.table)}"
+    sql = f"SELECT {select} FROM {table} AS {_ALIAS}"
     if snapshot_id is not None:
         sql += " AT (VERSION => ?)"
         params.append(snapshot_id)
-    if plan.conditions:
-        where = " AND ".join(f"({_condition_sql(c, params)})" for c in plan.conditions)
-        sql += f" WHERE {where}"
+    if keyset is not None:
+        return _keyset_sql(plan, sql, params, table, snapshot_id, order_salt, keyset)
+    where = [f"({condition_sql(c, params)})" for c in plan.conditions]
+    if where:
+        sql += f" WHERE {' AND '.join(where)}"
     if plan.order_hidden:
         sql += f" ORDER BY hash({_ALIAS}.rowid, ?::UBIGINT), {_ALIAS}.rowid"
         params.append(order_salt)
@@ -103,19 +149,90 @@ def compile_plan(
     return sql, params
 
 
+def keyset_hidden(plan: AccessPlan) -> bool:
+    """Whether a keyset read orders by the keyed hash of the row id (no visible key to order by)."""
+    return plan.order_hidden or not plan.order_by
+
+
+def _after(parts: list[tuple[str, str]]) -> str:
+    """Rows after a position in ascending, NULLS LAST order of ``(expression, position)`` pairs;
+    the last pair must be unique and never NULL (the row id)."""
+    *keys, (last, last_at) = parts
+    sql = f"{last} > {last_at}"
+    for column, at in reversed(keys):
+        greater = f"({at} IS NOT NULL AND ({column} IS NULL OR {column} > {at}))"
+        sql = f"({greater} OR ({column} IS NOT DISTINCT FROM {at} AND {sql}))"
+    return sql
+
+
+def _keyset_sql(
+    plan: AccessPlan,
+    sql: str,
+    params: list[Any],
+    table: str,
+    snapshot_id: int | None,
+    order_salt: int,
+    keyset: Keyset,
+) -> tuple[str, list[Any]]:
+    rowid = f"{_ALIAS}.rowid"
+    where: list[str] = []
+    if keyset_hidden(plan):
+        ordered = f"hash({rowid}, ?::UBIGINT)"
+        order = f" ORDER BY {ordered}, {rowid}"
+        where.extend(f"({condition_sql(c, params)})" for c in plan.conditions)
+        if keyset.after_rowid is not None:
+            at = "hash(CAST(? AS BIGINT), ?::UBIGINT)"
+            where.append(f"({ordered} > {at} OR ({ordered} = {at} AND {rowid} > ?))")
+            after = keyset.after_rowid
+            params.extend((order_salt, after, order_salt, order_salt, after, order_salt, after))
+        params.append(order_salt)
+    else:
+        keys = [_column(k) for k in plan.order_by]
+        order = " ORDER BY " + ", ".join(f"{k} NULLS LAST" for k in keys) + f", {rowid}"
+        if keyset.after_rowid is not None:
+            # The position's key values, looked up by row id in the same snapshot.
+            picked = ", ".join(f"{_column(k, 'pos')} AS k{i}" for i, k in enumerate(plan.order_by))
+            sql += (
+                f", (SELECT {picked}, pos.rowid AS r FROM {table} AS pos AT (VERSION => ?)"
+                " WHERE pos.rowid = ?) AS cur"
+            )
+            params.extend((snapshot_id, keyset.after_rowid))
+        where.extend(f"({condition_sql(c, params)})" for c in plan.conditions)
+        if keyset.after_rowid is not None:
+            parts = [(k, f"cur.k{i}") for i, k in enumerate(keys)] + [(rowid, "cur.r")]
+            where.append(f"({_after(parts)})")
+    if where:
+        sql += f" WHERE {' AND '.join(where)}"
+    sql += order
+    if plan.limit is not None:
+        sql += " LIMIT ?"
+        params.append(plan.limit)
+    if plan.offset:
+        sql += " OFFSET ?"
+        params.append(plan.offset)
+    return sql, params
+
+
 def read(
     con: duckdb.DuckDBPyConnection,
     plan: AccessPlan,
     *,
     snapshot_id: int | None = None,
     order_salt: int = 0,
+    keyset: Keyset | None = None,
 ) -> ReadResult:
     """Run ``plan`` on ``con`` (a ``lakehouse.connection.connect`` connection)."""
-    sql, params = compile_plan(plan, snapshot_id=snapshot_id, order_salt=order_salt)
+    sql, params = compile_plan(plan, snapshot_id=snapshot_id, order_salt=order_salt, keyset=keyset)
     table = con.execute(sql, params).to_arrow_table()
+    last_rowid = None
+    if keyset is not None:
+        ids = table.column(ROWID_COLUMN)
+        last_rowid = int(ids[len(ids) - 1].as_py()) if len(ids) else None
+        table = table.drop_columns([ROWID_COLUMN])
     return ReadResult(
         table=table,
         row_count=table.num_rows,
         columns=plan.column_names,
         masked_columns=plan.masked_columns,
+        last_rowid=last_rowid,
     )
