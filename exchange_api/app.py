@@ -14,6 +14,7 @@ from exchange_api.portal import exchange, forms, grant_pages, inbox, login, page
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
+from exchange_api.routes import changes as change_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox.router,
     ):
         app.include_router(router)
+    app.include_router(change_routes.router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
