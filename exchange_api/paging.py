@@ -63,6 +63,10 @@ def query_page(
     cursor = decode(token, cursor_key(settings.secret_key), scope)
     if len(cursor.snapshots) != 1 or len(cursor.position) != 1:
         raise InvalidInput("the cursor is not a query cursor", code="cursor.invalid")
+    if cursor.snapshots[0] > current_snapshot:
+        raise InvalidInput(
+            "the cursor names a snapshot after the current one", code="cursor.invalid"
+        )
     return QueryPage(scope, cursor.snapshots[0], Keyset(after_rowid=cursor.position[0]))
 
 

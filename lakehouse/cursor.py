@@ -130,21 +130,22 @@ def decode(token: str, key: bytes, scope: CursorScope) -> Cursor:
         raise _invalid("malformed") from None
     if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
         raise _invalid("bad signature")
-    body = json.loads(payload)
-    if body.get("v") != _VERSION:
-        raise _invalid("unknown version")
-    found = CursorScope(
-        kind=body["k"],
-        dataset=body["d"],
-        grant_id=body["g"],
-        department_id=body["a"],
-        filters_sha256=body["f"],
-        order=body["o"],
-    )
+    try:
+        body = json.loads(payload)
+        if body.get("v") != _VERSION:
+            raise _invalid("unknown version")
+        found = CursorScope(
+            kind=body["k"],
+            dataset=body["d"],
+            grant_id=body["g"],
+            department_id=body["a"],
+            filters_sha256=body["f"],
+            order=body["o"],
+        )
+        snapshots = tuple(int(s) for s in body["s"])
+        position = tuple(int(p) for p in body["p"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise _invalid("malformed") from None
     if found != scope:
         raise _invalid("it belongs to another read (dataset, grant, filters or order differ)")
-    return Cursor(
-        scope=found,
-        snapshots=tuple(int(s) for s in body["s"]),
-        position=tuple(int(p) for p in body["p"]),
-    )
+    return Cursor(scope=found, snapshots=snapshots, position=position)

@@ -150,3 +150,25 @@ def test_an_edited_or_forged_cursor_is_refused() -> None:
         with pytest.raises(InvalidInput) as caught:
             decode(bad, KEY, SCOPE)
         assert caught.value.code == "cursor.invalid", bad
+
+
+def test_a_signed_but_malformed_cursor_is_refused_not_a_crash() -> None:
+    """Even with the key (a leaked development secret), a body of the wrong shape is refused."""
+    import base64
+    import hashlib
+    import hmac
+
+    for body in (
+        b"[]",
+        b"{}",
+        b'{"v":1}',
+        b'{"v":1,"k":"query","d":"x","g":null,"a":1,"f":"","o":"key","s":["x"],"p":[1]}',
+        b"not json at all",
+    ):
+        mac = hmac.new(KEY, body, hashlib.sha256).digest()
+        token = ".".join(
+            base64.urlsafe_b64encode(part).rstrip(b"=").decode() for part in (body, mac)
+        )
+        with pytest.raises(InvalidInput) as caught:
+            decode(token, KEY, SCOPE)
+        assert caught.value.code == "cursor.invalid"
