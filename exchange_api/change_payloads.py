@@ -60,7 +60,6 @@ class ChangesPage(BaseModel):
 
 class SnapshotPublic(BaseModel):
     snapshot_id: int
-    batch_id: int
     published_at: dt.datetime | None
     row_count: int | None = Field(
         description="Rows the batch published; null when the grant's row filter hides the total"

@@ -101,7 +101,6 @@ def snapshots(
         listed = [
             {
                 "snapshot_id": v.snapshot.snapshot_id,
-                "batch_id": v.snapshot.batch_id,
                 "published_at": v.snapshot.published_at,
                 "row_count": v.row_count,
                 "current": v.current,
