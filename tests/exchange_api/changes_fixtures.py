@@ -110,6 +110,8 @@ def grant(
     modes: list[str],
     row_filter: list[dict[str, Any]] | None = None,
     fields: list[str] = FIELDS,
+    quota_rows: int | None = None,
+    match_fields: list[str] | None = None,
 ) -> int:
     filed = platform.client.post(
         "/api/v1/requests",
@@ -120,6 +122,8 @@ def grant(
             "purpose": "变更同步",
             "access_modes": modes,
             "row_filter": row_filter or [],
+            "quota_rows": quota_rows,
+            "match_fields": match_fields or [],
         },
     )
     assert filed.status_code == 201, filed.text

@@ -3,6 +3,7 @@ what a grantee learns between snapshots, what it never learns, and who is refuse
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from typing import Any
@@ -175,6 +176,46 @@ def test_who_is_refused(lakehouse: Lakehouse) -> None:
     # No token at all.
     assert lh.client.get(CHANGES, params={"from_snapshot": lh.first}).status_code == 401
     assert len(_events(lh, "data.read_refused")) == before + 3
+
+
+def test_quota_and_expiry_bound_the_changes(lakehouse: Lakehouse) -> None:
+    lh = lakehouse
+    small = grant(lh.platform, GAJ, ["changes"], quota_rows=2)
+    first = _get(lh, GAJ, from_snapshot=lh.first, grant_id=small, limit=10)
+    assert first.status_code == 200, first.text
+    assert first.json()["row_count"] == 2  # clipped to the quota
+    _problem(_get(lh, GAJ, from_snapshot=lh.first, grant_id=small), 403, "quota.exceeded")
+    later = grant(lh.platform, GAJ, ["changes"])
+    with lh.platform.sessions() as session:
+        row = session.get(Grant, later)
+        assert row is not None
+        row.expires_at = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        session.commit()
+    _problem(_get(lh, GAJ, from_snapshot=lh.first, grant_id=later), 403, "grant.expired")
+
+
+def test_a_match_key_probe_of_the_changes_costs_a_row_even_when_nothing_matches(
+    lakehouse: Lakehouse,
+) -> None:
+    lh = lakehouse
+    keyed = grant(lh.platform, GAJ, ["changes"], match_fields=["citizen_id"])
+    probe = {"field": "citizen_id", "op": "eq", "value": "110101199001011237"}
+    response = lh.client.post(
+        CHANGES,
+        headers=lh.headers(GAJ),
+        json={"from_snapshot": lh.first, "grant_id": keyed, "filters": [probe]},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["row_count"] == 0
+    with lh.platform.sessions() as session:
+        assert session.get(Grant, keyed).rows_used == 1  # type: ignore[union-attr]
+    ranged = dict(probe, op="ge")
+    refused = lh.client.post(
+        CHANGES,
+        headers=lh.headers(GAJ),
+        json={"from_snapshot": lh.first, "grant_id": keyed, "filters": [ranged]},
+    )
+    _problem(refused, 403, "field.masked")
 
 
 def test_snapshot_ids_are_checked(lakehouse: Lakehouse) -> None:
