@@ -105,9 +105,22 @@ def serve(settings: Settings) -> subprocess.Popen[bytes]:
         "ZHONGTAI_RATE_LIMIT_PER_MINUTE": "100000000",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "exchange_api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(PORT), "--workers", "2", "--log-level", "warning",
-         "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "exchange_api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
         env=env,
         start_new_session=True,
     )
@@ -133,11 +146,25 @@ end
 """
 
 
-def wrk(path: str, *, connections: int, seconds: int, token: str = "",
-        bodies: list[str] | None = None, scratch: Path) -> dict[str, float]:
+def wrk(
+    path: str,
+    *,
+    connections: int,
+    seconds: int,
+    token: str = "",
+    bodies: list[str] | None = None,
+    scratch: Path,
+) -> dict[str, float]:
     """Run wrk against ``path``; requests/s, p50/p99 in ms, non-2xx and answered count."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-               "-H", "Content-Type: application/json"]
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        "Content-Type: application/json",
+    ]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     if bodies:
@@ -160,7 +187,7 @@ def wrk(path: str, *, connections: int, seconds: int, token: str = "",
 
 def _ms(text: str) -> float:
     value = float(re.match(r"[\d.]+", text).group(0))  # type: ignore[union-attr]
-    unit = text[len(re.match(r"[\d.]+", text).group(0)):]  # type: ignore[union-attr]
+    unit = text[len(re.match(r"[\d.]+", text).group(0)) :]  # type: ignore[union-attr]
     return round(value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit], 3)
 
 
@@ -188,31 +215,55 @@ def main(argv: list[str] | None = None) -> None:
         try:
             token = tokens["swj-exchange"]
             verify_bodies = [
-                json.dumps({"match_on": ["citizen_id"], "compare": ["person_name"],
-                            "records": [r]}, ensure_ascii=False)
+                json.dumps(
+                    {"match_on": ["citizen_id"], "compare": ["person_name"], "records": [r]},
+                    ensure_ascii=False,
+                )
                 for r in records
             ]
-            query_body = json.dumps({"filters": [
-                {"field": "employer_uscc", "op": "eq", "value": employer}], "limit": 10})
-            check = httpx.post(f"http://127.0.0.1:{PORT}/api/v1/datasets/{DATASET}/verify",
-                               content=verify_bodies[0], headers={
-                                   "Authorization": f"Bearer {token}",
-                                   "Content-Type": "application/json"}, timeout=30)
-            assert check.status_code == 200 and check.json()["results"][0]["result"] == "match", check.text
+            query_body = json.dumps(
+                {
+                    "filters": [{"field": "employer_uscc", "op": "eq", "value": employer}],
+                    "limit": 10,
+                }
+            )
+            check = httpx.post(
+                f"http://127.0.0.1:{PORT}/api/v1/datasets/{DATASET}/verify",
+                content=verify_bodies[0],
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                timeout=30,
+            )
+            assert check.status_code == 200 and check.json()["results"][0]["result"] == "match", (
+                check.text
+            )
             before_verify = _events(settings, "data.verified")
             before_read = _events(settings, "data.read")
             hello = wrk("/api/v1/health", connections=16, seconds=args.seconds, scratch=scratch)
-            verify = wrk(f"/api/v1/datasets/{DATASET}/verify", connections=16,
-                         seconds=args.seconds, token=token, bodies=verify_bodies, scratch=scratch)
-            query = wrk(f"/api/v1/datasets/{DATASET}/query", connections=16,
-                        seconds=args.seconds, token=token, bodies=[query_body], scratch=scratch)
+            verify = wrk(
+                f"/api/v1/datasets/{DATASET}/verify",
+                connections=16,
+                seconds=args.seconds,
+                token=token,
+                bodies=verify_bodies,
+                scratch=scratch,
+            )
+            query = wrk(
+                f"/api/v1/datasets/{DATASET}/query",
+                connections=16,
+                seconds=args.seconds,
+                token=token,
+                bodies=[query_body],
+                scratch=scratch,
+            )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
         verified_events = _events(settings, "data.verified") - before_verify
         read_events = _events(settings, "data.read") - before_read
-    for name, got, events in (("exchange_verify_http", verify, verified_events),
-                              ("exchange_query_http", query, read_events)):
+    for name, got, events in (
+        ("exchange_verify_http", verify, verified_events),
+        ("exchange_query_http", query, read_events),
+    ):
         goals = GOALS[name]
         ratio = round(got["per_s"] / hello["per_s"], 3)
         met = got["per_s"] >= goals["min_per_s"] and got["p99_ms"] <= goals["max_p99_ms"]
@@ -235,8 +286,14 @@ def main(argv: list[str] | None = None) -> None:
             "audit_events_written": events,
             "goals": goals,
             "goals_met": met,
-            "params": {"rows": args.rows, "seconds": args.seconds, "workers": 2,
-                       "connections": 16, "load": "wrk -t2 -c16", "catalog": "SQLite (WAL)"},
+            "params": {
+                "rows": args.rows,
+                "seconds": args.seconds,
+                "workers": 2,
+                "connections": 16,
+                "load": "wrk -t2 -c16",
+                "catalog": "SQLite (WAL)",
+            },
             "peak_rss_mb": peak_rss_mb(),
         }
         write_result(result, args.out / f"{name}.json" if args.out else None)

@@ -26,6 +26,7 @@ from exchange_api.portal import (
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests, verify
+from exchange_api.routes import changes as change_routes
 from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subscription_pages.router,
     ):
         app.include_router(router)
+    app.include_router(change_routes.router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

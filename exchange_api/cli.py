@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from catalog.settings import get_settings
+from exchange_api import cli_changes as _cli_changes  # noqa: F401  (registers its commands)
 from exchange_api import cli_subscribe as _cli_subscribe  # noqa: F401 (registers its commands)
 from exchange_api import cli_verify  # noqa: F401  (registers 'exchange verify' and 'aggregate')
 from exchange_api.cli_accounts import account_app, acting_principal

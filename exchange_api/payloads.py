@@ -309,6 +309,11 @@ class QueryIn(BodyIn):
         le=BIGINT_MAX,
         description="The grant to read through (needed when several are live)",
     )
+    cursor: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="The 'next' cursor of the previous page: continue after it (keyset paging)",
+    )
 
 
 class ColumnOut(BaseModel):
@@ -323,6 +328,9 @@ class DataPage(BaseModel):
     columns: list[ColumnOut]
     row_count: int
     rows: list[dict[str, Any]]
+    next: str | None = Field(
+        default=None, description="Signed cursor of the following page; null on the last page"
+    )
 
 
 class SignOffIn(BodyIn):

@@ -27,6 +27,7 @@ from catalog.policy import AccessPlan, ReadRequest, Refusal
 from catalog.principals import Principal
 from catalog.settings import Settings
 from exchange_api.deps import LazyLake
+from exchange_api.paging import QueryPage, next_cursor, query_page
 from lakehouse.exchange import Delivery, authorize, deliver
 from lakehouse.read import ReadResult
 
@@ -43,13 +44,19 @@ class SharedRead:
     delivery: Delivery
 
 
-def page_json(dataset: Dataset, plan: AccessPlan) -> Callable[[ReadResult], bytes]:
-    """The JSON page of a read (``exchange_api.payloads.DataPage``): what the API sends."""
+def page_json(
+    dataset: Dataset,
+    plan: AccessPlan,
+    next_page: Callable[[ReadResult], str | None] | None = None,
+    snapshot_id: int | None = None,
+) -> Callable[[ReadResult], bytes]:
+    """The JSON page of a read (``exchange_api.payloads.DataPage``): what the API sends; with
+    ``next_page``, the page carries its ``next`` cursor, and ``snapshot_id`` the one it read."""
 
     def serialize(result: ReadResult) -> bytes:
         page = {
             "dataset": dataset.code,
-            "snapshot_id": dataset.current_snapshot_id,
+            "snapshot_id": dataset.current_snapshot_id if snapshot_id is None else snapshot_id,
             "grant_id": plan.grant_id,
             "columns": [
                 {"name": name, "masked": name in result.masked_columns} for name in result.columns
@@ -57,6 +64,8 @@ def page_json(dataset: Dataset, plan: AccessPlan) -> Callable[[ReadResult], byte
             "row_count": result.row_count,
             "rows": result.table.to_pylist(),
         }
+        if next_page is not None:
+            page["next"] = next_page(result)
         # default=str: Decimal amounts are sent as exact strings, never as floats
         return json.dumps(page, ensure_ascii=False, default=str).encode("utf-8")
 
@@ -72,9 +81,14 @@ def read_shared(
     request: ReadRequest,
     *,
     grant_id: int | None = None,
+    keyset: bool = False,
+    cursor: str | None = None,
 ) -> SharedRead:
     """Read ``request`` of dataset ``code`` as ``principal`` (through ``grant_id`` when given);
-    commits the read's audit record and quota use, or raises the audited refusal."""
+    commits the read's audit record and quota use, or raises the audited refusal.
+
+    With ``keyset`` the page carries a signed ``next`` cursor (``exchange_api.paging``), and
+    ``cursor`` continues a read from one: its snapshot, after its position, without OFFSET."""
     dataset = get_dataset(session, code)
     decision = authorize(
         session,
@@ -91,13 +105,34 @@ def read_shared(
             f"Dataset {code} has no published snapshot yet.", code="dataset.not_published"
         )
     read: list[ReadResult] = []
+    page: QueryPage | None = None
     to_json = page_json(dataset, decision.plan)
+    if keyset or cursor is not None:
+        page = query_page(
+            settings, dataset, decision.plan, principal, dataset.current_snapshot_id, cursor
+        )
+        pinned = page
+
+        def next_page(result: ReadResult) -> str | None:
+            return next_cursor(settings, pinned, decision.plan, result)
+
+        to_json = page_json(dataset, decision.plan, next_page, page.snapshot_id)
 
     def serialize(result: ReadResult) -> bytes:
         read.append(result)
         return to_json(result)
 
-    source = lake.source(decision.plan.table, dataset.current_snapshot_id)
-    delivery = deliver(session, lake(), principal, dataset, decision, serialize, source=source)
+    snapshot = page.snapshot_id if page else dataset.current_snapshot_id
+    delivery = deliver(
+        session,
+        lake(),
+        principal,
+        dataset,
+        decision,
+        serialize,
+        snapshot_id=snapshot,
+        keyset=page.keyset if page else None,
+        source=lake.source(decision.plan.table, snapshot),
+    )
     session.commit()
     return SharedRead(dataset=dataset, plan=decision.plan, result=read[0], delivery=delivery)

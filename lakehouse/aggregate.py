@@ -25,7 +25,7 @@ from catalog.aggregate_plan import AggregatePlan, MeasureFn
 from catalog.errors import InvalidInput
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
-from lakehouse.read import _condition_sql
+from lakehouse.read import condition_sql
 
 __all__ = ["AggregateResult", "compile_aggregate", "run_aggregate"]
 
@@ -65,7 +65,7 @@ def compile_aggregate(
     grouped = f"SELECT {', '.join(select)} FROM {source}"
     if plan.conditions:
         grouped += " WHERE " + " AND ".join(
-            f"({_condition_sql(c, params)})" for c in plan.conditions
+            f"({condition_sql(c, params)})" for c in plan.conditions
         )
     if plan.group_by:
         grouped += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(plan.group_by)))

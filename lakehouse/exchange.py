@@ -31,7 +31,7 @@ from catalog.policy import AccessPlan, Allowed, ReadRequest, Refusal
 from catalog.policy import authorize as decide
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, GrantTerms, ReadResource
-from lakehouse.read import ReadResult, read
+from lakehouse.read import Keyset, ReadResult, read
 from lakehouse.serving import Source
 from schemas import MaskKind
 
@@ -112,16 +112,23 @@ def deliver(
     serialize: Callable[[ReadResult], bytes],
     *,
     now: dt.datetime | None = None,
+    snapshot_id: int | None = None,
+    keyset: Keyset | None = None,
     source: Source | None = None,
 ) -> Delivery:
     """Read what the plan allows, serialise it, and audit exactly what is about to be sent.
-    ``source`` is the current snapshot's serving index, when the worker has one."""
+
+    ``snapshot_id`` (default: the dataset's current one) pins the snapshot read, as a keyset
+    cursor does; ``keyset`` pages by position (``lakehouse.read.Keyset``); ``source`` is that
+    snapshot's serving index, when the worker has one (``lakehouse.serving``)."""
     plan = authorised.plan
+    snapshot = dataset.current_snapshot_id if snapshot_id is None else snapshot_id
     result = read(
         con,
         plan,
-        snapshot_id=dataset.current_snapshot_id,
+        snapshot_id=snapshot,
         order_salt=order_salt(plan),
+        keyset=keyset,
         source=source,
     )
     body = serialize(result)
@@ -142,7 +149,7 @@ def deliver(
             row_count=result.row_count,
             bytes_sent=len(body),
             content_sha256=digest,
-            snapshot_id=dataset.current_snapshot_id,
+            snapshot_id=snapshot,
         ),
         actor=principal,
         now=now,

@@ -84,7 +84,9 @@ def build_serving_index(
     temporary.unlink(missing_ok=True)
     alias = f"srv_build_{os.getpid()}_{threading.get_ident()}"
     columns = ", ".join(quote_ident(f) for f in fields)
-    order = ", ".join(quote_ident(k) for k in primary_key) or quote_ident(ROWID)
+    # Stored in the keyset order of lakehouse.read (key NULLS LAST, then row id), so a page in
+    # key order needs no sort; the row id is indexed for a keyset page's position look-up.
+    order = ", ".join([*(f"{quote_ident(k)} NULLS LAST" for k in primary_key), quote_ident(ROWID)])
     con.execute(f"ATTACH '{quote_literal(str(temporary))}' AS {alias}")
     try:
         con.execute(
@@ -92,7 +94,7 @@ def build_serving_index(
             f"FROM {LAKE}.{quote_ident(table)} AT (VERSION => ?) ORDER BY {order}",
             [snapshot_id],
         )
-        for number, name in enumerate(dict.fromkeys(indexed)):
+        for number, name in enumerate(dict.fromkeys((*indexed, ROWID))):
             con.execute(f"CREATE INDEX ix_{number} ON {alias}.{_ROWS} ({quote_ident(name)})")
         con.execute(
             f"CREATE TABLE {alias}.{_META} AS SELECT ?::VARCHAR[] AS fields",

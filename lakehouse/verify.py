@@ -36,7 +36,7 @@ from catalog.errors import InvalidInput
 from catalog.verify_plan import VerifyPlan
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.normalise import normalised_text, typed_column
-from lakehouse.read import _condition_sql
+from lakehouse.read import condition_sql
 from schemas.loader import FieldSpec
 
 __all__ = [
@@ -151,7 +151,7 @@ def compile_verify(
     source = f"SELECT {stored} FROM {verify_relation(plan.table, snapshot_id, params)}"
     if plan.conditions:
         source += " WHERE " + " AND ".join(
-            f"({_condition_sql(c, params)})" for c in plan.conditions
+            f"({condition_sql(c, params)})" for c in plan.conditions
         )
     on = " AND ".join(f"sub.{quote_ident(n)} = st.{quote_ident(n)}" for n in plan.match_on)
     differs = [f"(sub.{quote_ident(n)} IS DISTINCT FROM st.{quote_ident(n)})" for n in plan.compare]

@@ -28,8 +28,19 @@ def _read(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     grant_id: int | None,
+    cursor: str | None,
 ) -> Response:
-    read = read_shared(session, lake, principal, settings, code, request, grant_id=grant_id)
+    read = read_shared(
+        session,
+        lake,
+        principal,
+        settings,
+        code,
+        request,
+        grant_id=grant_id,
+        keyset=True,
+        cursor=cursor,
+    )
     return Response(
         content=read.delivery.body,
         media_type="application/json",
@@ -60,16 +71,20 @@ def read_data(
         le=BIGINT_MAX,
         description="The grant to read through (needed when several are live)",
     ),
+    cursor: str | None = Query(
+        default=None, max_length=1024, description="The previous page's 'next' cursor"
+    ),
 ) -> Response:
     wanted = tuple(f.strip() for f in fields.split(",") if f.strip()) if fields else None
     request = ReadRequest(fields=wanted, limit=limit, offset=offset)
-    return _read(code, request, session, lake, principal, settings, grant_id)
+    return _read(code, request, session, lake, principal, settings, grant_id, cursor)
 
 
 @router.post(
     "/{code}/query",
     response_model=DataPage,
-    summary="Read with structured filters (field, operator, value); values are bound, never pasted",
+    summary="Read with structured filters (field, operator, value); values are bound, never pasted;"
+    " page with the signed 'next' cursor",
 )
 def query_data(
     code: DatasetCode,
@@ -86,4 +101,4 @@ def query_data(
         limit=body.limit,
         offset=body.offset,
     )
-    return _read(code, request, session, lake, principal, settings, body.grant_id)
+    return _read(code, request, session, lake, principal, settings, body.grant_id, body.cursor)

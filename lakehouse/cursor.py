@@ -1,0 +1,151 @@
+"""Opaque page cursors for keyset paging, signed so that they can be neither forged nor edited.
+
+A cursor says where a page ended — a DuckLake row id (``query``), or a snapshot and a row id
+(``changes``) — and which read it continues (:class:`CursorScope`): the kind of read, the dataset,
+the grant (or the owner's department), the snapshot(s) it reads, the SHA-256 of its conditions (the
+grant's row filter and the client's filters, as the decision planned them) and whether its order
+is the primary key or the hidden, keyed order. It never holds a value of a row: the next page finds
+the last row's key through its row id inside SQL (``lakehouse.read``), so a masked key cannot leak
+through a cursor, and a caller learns nothing from it but a row id.
+
+The token is ``base64url(JSON) "." base64url(HMAC-SHA256)`` under a key derived from the server
+secret (``Settings.secret_key``): a cursor edited, forged, or presented for another read (another
+grant, dataset, filter, order or kind) is refused with ``cursor.invalid`` before it is used. The
+snapshot it carries pins the read to the snapshot the first page saw, so paging stays consistent
+while new batches are published.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from catalog.conditions import Condition
+from catalog.errors import InvalidInput
+
+__all__ = [
+    "MAX_CURSOR_CHARS",
+    "Cursor",
+    "CursorScope",
+    "conditions_digest",
+    "cursor_key",
+    "decode",
+    "encode",
+]
+
+MAX_CURSOR_CHARS = 1024
+_CONTEXT = b"zhongtai/cursor/v1"
+_VERSION = 1
+
+CursorKind = Literal["query", "changes"]
+OrderKind = Literal["key", "hidden"]
+
+
+@dataclass(frozen=True, slots=True)
+class CursorScope:
+    """The read a cursor continues; a cursor is accepted only for the very same read."""
+
+    kind: CursorKind
+    dataset: str
+    grant_id: int | None
+    department_id: int
+    filters_sha256: str
+    order: OrderKind
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page ended: ``snapshots`` read (query: one; changes: from and to) and ``position``
+    (query: the last row id; changes: the last change's snapshot and row id)."""
+
+    scope: CursorScope
+    snapshots: tuple[int, ...]
+    position: tuple[int, ...]
+
+
+def cursor_key(secret: str) -> bytes:
+    """The cursor-signing key: HMAC-SHA256(server secret, context)."""
+    return hmac.new(secret.encode("utf-8"), _CONTEXT, hashlib.sha256).digest()
+
+
+def conditions_digest(conditions: tuple[Condition, ...]) -> str:
+    """SHA-256 of the planned conditions (grant row filter first, then the client's)."""
+    text = json.dumps(
+        [c.to_json() for c in conditions], sort_keys=True, ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode(cursor: Cursor, key: bytes) -> str:
+    """The signed token of ``cursor``."""
+    scope = cursor.scope
+    body: dict[str, Any] = {
+        "v": _VERSION,
+        "k": scope.kind,
+        "d": scope.dataset,
+        "g": scope.grant_id,
+        "a": scope.department_id,
+        "f": scope.filters_sha256,
+        "o": scope.order,
+        "s": list(cursor.snapshots),
+        "p": list(cursor.position),
+    }
+    payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    mac = hmac.new(key, payload, hashlib.sha256).digest()
+    return f"{_b64(payload)}.{_b64(mac)}"
+
+
+def _invalid(reason: str) -> InvalidInput:
+    return InvalidInput(f"the cursor is not valid for this read: {reason}", code="cursor.invalid")
+
+
+def decode(token: str, key: bytes, scope: CursorScope) -> Cursor:
+    """The cursor in ``token`` if it is authentic and continues ``scope``; else ``cursor.invalid``.
+
+    The signature is checked (in constant time) before anything in the token is parsed.
+    """
+    if (
+        not isinstance(token, str)
+        or not 0 < len(token) <= MAX_CURSOR_CHARS
+        or token.count(".") != 1
+    ):
+        raise _invalid("malformed")
+    encoded_payload, encoded_mac = token.split(".")
+    try:
+        payload, mac = _unb64(encoded_payload), _unb64(encoded_mac)
+    except (binascii.Error, ValueError):
+        raise _invalid("malformed") from None
+    if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
+        raise _invalid("bad signature")
+    try:
+        body = json.loads(payload)
+        if body.get("v") != _VERSION:
+            raise _invalid("unknown version")
+        found = CursorScope(
+            kind=body["k"],
+            dataset=body["d"],
+            grant_id=body["g"],
+            department_id=body["a"],
+            filters_sha256=body["f"],
+            order=body["o"],
+        )
+        snapshots = tuple(int(s) for s in body["s"])
+        position = tuple(int(p) for p in body["p"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise _invalid("malformed") from None
+    if found != scope:
+        raise _invalid("it belongs to another read (dataset, grant, filters or order differ)")
+    return Cursor(scope=found, snapshots=snapshots, position=position)
