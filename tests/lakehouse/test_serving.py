@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from catalog.policy import AccessPlan, Condition, Op
 from catalog.settings import Settings
-from lakehouse.read import compile_plan, read
+from lakehouse.read import Keyset, compile_plan, read
 from lakehouse.serving import ServingLake, Source, build_serving_index, serving_path
 from tests.lakehouse import test_read
 from tests.lakehouse.test_read import (
@@ -237,3 +237,32 @@ def test_a_long_lived_worker_sees_snapshots_published_after_it_opened(
         cursor.close()
         serving.close()
         lake.con.execute("DROP TABLE lake.serving_probe")
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(conditions=_CONDITIONS, limit=st.integers(1, 15), hidden=st.booleans())
+def test_keyset_pages_are_the_same_on_both_paths(
+    served: tuple[Lake, Source], conditions: list[Condition], limit: int, hidden: bool
+) -> None:
+    """Page after page, by cursor position: the index and the lake agree row for row, and a
+    position taken on one path continues on the other (the row ids are the same)."""
+    lake, source = served
+    plan = dataclasses.replace(owner_plan(), conditions=tuple(conditions), limit=limit)
+    if hidden:
+        plan = dataclasses.replace(plan, order_by=(), order_hidden=True, hash_key=KEY)
+    after: int | None = None
+    for page in range(4):
+        kwargs: dict[str, Any] = {
+            "snapshot_id": lake.first_snapshot,
+            "order_salt": 5,
+            "keyset": Keyset(after),
+        }
+        on_lake = read(lake.con, plan, **kwargs)
+        on_index = read(lake.con, plan, source=source, **kwargs)
+        assert on_index.table.to_pylist() == on_lake.table.to_pylist(), page
+        assert on_index.last_rowid == on_lake.last_rowid
+        if on_lake.last_rowid is None:
+            break
+        after = on_lake.last_rowid
