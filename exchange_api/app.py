@@ -13,7 +13,16 @@ from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import exchange, forms, grant_pages, inbox, login, pages
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
-from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests
+from exchange_api.routes import (
+    accounts,
+    bulk,
+    data,
+    datasets,
+    grants,
+    health,
+    quality,
+    requests,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         requests.router,
         grants.router,
         data.router,
+        bulk.router,
         accounts.router,
         pages.router,
         login.router,
