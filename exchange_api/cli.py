@@ -12,6 +12,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+import exchange_api.cli_pull  # noqa: F401  (registers zhongtai exchange pull)
 from catalog.settings import get_settings
 from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_exchange import grants_app, requests_app
