@@ -10,7 +10,7 @@ from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
-from exchange_api.portal import exchange, forms, grant_pages, inbox, login, pages
+from exchange_api.portal import bulk_pages, exchange, forms, grant_pages, inbox, login, pages
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import (
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         login.router,
         exchange.router,
         grant_pages.router,
+        bulk_pages.router,
         inbox.router,
     ):
         app.include_router(router)
