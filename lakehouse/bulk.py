@@ -137,7 +137,7 @@ def export(
         _extract_plan(plan), snapshot_id=snapshot, order_salt=order_salt(plan)
     )
     path = spool / f"{uuid.uuid4().hex}.{fmt.suffix}"
-    written = write_spool(con, sql, params, path, fmt, encoding)
+    written = write_spool(con, sql, params, path, fmt, encoding, ordered=plan.limit is not None)
     try:
         complete = _complete(con, plan, snapshot, written.row_count)
         if authorised.grant is not None:

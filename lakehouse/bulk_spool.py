@@ -36,6 +36,7 @@ from lakehouse.connection import LakehouseError, quote_literal
 
 __all__ = [
     "ARROW_BATCH_ROWS",
+    "ROW_GROUP_ROWS",
     "CHUNK_CHARS",
     "BulkEncoding",
     "BulkFormat",
@@ -50,6 +51,8 @@ CHUNK_CHARS = 1 << 20
 """Characters transcoded at a time (GBK/GB18030)."""
 ARROW_BATCH_ROWS = 65_536
 """Rows per Arrow IPC record batch."""
+ROW_GROUP_ROWS = 61_440
+"""Rows per Parquet row group (DuckDB's default is twice that; each writing thread buffers one)."""
 _READ_BYTES = 1 << 20
 
 
@@ -122,20 +125,34 @@ def write_spool(
     path: Path,
     fmt: BulkFormat,
     encoding: BulkEncoding = BulkEncoding.UTF8,
+    *,
+    ordered: bool = True,
 ) -> SpoolFile:
-    """Run ``sql`` (with ``params`` bound) into ``path``; nothing is left there on failure."""
+    """Run ``sql`` (with ``params`` bound) into ``path``; nothing is left there on failure.
+
+    ``ordered=False`` lets DuckDB write rows in the order its threads produce them
+    (``PRESERVE_ORDER false``): without it, a parallel ``COPY`` buffers rows to keep their order,
+    hundreds of megabytes for ten million rows (see ``bench/bench_exchange_bulk.py``).
+    """
+    unordered = "" if ordered else ", PRESERVE_ORDER false"
     with _cleaned(path) as scratch:
         if fmt is BulkFormat.ARROW:
             rows = _write_arrow(con, sql, params, path)
         elif fmt is BulkFormat.CSV and encoding is not BulkEncoding.UTF8:
             utf8 = scratch(path.with_name(path.name + ".utf8"))
-            rows = _copy(con, sql, params, utf8, "FORMAT csv, HEADER true")
+            rows = _copy(con, sql, params, utf8, "FORMAT csv, HEADER true" + unordered)
             _transcode(utf8, path, encoding)
             utf8.unlink()
         elif fmt is BulkFormat.CSV:
-            rows = _copy(con, sql, params, path, "FORMAT csv, HEADER true")
+            rows = _copy(con, sql, params, path, "FORMAT csv, HEADER true" + unordered)
         else:
-            rows = _copy(con, sql, params, path, "FORMAT parquet")
+            rows = _copy(
+                con,
+                sql,
+                params,
+                path,
+                f"FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS}" + unordered,
+            )
         return SpoolFile(
             path=path,
             row_count=rows,

@@ -114,9 +114,7 @@ def deliver(
 ) -> Delivery:
     """Read what the plan allows, serialise it, and audit exactly what is about to be sent."""
     plan = authorised.plan
-    result = read(
-        con, plan, snapshot_id=dataset.current_snapshot_id, order_salt=order_salt(plan)
-    )
+    result = read(con, plan, snapshot_id=dataset.current_snapshot_id, order_salt=order_salt(plan))
     body = serialize(result)
     digest = hashlib.sha256(body).hexdigest()
     if authorised.grant is not None:
