@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
@@ -41,7 +42,7 @@ def test_download_inside_a_grant(platform: Platform, server: str, chromium: Brow
         form.locator("button[type=submit]").click()
     download = caught.value
     assert download.suggested_filename.endswith(".csv")
-    data = open(download.path(), "rb").read()
+    data = Path(download.path()).read_bytes()
     text = data.decode("gbk")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert rows and list(rows[0]) == ["citizen_id", "person_name"]
