@@ -97,7 +97,7 @@ class SpoolFull(LakehouseError):
     """The spool directory's disk is full: the extract could not be written."""
 
     code = "spool.disk_full"
-    status = 507
+    status = 503
 
 
 @dataclass(frozen=True, slots=True)
