@@ -14,6 +14,7 @@ from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
+    bulk_pages,
     exchange,
     forms,
     grant_pages,
@@ -25,7 +26,17 @@ from exchange_api.portal import (
 )
 from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
-from exchange_api.routes import accounts, data, datasets, grants, health, quality, requests, verify
+from exchange_api.routes import (
+    accounts,
+    bulk,
+    data,
+    datasets,
+    grants,
+    health,
+    quality,
+    requests,
+    verify,
+)
 from exchange_api.routes import changes as change_routes
 from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
@@ -71,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grants.router,
         data.router,
         verify.router,
+        bulk.router,
         accounts.router,
         subscription_routes.router,
         pages.router,
@@ -78,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exchange.router,
         grant_pages.router,
         verify_pages.router,
+        bulk_pages.router,
         inbox.router,
         subscription_pages.router,
     ):

@@ -12,6 +12,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+import exchange_api.cli_pull  # noqa: F401  (registers zhongtai exchange pull)
 from catalog.settings import get_settings
 from exchange_api import cli_changes as _cli_changes  # noqa: F401  (registers its commands)
 from exchange_api import cli_subscribe as _cli_subscribe  # noqa: F401 (registers its commands)

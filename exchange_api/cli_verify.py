@@ -71,18 +71,14 @@ def _acting() -> Iterator[tuple[Any, Any, Any]]:
     from catalog.guard import keeping_refusals
     from exchange_api.cli_accounts import acting_principal
     from exchange_api.deps import LazyLake
-    from lakehouse.serving import ServingLake
-
     settings = get_settings()
     factory = make_sessionmaker(make_engine(settings.resolved_catalog_url))
-    serving = ServingLake(settings)
-    lake = LazyLake(serving)
+    lake = LazyLake.of_settings(settings)
     try:
         with factory() as session, keeping_refusals(session):
             yield session, acting_principal(session), lake
     finally:
         lake.close()
-        serving.close()
 
 
 @exchange_app.command("verify")

@@ -100,9 +100,15 @@ class LazyLake:
     """The lake, reached only when first asked for — after the access decision has said yes — so
     a refused read (no grant, a masked-field probe) costs a catalog query, never a DuckDB one."""
 
-    def __init__(self, serving: ServingLake) -> None:
+    def __init__(self, serving: ServingLake, *, owned: bool = False) -> None:
         self._serving = serving
+        self._owned = owned
         self._con: duckdb.DuckDBPyConnection | None = None
+
+    @classmethod
+    def of_settings(cls, settings: Settings) -> LazyLake:
+        """A lake for one command (the CLI): its own DuckDB, closed with it."""
+        return cls(ServingLake(settings), owned=True)
 
     def __call__(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
@@ -121,6 +127,8 @@ class LazyLake:
         if self._con is not None:
             self._con.close()
         self._con = None
+        if self._owned:
+            self._serving.close()
 
 
 def get_lazy_lake(request: Request, principal: CurrentPrincipal) -> Iterator[LazyLake]:

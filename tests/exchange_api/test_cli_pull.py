@@ -1,0 +1,99 @@
+"""``zhongtai exchange pull``: the installed command writes the extract atomically, verified
+against the audited manifest, and exits non-zero on a refusal, leaving no file."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from tests.exchange_api.bulk_fixtures import DATASET, events, grant, spool_files
+from tests.exchange_api.conftest import Platform
+
+ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
+SWJ = "swj-exchange"
+
+
+def _pull(platform: Platform, account: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
+    env.update(
+        ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
+        ZHONGTAI_ENVIRONMENT="test",
+        ZHONGTAI_ENV_FILE=os.devnull,
+        ZHONGTAI_TOKEN=platform.tokens.by_account[account],
+        COLUMNS="200",
+    )
+    return subprocess.run(
+        [ZHONGTAI, "exchange", "pull", DATASET, *args],
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_pull_writes_the_verified_file_and_prints_the_manifest(
+    platform: Platform, tmp_path: Path
+) -> None:
+    grant_id = grant(platform, SWJ, ["citizen_id", "person_name", "period", "amount"])
+    out = tmp_path / "extract.parquet"
+    done = _pull(platform, SWJ, "--out", str(out), "--grant", str(grant_id))
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads(done.stdout)
+    data = out.read_bytes()
+    assert manifest["sha256"] == hashlib.sha256(data).hexdigest()
+    assert manifest["bytes"] == len(data) and manifest["complete"] is True
+    table = pq.read_table(io.BytesIO(data))
+    assert table.num_rows == manifest["row_count"] == platform.batch.rows_published
+    ids = table.column("citizen_id").to_pylist()
+    assert all(re.fullmatch(r"\d{6}\*{4}[\dX]{4}", v) for v in ids)
+    [event] = [
+        e for e in events(platform, "data.bulk_delivered") if e["id"] == manifest["audit_event"]
+    ]
+    assert event["content_sha256"] == manifest["sha256"] and event["grant_id"] == grant_id
+    assert [p.name for p in tmp_path.iterdir()] == ["extract.parquet"]  # no temp file left
+    assert spool_files(platform) == []
+
+    gbk = tmp_path / "extract.csv"
+    done = _pull(
+        platform,
+        SWJ,
+        "--out",
+        str(gbk),
+        "--grant",
+        str(grant_id),
+        "--format",
+        "csv",
+        "--encoding",
+        "gbk",
+        "--fields",
+        "person_name,period",
+    )
+    assert done.returncode == 0, done.stderr
+    text = gbk.read_bytes().decode("gbk")
+    assert text.startswith("person_name,period")
+    assert re.search(r"\n[\u4e00-\u9fff]\*+,20\d\d-\d\d", text)
+
+
+def test_a_refused_pull_exits_non_zero_and_writes_nothing(
+    platform: Platform, tmp_path: Path
+) -> None:
+    query_only = grant(platform, SWJ, ["period", "amount"], modes=("query",))
+    out = tmp_path / "nope.parquet"
+    done = _pull(platform, SWJ, "--out", str(out), "--grant", str(query_only))
+    assert done.returncode == 2
+    assert "grant.mode_not_allowed" in done.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert events(platform, "data.read_refused")[-1]["code"] == "grant.mode_not_allowed"
+
+    bad = _pull(platform, SWJ, "--out", str(out), "--format", "xlsx")
+    assert bad.returncode == 2 and "bulk.invalid_format" in bad.stderr
