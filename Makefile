@@ -34,7 +34,7 @@ system-deps:
 test: system-deps lint
 	$(VENV)/bin/pytest
 
-bench: install
+bench: install system-deps
 	$(VENV)/bin/python -m bench
 
 clean:

@@ -13,6 +13,7 @@ import datetime as dt
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog import actions as act
 from catalog import audit
@@ -199,19 +200,20 @@ def consume_quota(session: Session, grant: Grant, rows: int) -> None:
         raise InvalidInput("rows delivered cannot be negative", code="grant.invalid_rows")
     if rows == 0:
         return
-    result = session.execute(
+    used = session.execute(
         update(Grant)
         .where(
             Grant.id == grant.id,
             or_(Grant.quota_rows.is_(None), Grant.rows_used + rows <= Grant.quota_rows),
         )
         .values(rows_used=Grant.rows_used + rows)
+        .returning(Grant.rows_used)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+    if used is None:
         session.refresh(grant)
         raise AccessRefused(
             f"grant {grant.id} has {remaining_quota(grant)} rows of quota left, {rows} asked",
             code="quota.exceeded",
         )
-    session.refresh(grant, ["rows_used"])
+    set_committed_value(grant, "rows_used", used)  # what the row now holds, without a reload

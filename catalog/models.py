@@ -242,7 +242,7 @@ class Field(Base):
     """The mask a grantee sees this field through, in its canonical text (``schemas.masks``)."""
 
     dataset: Mapped[Dataset] = relationship(back_populates="fields")
-    data_element: Mapped[DataElement | None] = relationship()
+    data_element: Mapped[DataElement | None] = relationship(lazy="joined")  # few, read together
 
 
 class ShareRequest(Base):

@@ -16,12 +16,14 @@
 #   ZT_PG_BINDIR_GLOB   where PostgreSQL's initdb is looked for   (/usr/lib/postgresql/*/bin/initdb)
 #   ZT_CHROMIUM         the browser the portal tests drive         (/usr/bin/chromium)
 #   ZT_CJK_FONT_GLOB    a CJK font file, so Chinese pages render   (/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc)
+#   ZT_WRK              the HTTP load generator of `make bench`    (/usr/bin/wrk)
 #   ZT_APT_GET          the package installer                      (apt-get)
 set -euo pipefail
 
 PG_BINDIR_GLOB=${ZT_PG_BINDIR_GLOB:-/usr/lib/postgresql/*/bin/initdb}
 CHROMIUM=${ZT_CHROMIUM:-/usr/bin/chromium}
 CJK_FONT_GLOB=${ZT_CJK_FONT_GLOB:-/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc}
+WRK=${ZT_WRK:-/usr/bin/wrk}
 APT_GET=${ZT_APT_GET:-apt-get}
 
 # name | what needs it | Debian packages
@@ -29,6 +31,7 @@ NEEDS=(
   "postgresql|the catalog tests run on a real PostgreSQL server|postgresql"
   "chromium|the portal tests drive a headless browser|chromium"
   "fonts-noto-cjk|the browser renders Chinese pages with CJK glyphs|fonts-noto-cjk"
+  "wrk|the exchange's HTTP benchmarks load the API with it|wrk"
 )
 
 present() {
@@ -36,6 +39,7 @@ present() {
     postgresql) compgen -G "$PG_BINDIR_GLOB" >/dev/null ;;
     chromium) [ -x "$CHROMIUM" ] ;;
     fonts-noto-cjk) compgen -G "$CJK_FONT_GLOB" >/dev/null ;;
+    wrk) [ -x "$WRK" ] ;;
     *) echo "system-deps: no probe for '$1'" >&2; return 2 ;;
   esac
 }
@@ -52,7 +56,7 @@ for need in "${NEEDS[@]}"; do
 done
 
 if [ ${#missing_names[@]} -eq 0 ]; then
-  echo "system-deps: all present (postgresql, chromium, fonts-noto-cjk)"
+  echo "system-deps: all present (postgresql, chromium, fonts-noto-cjk, wrk)"
   exit 0
 fi
 

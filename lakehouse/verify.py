@@ -37,6 +37,7 @@ from catalog.verify_plan import VerifyPlan
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.normalise import normalised_text, typed_column
 from lakehouse.read import condition_sql
+from lakehouse.serving import Source
 from schemas.loader import FieldSpec
 
 __all__ = [
@@ -69,12 +70,20 @@ class RecordResult:
     differs: tuple[str, ...] = ()
 
 
-def verify_relation(table: str, snapshot_id: int | None, params: list[Any]) -> str:
+def verify_relation(
+    table: str, snapshot_id: int | None, params: list[Any], source: Source | None = None
+) -> str:
     """The stored rows a verification joins to, as a FROM item aliased ``src``.
+
+    With ``source`` — the snapshot's serving index (``lakehouse.serving``), stored sorted by the
+    key — the join's key filter prunes it to the few blocks that can hold the submitted keys,
+    instead of scanning the lake.
 
     The one place that says where verification reads: the lake table (at ``snapshot_id``, bound
     into ``params``). A serving index built at publish time replaces this, and only this.
     """
+    if source is not None:
+        return f"{source.relation} AS {_ALIAS}"
     relation = f"{LAKE}.{quote_ident(table)} AS {_ALIAS}"
     if snapshot_id is not None:
         relation += " AT (VERSION => ?)"
@@ -138,7 +147,11 @@ def _submitted_value(name: str, duckdb_type: str, element: str | None) -> str:
 
 
 def compile_verify(
-    plan: VerifyPlan, elements: Mapping[str, str | None], *, snapshot_id: int | None
+    plan: VerifyPlan,
+    elements: Mapping[str, str | None],
+    *,
+    snapshot_id: int | None,
+    source: Source | None = None,
 ) -> tuple[str, list[Any]]:
     """SQL text and bound parameters verifying every record of :data:`SUBMITTED` against
     ``plan``; ``elements`` names each field's data element (its normalisation rule)."""
@@ -148,9 +161,11 @@ def compile_verify(
         for n, t in plan.field_types
     )
     stored = ", ".join(f"{_ALIAS}.{quote_ident(n)}" for n in plan.fields)
-    source = f"SELECT {stored} FROM {verify_relation(plan.table, snapshot_id, params)}"
+    stored_rows = (
+        f"SELECT {stored} FROM {verify_relation(plan.table, snapshot_id, params, source)}"
+    )
     if plan.conditions:
-        source += " WHERE " + " AND ".join(
+        stored_rows += " WHERE " + " AND ".join(
             f"({condition_sql(c, params)})" for c in plan.conditions
         )
     on = " AND ".join(f"sub.{quote_ident(n)} = st.{quote_ident(n)}" for n in plan.match_on)
@@ -158,7 +173,7 @@ def compile_verify(
     count_differing = " + ".join(f"CAST({d} AS INTEGER)" for d in differs)
     first_key = quote_ident(plan.match_on[0])
     sql = (
-        f"WITH sub AS (SELECT s._i, {typed} FROM {SUBMITTED} AS s), st AS ({source}) "
+        f"WITH sub AS (SELECT s._i, {typed} FROM {SUBMITTED} AS s), st AS ({stored_rows}) "
         f"SELECT sub._i, count(st.{first_key}) AS hits, "
         f"min_by([{', '.join(differs)}], {count_differing}) AS differs "
         f"FROM sub LEFT JOIN st ON {on} GROUP BY sub._i ORDER BY sub._i"
@@ -173,9 +188,11 @@ def run_verify(
     elements: Mapping[str, str | None],
     *,
     snapshot_id: int | None,
+    source: Source | None = None,
 ) -> tuple[RecordResult, ...]:
-    """Verify ``records`` (already checked by :func:`check_records`) on a cursor of ``con``."""
-    sql, params = compile_verify(plan, elements, snapshot_id=snapshot_id)
+    """Verify ``records`` (already checked by :func:`check_records`) on a cursor of ``con``,
+    against ``source`` (the snapshot's serving index) when there is one."""
+    sql, params = compile_verify(plan, elements, snapshot_id=snapshot_id, source=source)
     cursor = con.cursor()
     try:
         cursor.register(SUBMITTED, _submitted_table(plan, records))

@@ -36,10 +36,15 @@ def _scratch_machine(tmp_path: Path, *, absent: set[str]) -> dict[str, str]:
         chromium.chmod(0o755)
     if "fonts-noto-cjk" not in absent:
         (fonts / "NotoSansCJK-Regular.ttc").write_text("")
+    wrk = tmp_path / "bin" / "wrk"
+    if "wrk" not in absent:
+        wrk.write_text("#!/bin/sh\n")
+        wrk.chmod(0o755)
     return {
         "ZT_PG_BINDIR_GLOB": str(tmp_path / "postgresql" / "*" / "bin" / "initdb"),
         "ZT_CHROMIUM": str(chromium),
         "ZT_CJK_FONT_GLOB": str(fonts / "NotoSansCJK-*.ttc"),
+        "ZT_WRK": str(wrk),
     }
 
 
