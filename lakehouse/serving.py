@@ -106,7 +106,23 @@ def build_serving_index(
     _fsync(temporary)
     temporary.replace(final)
     _fsync(final.parent)
+    _prune(final.parent, snapshot_id)
     return final
+
+
+KEEP = 2
+"""Serving indexes kept per table: the newest and the one before it, which a worker may still be
+reading (a worker that has the file open keeps reading it even after it is unlinked)."""
+
+
+def _prune(folder: Path, newest: int) -> None:
+    """Remove a table's serving indexes older than the :data:`KEEP` newest."""
+    built = sorted(
+        (int(path.stem), path) for path in folder.glob("*.duckdb") if path.stem.isdigit()
+    )
+    for snapshot, path in built[:-KEEP]:
+        if snapshot < newest:
+            path.unlink(missing_ok=True)
 
 
 def _fsync(path: Path) -> None:

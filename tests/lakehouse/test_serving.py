@@ -266,3 +266,16 @@ def test_keyset_pages_are_the_same_on_both_paths(
         if on_lake.last_rowid is None:
             break
         after = on_lake.last_rowid
+
+
+def test_only_the_newest_indexes_are_kept(lake: Lake, tmp_path: Path) -> None:
+    config = _moved(lake, tmp_path)
+    folder = serving_path(config, TABLE, 1).parent
+    folder.mkdir(parents=True)
+    first = lake.first_snapshot
+    assert first >= 2
+    for old in (first - 2, first - 1):  # indexes of snapshots published before
+        serving_path(config, TABLE, old).write_bytes(b"old")
+    _build(lake, tmp_path, first)
+    kept = sorted(p.name for p in folder.glob("*.duckdb"))
+    assert kept == [f"{first - 1}.duckdb", f"{first}.duckdb"], kept
