@@ -27,10 +27,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -45,6 +42,7 @@ from sqlalchemy import select
 
 from bench.quality_data import pools
 from bench.record import RESULTS_DIR, peak_rss_mb, write_result
+from bench.server import serve
 from catalog.db import init_catalog
 from catalog.models import AccessMode, Account, Batch, Dataset
 from catalog.principals import Principal
@@ -186,44 +184,6 @@ class Sampler(threading.Thread):
         self._stop_event.set()
         self.join()
         return max(self.peak, _vm(self.pid, "VmRSS"))
-
-
-def serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    """``uvicorn exchange_api.app:create_app`` in a subprocess, on this run's settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
-        ZHONGTAI_VAR_DIR=str(settings.var_dir),
-        ZHONGTAI_ENVIRONMENT=settings.environment,
-        ZHONGTAI_ENV_FILE=os.devnull,
-        ZHONGTAI_RATE_LIMIT_PER_MINUTE="0",
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "exchange_api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the server did not start")
 
 
 def download(url: str, token: str, target: Path) -> dict[str, Any]:

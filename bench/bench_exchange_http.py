@@ -28,9 +28,7 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.record import peak_rss_mb, write_result
+from bench.server import serve
 from catalog.audit import verify_chain
 from catalog.db import init_catalog
 from catalog.models import Account, AuditEvent
@@ -95,44 +94,6 @@ def build(var: Path, rows: int) -> tuple[Settings, dict[str, str], list[dict[str
         ).fetchall()
     records = [{"citizen_id": c, "person_name": n} for c, n, _ in sample]
     return settings, tokens, records, sample[0][2]
-
-
-def serve(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "ZHONGTAI_VAR_DIR": str(settings.var_dir),
-        "ZHONGTAI_ENVIRONMENT": "test",
-        "ZHONGTAI_RATE_LIMIT_PER_MINUTE": "100000000",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "exchange_api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(PORT),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("the API server did not start")
 
 
 _LUA = """
@@ -211,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="zt-bench-http-") as scratch_dir:
         scratch = Path(scratch_dir)
         settings, tokens, records, employer = build(scratch / "var", args.rows)
-        server = serve(settings)
+        server = serve(settings, PORT, workers=2)
         try:
             token = tokens["swj-exchange"]
             verify_bodies = [
