@@ -46,6 +46,7 @@ from lakehouse.serving import ServingLake
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     app.state.serving.close()  # the worker's DuckDB, opened on its first read
+    app.state.engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

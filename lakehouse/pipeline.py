@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from catalog import actions as act
 from catalog.datasets import get_dataset
@@ -46,7 +47,9 @@ StepResult = dict[str, Any]
 
 @lru_cache(maxsize=4)
 def _sessions(url: str) -> sessionmaker[Session]:
-    return make_sessionmaker(make_engine(url))
+    # No pool: an engine this cache lets go holds no open connection for the garbage collector
+    # to find (a batch opens a handful of sessions, not thousands).
+    return make_sessionmaker(make_engine(url, poolclass=NullPool))
 
 
 def sessions(settings: Settings) -> sessionmaker[Session]:
