@@ -265,9 +265,11 @@ def _index_for_serving(
 ) -> None:
     """Build the snapshot's serving index (``lakehouse.serving``). The snapshot is published
     already: an index that cannot be built leaves reads on the lake path, and is logged."""
-    # Most selective first: the key's leading field, the personal fields, the rest of the key.
+    # Fields that pick out a person: the key's leading field and the personal fields (what
+    # verify and match keys look up). The rest of the key repeats over many rows (an employer,
+    # a month), and an ART lookup of thousands of rows is slower than the ordered scan.
     personal = tuple(f.name for f in contract.fields if f.personal)
-    keys = contract.primary_key[:1] + personal + contract.primary_key[1:]
+    keys = contract.primary_key[:1] + personal
     try:
         build_serving_index(
             con,
