@@ -137,6 +137,11 @@ def wrk(
     out = subprocess.run(
         [*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True
     ).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> dict[str, float]:
+    """wrk's report (with ``--latency``): requests/s, p50/p99 in ms, answered and non-2xx."""
     return {
         "per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
@@ -245,6 +250,7 @@ def main(argv: list[str] | None = None) -> None:
             "non_2xx": got["non_2xx"],
             "answered": got["answered"],
             "audit_events_written": events,
+            "every_answered_call_audited": events >= got["answered"],
             "goals": goals,
             "goals_met": met,
             "params": {
