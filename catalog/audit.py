@@ -6,8 +6,9 @@ the chain as surely as an edited one. ``verify_chain`` re-derives every hash and
 event that does not match. Checkpoints sign ``"{last_event_id}:{last_hash}"`` with Ed25519, so an
 auditor holding only the public key can prove the chain up to a checkpoint was never rewritten.
 
-Two writers racing for the same position both compute id ``n + 1``; the primary key lets exactly
-one of them commit, so the chain can never fork.
+Appends take turns (an advisory lock on PostgreSQL, the catalog's writer turn on SQLite), so two
+writers never compute the same next id; were they to, the primary key would let exactly one of them
+commit, so the chain can never fork.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from catalog.events import AuditedEvent, CheckpointSigned
 from catalog.models import AuditCheckpoint, AuditEvent, utcnow
 from catalog.principals import SYSTEM, Principal
+from catalog.sqlite_writer import take_turn
 
 GENESIS_HASH = "0" * 64
 _PG_LOCK_KEY = 0x5A48_4154  # "ZHAT": serialises appends on PostgreSQL
@@ -63,8 +65,14 @@ def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
 
 
 def _lock_head(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    """Hold the chain's head until this transaction ends, so no other writer appends between
+    reading the head and writing after it: an advisory lock on PostgreSQL, the catalog's writer
+    turn on SQLite (``catalog.sqlite_writer``)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    elif dialect == "sqlite":
+        take_turn(session.connection())
 
 
 def head(session: Session) -> tuple[int, str]:

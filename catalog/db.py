@@ -15,11 +15,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.sqlite_writer import serialise_writes
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``. SQLite gets foreign keys on, WAL and a busy timeout."""
+    """An engine for ``url``. SQLite gets foreign keys on, WAL, a busy timeout, and writers
+    that take turns (``catalog.sqlite_writer``)."""
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -35,6 +38,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
+        if database and database != ":memory:":
+            serialise_writes(engine, Path(database).resolve())
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
