@@ -79,7 +79,7 @@ def build_serving_index(
 ) -> Path:
     """Copy snapshot ``snapshot_id`` of lake table ``table`` into its serving index file."""
     final = serving_path(settings, table, snapshot_id)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     alias = f"srv_build_{os.getpid()}_{threading.get_ident()}"
@@ -103,6 +103,7 @@ def build_serving_index(
         con.execute(f"CHECKPOINT {alias}")
     finally:
         con.execute(f"DETACH {alias}")
+    temporary.chmod(0o600)  # the rows unmasked, like the lake's own files: the service's alone
     _fsync(temporary)
     temporary.replace(final)
     _fsync(final.parent)

@@ -3,7 +3,6 @@ helpers to file and approve grants over the API, for the bulk-mode tests."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,12 +42,8 @@ def bulk_platform(
     server: PostgresServer | None = None
     if request.param == "postgresql":
         server = request.getfixturevalue("postgresql_server")
-        database = f"lake_{uuid.uuid4().hex[:12]}"
-        with server.admin_connection() as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
-        lake_catalog = (
-            f"postgres:dbname={database} host={server.host} port={server.port} user={server.user}"
-        )
+        database = server.create_database("lake")
+        lake_catalog = server.lake_catalog(database)
     settings = Settings(  # type: ignore[call-arg]
         var_dir=var, environment="test", lake_catalog=lake_catalog, _env_file=None
     )

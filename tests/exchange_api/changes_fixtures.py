@@ -12,7 +12,6 @@ one.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -188,12 +187,8 @@ def lakehouse(
     lake_catalog = database = ""
     if request.param == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgresql_server")
-        database = f"lake_{uuid.uuid4().hex[:12]}"
-        with server.admin_connection() as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
-        lake_catalog = (
-            f"postgres:dbname={database} host={server.host} port={server.port} user={server.user}"
-        )
+        database = server.create_database("lake")
+        lake_catalog = server.lake_catalog(database)
     settings = Settings(
         var_dir=var,
         environment="test",

@@ -3,7 +3,6 @@ SQLite (embedded) or in a real PostgreSQL server (production), plus grant helper
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,15 +40,11 @@ def platform(
     options: dict[str, Any] = {}
     if request.param == "postgresql":
         server = request.getfixturevalue("postgresql_server")
-        catalog_db, lake_db = (f"{kind}_{uuid.uuid4().hex[:10]}" for kind in ("cat", "lake"))
-        with server.admin_connection() as admin:
-            for name in (catalog_db, lake_db):
-                admin.execute(f'CREATE DATABASE "{name}"')
+        catalog_db, lake_db = (server.create_database(kind) for kind in ("cat", "lake"))
         databases = [catalog_db, lake_db]
         options = {
             "catalog_url": server.url(catalog_db),
-            "lake_catalog": f"postgres:dbname={lake_db} host={server.host} port={server.port}"
-            f" user={server.user}",
+            "lake_catalog": server.lake_catalog(lake_db),
         }
     settings = Settings(var_dir=var, environment="test", _env_file=None, **options)  # type: ignore[call-arg]
     sessions = init_catalog(settings.resolved_catalog_url)

@@ -5,7 +5,6 @@ grant, subscribe, publish again and deliver."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -159,11 +158,8 @@ def world(
         yield build_world(var)
         return
     server: PostgresServer = request.getfixturevalue("postgresql_server")
-    names = [f"sub_{kind}_{uuid.uuid4().hex[:10]}" for kind in ("catalog", "lake")]
-    with server.admin_connection() as admin:
-        for name in names:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    lake = f"postgres:dbname={names[1]} host={server.host} port={server.port} user={server.user}"
+    names = [server.create_database(f"sub_{kind}") for kind in ("catalog", "lake")]
+    lake = server.lake_catalog(names[1])
     world = build_world(var, server.url(names[0]), lake)
     try:
         yield world

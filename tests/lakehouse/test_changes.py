@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -62,12 +61,8 @@ def feed(
     lake_catalog = database = ""
     if request.param == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgresql_server")
-        database = f"lake_{uuid.uuid4().hex[:12]}"
-        with server.admin_connection() as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
-        lake_catalog = (
-            f"postgres:dbname={database} host={server.host} port={server.port} user={server.user}"
-        )
+        database = server.create_database("lake")
+        lake_catalog = server.lake_catalog(database)
     config = Settings(var_dir=var, environment="test", lake_catalog=lake_catalog, lake_data_path="")
     try:
         with connect(config) as con:

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import random
 import re
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -135,12 +134,8 @@ def lake(
     database = ""
     if request.param == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgresql_server")
-        database = f"lake_{uuid.uuid4().hex[:12]}"
-        with server.admin_connection() as admin:
-            admin.execute(f'CREATE DATABASE "{database}"')
-        lake_catalog = (
-            f"postgres:dbname={database} host={server.host} port={server.port} user={server.user}"
-        )
+        database = server.create_database("lake")
+        lake_catalog = server.lake_catalog(database)
     config = Settings(var_dir=var, environment="test", lake_catalog=lake_catalog, lake_data_path="")
     try:
         yield from _filled_lake(config)

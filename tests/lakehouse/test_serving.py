@@ -175,6 +175,8 @@ def test_a_worker_attaches_the_current_index_and_retires_the_older(
     latest = int(latest_row[0])
     assert latest > first
     config = _build(lake, tmp_path, first)
+    built = serving_path(config, TABLE, first)
+    assert built.stat().st_mode & 0o777 == 0o600  # unmasked rows: readable by the service only
     serving = ServingLake(config)
     try:
         old = serving.source(TABLE, first)
