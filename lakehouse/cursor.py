@@ -8,9 +8,12 @@ is the primary key or the hidden, keyed order. It never holds a value of a row: 
 the last row's key through its row id inside SQL (``lakehouse.read``), so a masked key cannot leak
 through a cursor, and a caller learns nothing from it but a row id.
 
-The token is ``base64url(JSON) "." base64url(HMAC-SHA256)`` under a key derived from the server
-secret (``Settings.secret_key``): a cursor edited, forged, or presented for another read (another
-grant, dataset, filter, order or kind) is refused with ``cursor.invalid`` before it is used. The
+The token is ``base64url(nonce ‖ ciphertext) "." base64url(tag)``: the JSON body sealed with
+AES-256-GCM under a key derived from the server secret (``Settings.secret_key``). Sealed, not only
+signed: even the row id — which is the row's place in the publisher's file, an order the hidden
+ordering exists to keep from a grantee — cannot be read out of a cursor. A cursor edited, forged,
+or presented for another read (another grant, dataset, filter, order or kind) is refused with
+``cursor.invalid`` before it is used. The
 snapshot it carries pins the read to the snapshot the first page saw, so paging stays consistent
 while new batches are published.
 """
@@ -22,8 +25,12 @@ import binascii
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from catalog.conditions import Condition
 from catalog.errors import InvalidInput
@@ -36,9 +43,11 @@ __all__ = [
     "cursor_key",
     "decode",
     "encode",
+    "seal",
 ]
 
 MAX_CURSOR_CHARS = 1024
+_NONCE, _TAG = 12, 16
 _CONTEXT = b"zhongtai/cursor/v1"
 _VERSION = 1
 
@@ -69,7 +78,7 @@ class Cursor:
 
 
 def cursor_key(secret: str) -> bytes:
-    """The cursor-signing key: HMAC-SHA256(server secret, context)."""
+    """The cursor key (AES-256): HMAC-SHA256(server secret, context)."""
     return hmac.new(secret.encode("utf-8"), _CONTEXT, hashlib.sha256).digest()
 
 
@@ -89,8 +98,24 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def seal(payload: bytes, key: bytes) -> str:
+    """``payload`` encrypted and authenticated (AES-256-GCM, a fresh random nonce)."""
+    nonce = os.urandom(_NONCE)
+    sealed = AESGCM(key).encrypt(nonce, payload, _CONTEXT)
+    return f"{_b64(nonce + sealed[:-_TAG])}.{_b64(sealed[-_TAG:])}"
+
+
+def _open(body: bytes, tag: bytes, key: bytes) -> bytes:
+    if len(body) < _NONCE or len(tag) != _TAG:
+        raise _invalid("malformed")
+    try:
+        return AESGCM(key).decrypt(body[:_NONCE], body[_NONCE:] + tag, _CONTEXT)
+    except InvalidTag:
+        raise _invalid("bad signature") from None
+
+
 def encode(cursor: Cursor, key: bytes) -> str:
-    """The signed token of ``cursor``."""
+    """The sealed token of ``cursor``."""
     scope = cursor.scope
     body: dict[str, Any] = {
         "v": _VERSION,
@@ -104,8 +129,7 @@ def encode(cursor: Cursor, key: bytes) -> str:
         "p": list(cursor.position),
     }
     payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-    mac = hmac.new(key, payload, hashlib.sha256).digest()
-    return f"{_b64(payload)}.{_b64(mac)}"
+    return seal(payload, key)
 
 
 def _invalid(reason: str) -> InvalidInput:
@@ -115,7 +139,7 @@ def _invalid(reason: str) -> InvalidInput:
 def decode(token: str, key: bytes, scope: CursorScope) -> Cursor:
     """The cursor in ``token`` if it is authentic and continues ``scope``; else ``cursor.invalid``.
 
-    The signature is checked (in constant time) before anything in the token is parsed.
+    The token is authenticated (AES-GCM's tag) before anything in it is parsed.
     """
     if (
         not isinstance(token, str)
@@ -123,13 +147,12 @@ def decode(token: str, key: bytes, scope: CursorScope) -> Cursor:
         or token.count(".") != 1
     ):
         raise _invalid("malformed")
-    encoded_payload, encoded_mac = token.split(".")
+    encoded_body, encoded_tag = token.split(".")
     try:
-        payload, mac = _unb64(encoded_payload), _unb64(encoded_mac)
+        sealed, tag = _unb64(encoded_body), _unb64(encoded_tag)
     except (binascii.Error, ValueError):
         raise _invalid("malformed") from None
-    if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
-        raise _invalid("bad signature")
+    payload = _open(sealed, tag, key)
     try:
         body = json.loads(payload)
         if body.get("v") != _VERSION:
