@@ -34,6 +34,7 @@ from catalog.resources import (
     RequestTerms,
     Resource,
 )
+from catalog.subscription_terms import SubscriptionTerms
 
 __all__ = ["ensure", "is_audited_refusal", "keeping_refusals", "refusal_error"]
 
@@ -42,7 +43,7 @@ def ensure(
     session: Session,
     actor: Principal,
     action: Action,
-    resource: Resource,
+    resource: Resource | SubscriptionTerms,
     *,
     now: dt.datetime | None = None,
 ) -> Allowed:
@@ -91,8 +92,14 @@ def keeping_refusals(session: Session) -> Iterator[Session]:
         raise
 
 
-def _describe(resource: Resource) -> tuple[int | None, int | None, str]:
+def _describe(resource: Resource | SubscriptionTerms) -> tuple[int | None, int | None, str]:
     """(dataset id, grant id, ``kind:id``) of a resource, for the refusal event."""
+    if isinstance(resource, SubscriptionTerms):
+        held = resource.grant
+        dataset_id = held.dataset.dataset_id if held.dataset is not None else None
+        if resource.subscription_id is None:
+            return dataset_id, held.grant_id, f"grant:{held.grant_id}"
+        return dataset_id, held.grant_id, f"subscription:{resource.subscription_id}"
     if isinstance(resource, DatasetTerms):
         return resource.dataset_id, None, f"dataset:{resource.code}"
     if isinstance(resource, ReadResource):

@@ -20,8 +20,7 @@ from catalog import actions as act
 from catalog import audit
 from catalog.actions import Action
 from catalog.errors import Conflict, InvalidInput, NotFound
-from catalog.events import ActRefused
-from catalog.guard import refusal_error
+from catalog.guard import ensure
 from catalog.keys import mask_master_key
 from catalog.models import Grant, utcnow
 from catalog.policy import Allowed, authorize
@@ -42,7 +41,6 @@ __all__ = [
     "Created",
     "cancel_subscription",
     "create_subscription",
-    "ensure_subscription",
     "get_delivery",
     "get_subscription",
     "list_subscriptions",
@@ -55,40 +53,6 @@ class Created:
 
     subscription: Subscription
     secret: str | None = field(repr=False)
-
-
-def ensure_subscription(
-    session: Session,
-    actor: Principal,
-    action: Action,
-    terms: SubscriptionTerms,
-    *,
-    now: dt.datetime,
-) -> None:
-    """Ask the decision; audit and raise a refusal (``catalog.guard.ensure``'s shape)."""
-    decision = authorize(actor, action, terms, now=now)
-    if isinstance(decision, Allowed):
-        return
-    label = (
-        f"subscription:{terms.subscription_id}"
-        if terms.subscription_id is not None
-        else f"grant:{terms.grant.grant_id}"
-    )
-    dataset = terms.grant.dataset
-    audit.record(
-        session,
-        ActRefused(
-            dataset_id=dataset.dataset_id if dataset is not None else None,
-            grant_id=terms.grant.grant_id,
-            act=action.name,
-            code=decision.code,
-            reason=decision.reason,
-            resource=label,
-        ),
-        actor=actor,
-        now=now,
-    )
-    raise refusal_error(decision)
 
 
 def check_target(settings: Settings, department_code: str, kind: TargetKind, target: str) -> str:
@@ -123,7 +87,7 @@ def create_subscription(
     if grant is None:
         raise NotFound(f"no grant {grant_id}", code="grant.not_found", grant_id=grant_id)
     terms = SubscriptionTerms.new(GrantTerms.of(grant))
-    ensure_subscription(session, principal, act.SUBSCRIPTION_CREATE, terms, now=now)
+    ensure(session, principal, act.SUBSCRIPTION_CREATE, terms, now=now)
     target = check_target(settings, principal.department_code, kind, target.strip())
     duplicate = session.scalars(
         select(Subscription.id).where(
@@ -186,7 +150,7 @@ def get_subscription(
     """One subscription, if the principal may do ``action`` on it."""
     subscription = _subscription(session, subscription_id)
     terms = SubscriptionTerms.of(subscription)
-    ensure_subscription(session, principal, action, terms, now=now or utcnow())
+    ensure(session, principal, action, terms, now=now or utcnow())
     return subscription
 
 
@@ -220,7 +184,7 @@ def cancel_subscription(
     if subscription is None:
         raise NotFound(f"no subscription {subscription_id}", code="subscription.not_found")
     terms = SubscriptionTerms.of(subscription)
-    ensure_subscription(session, principal, act.SUBSCRIPTION_CANCEL, terms, now=now)
+    ensure(session, principal, act.SUBSCRIPTION_CANCEL, terms, now=now)
     if subscription.cancelled_at is not None:
         raise Conflict(
             f"subscription {subscription_id} is already cancelled",

@@ -29,6 +29,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -41,7 +42,7 @@ from lakehouse.connection import (
     quote_literal,
 )
 
-__all__ = ["ROWID", "ServingLake", "Source", "build_serving_index", "serving_path"]
+__all__ = ["ROWID", "LakeOpener", "ServingLake", "Source", "build_serving_index", "serving_path"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,15 @@ class Source:
     indexed: tuple[str, ...]
     """Fields with an ART index, most selective first: an exact match on one of them is a
     point lookup."""
+
+
+class LakeOpener(Protocol):
+    """A request's way to the lake (``exchange_api.deps.LazyLake``): a connection, opened when
+    first called, and the serving index of a snapshot when this worker has one."""
+
+    def __call__(self) -> duckdb.DuckDBPyConnection: ...
+
+    def source(self, table: str, snapshot_id: int | None) -> Source | None: ...
 
 
 def serving_path(settings: Settings, table: str, snapshot_id: int) -> Path:

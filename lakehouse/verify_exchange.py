@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import duckdb
 from sqlalchemy.orm import Session
 
 from catalog import actions as act
@@ -40,15 +39,12 @@ from catalog.resources import DatasetTerms, GrantTerms
 from catalog.verify_events import DataAggregated, DataVerified
 from catalog.verify_plan import VerifyPlan, VerifyRequest, VerifyResource
 from lakehouse.aggregate import AggregateResult, run_aggregate
-from lakehouse.serving import Source
+from lakehouse.serving import LakeOpener
 from lakehouse.verify import RecordResult, check_records, run_verify
 from schemas import MaskKind
 
 __all__ = ["Answer", "aggregate_shared", "request_sha256", "verify_shared"]
 
-LakeOpener = Callable[[], duckdb.DuckDBPyConnection]
-"""Opens the lake when first called; a worker's (``exchange_api.deps.LazyLake``) also offers
-``source(table, snapshot)``, the snapshot's serving index."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +69,6 @@ def request_sha256(
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _serving(lake: LakeOpener, table: str, snapshot: int | None) -> Source | None:
-    """The snapshot's serving index, when the opener is a worker's (``exchange_api.deps``)."""
-    source_of: Callable[[str, int | None], Source | None] | None = getattr(lake, "source", None)
-    return None if source_of is None else source_of(table, snapshot)
 
 
 def verify_shared(
@@ -113,7 +103,7 @@ def verify_shared(
         records,
         elements,
         snapshot_id=snapshot,
-        source=_serving(lake, plan.table, snapshot),
+        source=lake.source(plan.table, snapshot),
     )
     document = _verify_document(dataset, plan, results)
     body = _json(document)
