@@ -18,7 +18,12 @@ __all__ = [
     "ACCOUNT_VIEW",
     "ACTIONS",
     "AUDIT_CHECKPOINT",
+    "AUDIT_EXPORT",
+    "AUDIT_KEY",
+    "AUDIT_REPRODUCE",
+    "AUDIT_USAGE",
     "AUDIT_VERIFY",
+    "AUDIT_VIEW",
     "BATCH_INGEST",
     "DATASET_VIEW",
     "DATA_AGGREGATE",
@@ -101,6 +106,13 @@ QUARANTINE_VIEW = Action(
 REPORT_SIGN_OFF = Action("report.sign_off", "report", "sign a quality report off")
 AUDIT_VERIFY = Action("audit.verify", "platform", "re-derive and verify the audit chain")
 AUDIT_CHECKPOINT = Action("audit.checkpoint", "platform", "sign an audit checkpoint")
+AUDIT_VIEW = Action("audit.view", "platform", "read the audit log: who did what, never the rows")
+AUDIT_USAGE = Action("audit.usage", "platform", "usage and reconciliation reports of the grants")
+AUDIT_EXPORT = Action("audit.export", "platform", "export an offline evidence bundle")
+AUDIT_REPRODUCE = Action(
+    "audit.reproduce", "platform", "replay a recorded read and compare what was sent"
+)
+AUDIT_KEY = Action("audit.key", "platform", "create or rotate the audit signing key")
 BATCH_INGEST = Action("batch.ingest", "dataset", "land, check and publish a batch of a dataset")
 ACCOUNT_ISSUE = Action("account.issue", "account", "issue an account and show its token once")
 ACCOUNT_VIEW = Action("account.view", "account", "see an account (never its token or its hash)")
@@ -137,6 +149,11 @@ ACTIONS: tuple[Action, ...] = (
     REPORT_SIGN_OFF,
     AUDIT_VERIFY,
     AUDIT_CHECKPOINT,
+    AUDIT_VIEW,
+    AUDIT_USAGE,
+    AUDIT_EXPORT,
+    AUDIT_REPRODUCE,
+    AUDIT_KEY,
     BATCH_INGEST,
     ACCOUNT_ISSUE,
     ACCOUNT_VIEW,

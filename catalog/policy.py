@@ -36,8 +36,7 @@ grant.revoke       a publisher of the owner department
 report.view        the owner department (any role), auditors, admins
 quarantine.view    a publisher or steward of the owner department
 report.sign_off    a steward of the owner department
-audit.verify       auditors and admins
-audit.checkpoint   admins, and the platform itself
+audit.*            see ``catalog.policy_audit`` (verify, checkpoint, view, usage, export…)
 batch.ingest       a publisher of the owner department, and the platform itself
 account.issue      admins; the platform itself only for a catalog's first admin (bootstrap)
 account.view       admins, auditors, and the account itself (never the token or its hash)
@@ -60,6 +59,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import actions as act
+from catalog import policy_audit
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
@@ -279,18 +279,6 @@ def _report_sign_off(actor: Principal, report: ReportTerms) -> Refusal | None:
     )
 
 
-def _audit_verify(actor: Principal, platform: Platform) -> Refusal | None:
-    if _platform_role(actor, Role.AUDITOR, Role.ADMIN):
-        return None
-    return Refusal("role.auditor_required", "only auditors and admins may verify the audit chain")
-
-
-def _audit_checkpoint(actor: Principal, platform: Platform) -> Refusal | None:
-    if actor.is_system or _platform_role(actor, Role.ADMIN):
-        return None
-    return Refusal("role.admin_required", "only admins (or the platform) sign audit checkpoints")
-
-
 def _batch_ingest(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
     if actor.is_system or _in(actor, dataset.owner_department_id, Role.PUBLISHER):
         return None
@@ -418,8 +406,13 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.REPORT_VIEW: _report_view,
     act.QUARANTINE_VIEW: _quarantine_view,
     act.REPORT_SIGN_OFF: _report_sign_off,
-    act.AUDIT_VERIFY: _audit_verify,
-    act.AUDIT_CHECKPOINT: _audit_checkpoint,
+    act.AUDIT_VERIFY: policy_audit.audit_verify,
+    act.AUDIT_CHECKPOINT: policy_audit.audit_checkpoint,
+    act.AUDIT_VIEW: policy_audit.audit_view,
+    act.AUDIT_USAGE: policy_audit.audit_view,
+    act.AUDIT_EXPORT: policy_audit.audit_export,
+    act.AUDIT_REPRODUCE: policy_audit.audit_reproduce,
+    act.AUDIT_KEY: policy_audit.audit_key,
     act.BATCH_INGEST: _batch_ingest,
     act.ACCOUNT_ISSUE: _account_issue,
     act.ACCOUNT_VIEW: _account_view,

@@ -260,6 +260,21 @@ EXPECTED: dict[str, dict[str, tuple[str, str, str, str, str]]] = {
         )
         for relation in RELATIONS
     },
+    "audit.view": {
+        relation: ("role.auditor_required",) * 3 + ("ok", "ok") for relation in RELATIONS
+    },
+    "audit.usage": {
+        relation: ("role.auditor_required",) * 3 + ("ok", "ok") for relation in RELATIONS
+    },
+    "audit.export": {
+        relation: ("role.auditor_required",) * 3 + ("ok", "role.auditor_required")
+        for relation in RELATIONS
+    },
+    "audit.reproduce": {
+        relation: ("role.auditor_required",) * 3 + ("ok", "role.auditor_required")
+        for relation in RELATIONS
+    },
+    "audit.key": {relation: ("role.admin_required",) * 4 + ("ok",) for relation in RELATIONS},
     "batch.ingest": {
         "own": ("ok", "batch.not_owner", "batch.not_owner", "batch.not_owner", "batch.not_owner"),
         "requesting": ("batch.not_owner",) * 5,
@@ -341,6 +356,11 @@ SYSTEM_EXPECTED = {
     "report.sign_off": "report.not_steward",
     "audit.verify": "role.auditor_required",
     "audit.checkpoint": "ok",
+    "audit.view": "role.auditor_required",
+    "audit.usage": "role.auditor_required",
+    "audit.export": "ok",
+    "audit.reproduce": "role.auditor_required",
+    "audit.key": "ok",
     "batch.ingest": "ok",
     "account.issue": "role.admin_required",  # except the bootstrap, below
     "account.view": "404:account.not_found",
