@@ -1,14 +1,23 @@
-"""The audit log: append-only, hash-chained, with signed checkpoints.
+"""The audit log: append-only, hash-chained, with signed checkpoints — the one writer.
 
-Each event's ``hash`` is SHA-256 over the previous event's hash and the canonical JSON (sorted keys,
-no spaces, UTF-8) of the event's own columns. Ids are dense, starting at 1, so a deleted row breaks
-the chain as surely as an edited one. ``verify_chain`` re-derives every hash and names the first
-event that does not match. Checkpoints sign ``"{last_event_id}:{last_hash}"`` with Ed25519, so an
-auditor holding only the public key can prove the chain up to a checkpoint was never rewritten.
+Every audited act is a :class:`catalog.events.AuditedEvent` written by :func:`record` in the
+caller's transaction, so the event commits or rolls back with the act. Each row carries the
+envelope every act shares — sequence number, UTC time, actor, department, action, object, grant,
+purpose, a hash of the parameters, rows and bytes sent with their SHA-256, outcome — and the hash
+of the event before it (``catalog.audit_chain`` says exactly how). Ids are dense from 1, so a
+deleted row breaks the chain as surely as an edited one.
 
 Appends take turns (an advisory lock on PostgreSQL, the catalog's writer turn on SQLite), so two
-writers never compute the same next id; were they to, the primary key would let exactly one of them
-commit, so the chain can never fork.
+writers never compute the same next id; were they to, the primary key would let exactly one of
+them commit, so the chain can never fork. An append that cannot be written raises
+:class:`catalog.errors.AuditUnavailable` (503 ``audit.unavailable``): the act fails and nothing
+is sent.
+
+A session may carry a :class:`CheckpointPolicy` (``session.info["audit_checkpoints"]``): then
+every N-th event, and the first event T minutes after the last checkpoint, is followed by a
+checkpoint signed in the same transaction. :func:`verify_chain` re-derives every hash and checks
+every checkpoint's signature against the keys it is told to trust — never the keys the log
+itself names.
 """
 
 from __future__ import annotations
@@ -16,35 +25,68 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+import sqlite3
+import threading
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from catalog.audit_chain import (
+    GENESIS_HASH,
+    HASH_FORMAT,
+    ChainReport,
+    Link,
+    Seal,
+    canonical_json,
+    checkpoint_message,
+    fingerprint,
+    link_hash,
+    signature_valid,
+    verify_links,
+    verify_seals,
+)
+from catalog.errors import AuditUnavailable
 from catalog.events import AuditedEvent, CheckpointSigned
 from catalog.models import AuditCheckpoint, AuditEvent, utcnow
 from catalog.principals import SYSTEM, Principal
 from catalog.sqlite_writer import take_turn
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "ChainReport",
+    "CheckpointPolicy",
+    "canonical_json",
+    "checkpoint_message",
+    "event_body",
+    "event_count",
+    "head",
+    "head_intact",
+    "public_key_fingerprint",
+    "record",
+    "sign_checkpoint",
+    "verify_chain",
+    "verify_checkpoint_signature",
+]
+
 _PG_LOCK_KEY = 0x5A48_4154  # "ZHAT": serialises appends on PostgreSQL
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+POLICY_KEY = "audit_checkpoints"
+"""Where a session carries its :class:`CheckpointPolicy` (``Session.info``)."""
 
 
 def _timestamp(value: dt.datetime) -> str:
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_body(event: AuditEvent) -> dict[str, Any]:
-    """Every column that the hash covers, as plain JSON values."""
-    return {
-        "id": event.id,
+    """Every column the hash covers but the links, as plain JSON values (by hash format)."""
+    body: dict[str, Any] = {
         "occurred_at": _timestamp(event.occurred_at),
         "action": event.action,
         "outcome": str(event.outcome.value),
@@ -54,14 +96,25 @@ def event_body(event: AuditEvent) -> dict[str, Any]:
         "grant_id": event.grant_id,
         "detail": event.detail,
     }
+    if (event.format or 1) == 1:
+        body["id"] = event.id
+        return body
+    body.update(
+        format=event.format,
+        object=event.object,
+        purpose=event.purpose,
+        params_sha256=event.params_sha256,
+        rows_sent=event.rows_sent,
+        bytes_sent=event.bytes_sent,
+        content_sha256=event.content_sha256,
+    )
+    return body
 
 
-def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
-    digest = hashlib.sha256()
-    digest.update(prev_hash.encode("ascii"))
-    digest.update(b"\n")
-    digest.update(canonical_json(body))
-    return digest.hexdigest()
+def link_of(event: AuditEvent) -> Link:
+    return Link(
+        event.id, event.format or 1, event.prev_hash, event.hash, canonical_json(event_body(event))
+    )
 
 
 def _lock_head(session: Session) -> None:
@@ -90,114 +143,88 @@ def record(
     actor: Principal | None = None,
     now: dt.datetime | None = None,
 ) -> AuditEvent:
-    """Append ``event`` to the chain in the caller's transaction (commits or rolls back with it)."""
-    actor = actor or SYSTEM
+    """Append ``event`` to the chain in the caller's transaction (commits or rolls back with it).
+
+    Raises ``AuditUnavailable`` when the catalog refuses the write (read-only, full, locked)."""
+    try:
+        return _append(session, event, actor or SYSTEM, (now or utcnow()).astimezone(dt.UTC))
+    except (DBAPIError, sqlite3.Error) as exc:
+        raise AuditUnavailable.because(exc) from exc
+
+
+def _append(
+    session: Session, event: AuditedEvent, actor: Principal, now: dt.datetime
+) -> AuditEvent:
     _lock_head(session)
     last_id, last_hash = head(session)
+    detail = json.loads(canonical_json(event.detail()))
+    rows, size, digest = event.sent()
     row = AuditEvent(
         id=last_id + 1,
-        occurred_at=(now or utcnow()).astimezone(dt.UTC),
+        format=HASH_FORMAT,
+        occurred_at=now,
         action=event.action,
         outcome=event.outcome,
         actor_account_id=actor.account_id or None,
         actor_department_id=actor.department_id or None,
+        object=event.object_ref(),
         dataset_id=event.dataset_id,
         grant_id=event.grant_id,
-        detail=json.loads(canonical_json(event.detail())),
+        purpose=event.stated_purpose(),
+        params_sha256=hashlib.sha256(canonical_json(event.params())).hexdigest(),
+        rows_sent=rows,
+        bytes_sent=size,
+        content_sha256=digest,
+        detail=detail,
         prev_hash=last_hash,
     )
-    row.hash = chain_hash(last_hash, event_body(row))
+    row.hash = link_hash(row.id, last_hash, canonical_json(event_body(row)), HASH_FORMAT)
     session.add(row)
     session.flush()
+    policy = session.info.get(POLICY_KEY)
+    if isinstance(policy, CheckpointPolicy) and not isinstance(event, CheckpointSigned):
+        if policy.due(session, row.id, now):
+            sign_checkpoint(session, policy.key(session), now=now)
     return row
 
 
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    ok: bool
-    events_checked: int
-    head_hash: str
-    first_bad_event_id: int | None = None
-    reason: str = ""
+@dataclass
+class CheckpointPolicy:
+    """Sign a checkpoint after every ``every_events``-th event, and after the first event more
+    than ``every_seconds`` after the last checkpoint this process knows of. ``key`` loads the
+    signing key (``catalog.audit_keys.signing_key``); a missing key fails the act (fail closed)."""
 
-    def describe(self) -> str:
-        if self.ok:
-            return f"audit chain OK: {self.events_checked} events, head {self.head_hash[:16]}…"
-        return f"audit chain BROKEN at event {self.first_bad_event_id}: {self.reason}"
+    key: Callable[[Session], Ed25519PrivateKey]
+    every_events: int = 1000
+    every_seconds: float = 3600.0
+    _last: dt.datetime | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def due(self, session: Session, event_id: int, now: dt.datetime) -> bool:
+        if self.every_events > 0 and event_id % self.every_events == 0:
+            return self._mark(now)
+        with self._lock:
+            last = self._last
+        if last is None:  # since the last checkpoint, or since the log began
+            since = session.scalar(select(func.max(AuditCheckpoint.signed_at)))
+            if since is None:
+                since = session.scalar(select(func.min(AuditEvent.occurred_at)))
+            last = (since or now).replace(tzinfo=dt.UTC) if since else now
+            with self._lock:
+                self._last = last
+        if (now - last).total_seconds() >= self.every_seconds:
+            return self._mark(now)
+        return False
 
-def verify_events(events: Any) -> ChainReport:
-    """Check an ordered iterable of events (rows or exported copies): ids dense, links, hashes."""
-    expected_prev = GENESIS_HASH
-    expected_id = 1
-    count = 0
-    for event in events:
-        if event.id != expected_id:
-            return ChainReport(
-                False,
-                count,
-                expected_prev,
-                expected_id,
-                f"event {expected_id} is missing (next id found is {event.id})",
-            )
-        if event.prev_hash != expected_prev:
-            return ChainReport(
-                False,
-                count,
-                expected_prev,
-                event.id,
-                "prev_hash does not match the hash of the event before it",
-            )
-        recomputed = chain_hash(event.prev_hash, event_body(event))
-        if recomputed != event.hash:
-            return ChainReport(
-                False,
-                count,
-                expected_prev,
-                event.id,
-                "content does not match its hash (the row was altered)",
-            )
-        expected_prev = event.hash
-        expected_id += 1
-        count += 1
-    return ChainReport(True, count, expected_prev)
+    def _mark(self, now: dt.datetime) -> bool:
+        with self._lock:
+            self._last = now
+        return True
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Re-derive the whole chain from the catalog and check every signed checkpoint against it."""
-    # yield_per streams through a server-side cursor on PostgreSQL; close it even when
-    # verification stops early at a bad event, or the cursor outlives the transaction.
-    with session.scalars(
-        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
-    ) as events:
-        report = verify_events(events)
-    if not report.ok:
-        return report
-    for checkpoint in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
-        event = session.get(AuditEvent, checkpoint.last_event_id)
-        if event is None or event.hash != checkpoint.last_hash:
-            return ChainReport(
-                False,
-                report.events_checked,
-                report.head_hash,
-                checkpoint.last_event_id,
-                f"checkpoint {checkpoint.id} signed a hash the chain no longer has",
-            )
-    return report
-
-
-def checkpoint_message(last_event_id: int, last_hash: str) -> bytes:
-    return f"zhongtai-audit-checkpoint:{last_event_id}:{last_hash}".encode("ascii")
-
-
-def public_key_fingerprint(public_key: Ed25519PublicKey) -> str:
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
-
-
-def sign_checkpoint(session: Session, key: Ed25519PrivateKey) -> AuditCheckpoint | None:
+def sign_checkpoint(
+    session: Session, key: Ed25519PrivateKey, *, now: dt.datetime | None = None
+) -> AuditCheckpoint | None:
     """Sign the current head; ``None`` if the log is empty. Audited itself, after signing."""
     _lock_head(session)
     last_id, last_hash = head(session)
@@ -206,30 +233,66 @@ def sign_checkpoint(session: Session, key: Ed25519PrivateKey) -> AuditCheckpoint
     checkpoint = AuditCheckpoint(
         last_event_id=last_id,
         last_hash=last_hash,
-        public_key_fingerprint=public_key_fingerprint(key.public_key()),
+        signed_at=(now or utcnow()).astimezone(dt.UTC),
+        public_key_fingerprint=fingerprint(key.public_key()),
         signature=key.sign(checkpoint_message(last_id, last_hash)).hex(),
     )
     session.add(checkpoint)
-    record(session, CheckpointSigned(last_event_id=last_id, last_hash=last_hash))
+    record(session, CheckpointSigned(last_event_id=last_id, last_hash=last_hash), now=now)
     return checkpoint
 
 
-def verify_checkpoint_signature(checkpoint: AuditCheckpoint, public_key: Ed25519PublicKey) -> bool:
+def _links(session: Session) -> Generator[Link, None, None]:
+    # yield_per streams through a server-side cursor on PostgreSQL; the caller closes it even
+    # when verification stops early at a bad event, or the cursor outlives the transaction.
+    with session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    ) as events:
+        for event in events:
+            yield link_of(event)
+
+
+def seals(session: Session) -> list[Seal]:
+    return [
+        Seal(c.id, c.last_event_id, c.last_hash, c.public_key_fingerprint, c.signature)
+        for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
+    ]
+
+
+def verify_chain(
+    session: Session, trust: Mapping[str, Ed25519PublicKey] | None = None
+) -> ChainReport:
+    """Re-derive the whole chain from the catalog, then check every checkpoint: signed by one of
+    the ``trust``-ed keys (fingerprint → key; ``catalog.audit_keys.trusted``), over a hash the
+    chain still has. With no trusted keys, any checkpoint fails as signed by an unknown key."""
+    checkpoints = seals(session)
+    watch = frozenset(s.last_event_id for s in checkpoints)
+    hashes: dict[int, str] = {}
+    links = _links(session)
     try:
-        public_key.verify(
-            bytes.fromhex(checkpoint.signature),
-            checkpoint_message(checkpoint.last_event_id, checkpoint.last_hash),
-        )
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+        report = verify_links(links, watch=watch, seen_hashes=hashes)
+    finally:
+        links.close()
+    return verify_seals(report, checkpoints, hashes, trust or {})
+
+
+def public_key_fingerprint(public_key: Ed25519PublicKey) -> str:
+    return fingerprint(public_key)
+
+
+def verify_checkpoint_signature(checkpoint: AuditCheckpoint, public_key: Ed25519PublicKey) -> bool:
+    message = checkpoint_message(checkpoint.last_event_id, checkpoint.last_hash)
+    return signature_valid(public_key, checkpoint.signature, message)
 
 
 def head_intact(session: Session) -> bool:
     """Whether the newest event still matches its own hash: a cheap readiness probe that reads
     one row (``verify_chain`` is the full check). An empty log is intact."""
     event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-    return event is None or chain_hash(event.prev_hash, event_body(event)) == event.hash
+    if event is None:
+        return True
+    link = link_of(event)
+    return link_hash(link.seq, link.prev_hash, link.body, link.format) == event.hash
 
 
 def event_count(session: Session) -> int:

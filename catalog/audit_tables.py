@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalog.audit_chain import HASH_FORMAT
 from catalog.models import AuditOutcome, Base, _enum, utcnow
 
 __all__ = ["AuditCheckpoint", "AuditEvent", "LineageEvent"]
@@ -23,20 +24,41 @@ __all__ = ["AuditCheckpoint", "AuditEvent", "LineageEvent"]
 class AuditEvent(Base):
     """One append-only, hash-chained record of an action that read or changed data or rights.
 
-    ``hash`` = SHA-256 over ``prev_hash`` and the canonical JSON of every other column (see
-    ``catalog.audit``). The first event's ``prev_hash`` is 64 zeros.
+    ``hash`` = SHA-256 over the sequence number, ``prev_hash`` and the canonical JSON of every
+    other column (see ``catalog.audit``). The first event's ``prev_hash`` is 64 zeros. The
+    envelope columns (``object`` … ``content_sha256``) say, for every kind of act alike, what was
+    done to what, for which purpose and what left the platform; ``detail`` keeps the rest.
     """
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_action_time", "action", "occurred_at"),
+        Index("ix_audit_events_time", "occurred_at"),
+        Index("ix_audit_events_department", "actor_department_id", "occurred_at"),
+        Index("ix_audit_events_dataset", "dataset_id", "occurred_at"),
+        Index("ix_audit_events_grant", "grant_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    """The sequence number: dense from 1, so a deleted event leaves a gap."""
+    format: Mapped[int] = mapped_column(Integer, default=HASH_FORMAT, server_default="1")
+    """How ``hash`` is computed: 1 for events written before the envelope columns, 2 since."""
     occurred_at: Mapped[dt.datetime] = mapped_column()
     action: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[AuditOutcome] = mapped_column(_enum(AuditOutcome, 16))
     actor_account_id: Mapped[int | None] = mapped_column(Integer, default=None)
     actor_department_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    object: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    """What the act was done to, as ``kind:id`` (``dataset:3``, ``grant:7``, ``platform``)."""
     dataset_id: Mapped[int | None] = mapped_column(Integer, default=None)
     grant_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    purpose: Mapped[str] = mapped_column(Text, default="", server_default="")
+    params_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """SHA-256 of the act's parameters: the canonical ``detail`` without what was sent."""
+    rows_sent: Mapped[int | None] = mapped_column(Integer, default=None)
+    bytes_sent: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    content_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """SHA-256 of exactly the bytes sent (empty when nothing was)."""
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -46,6 +68,7 @@ class AuditCheckpoint(Base):
     """A signature over the chain head at one event: proves the chain up to it was not rewritten."""
 
     __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_last_event", "last_event_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer)

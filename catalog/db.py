@@ -34,6 +34,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")  # a commit is on disk when it returns
             if ":memory:" not in url and url != "sqlite://":
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
@@ -45,8 +46,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(
+    engine: Engine, *, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` is copied into each one's ``Session.info`` (the audit
+    log's checkpoint policy rides there: ``catalog.audit.POLICY_KEY``)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

@@ -16,6 +16,8 @@
     ├── Throttled                too many attempts (auth.locked) or requests     429
     │                            (rate.limited); ``retry_after`` seconds to wait
     └── NotReady                 a store the platform needs does not answer      503
+        └── AuditUnavailable     an audit event could not be written durably:    503
+                                 the act is not done and nothing is sent
 
 All of them are :class:`schemas.errors.ZhongtaiError` (the project's one family, drawn whole in
 that module's docstring); ``exchange_api.errors`` turns each into problem+json by its ``status``.
@@ -27,6 +29,7 @@ from schemas.errors import ZhongtaiError
 
 __all__ = [
     "AccessRefused",
+    "AuditUnavailable",
     "CatalogError",
     "Conflict",
     "InvalidInput",
@@ -91,3 +94,19 @@ class Throttled(CatalogError):
 class NotReady(CatalogError):
     code = "service.not_ready"
     status = 503
+
+
+class AuditUnavailable(NotReady):
+    """The audit log refused a write (read-only or full catalog, a held write lock): the act
+    fails closed, as X-Road refuses traffic it cannot log."""
+
+    code = "audit.unavailable"
+
+    @classmethod
+    def because(cls, cause: BaseException) -> AuditUnavailable:
+        return cls(
+            "the audit log could not be written durably, so nothing was done or sent; "
+            "try again later",
+            cause=type(cause).__name__,
+            reason=str(cause).splitlines()[0][:200] if str(cause) else "",
+        )

@@ -28,6 +28,55 @@ class AuditedEvent:
             if f.name not in skip
         }
 
+    # --- the envelope: the same few facts for every kind of act (``catalog.audit.record``) ---
+
+    def object_ref(self) -> str:
+        """What the act was done to, as ``kind:id``: the most specific object the event names
+        (``resource`` when it says so itself), else ``platform``."""
+        resource = getattr(self, "resource", None)
+        if isinstance(resource, str) and resource:
+            return resource
+        for kind in _OBJECT_KINDS:
+            value = getattr(self, f"{kind}_id", None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return f"{kind}:{value}"
+        return "platform"
+
+    def stated_purpose(self) -> str:
+        """The purpose the act was done for (a read's, a request's), else empty."""
+        value = getattr(self, "purpose", "")
+        return value if isinstance(value, str) else ""
+
+    def sent(self) -> tuple[int | None, int | None, str]:
+        """(rows, bytes, SHA-256) of what left the platform, when the act sent anything."""
+        rows = getattr(self, "row_count", None)
+        size = getattr(self, "bytes_sent", None)
+        digest = getattr(self, "content_sha256", "")
+        return (
+            rows if isinstance(rows, int) else None,
+            size if isinstance(size, int) else None,
+            digest if isinstance(digest, str) else "",
+        )
+
+    def params(self) -> dict[str, Any]:
+        """The act's parameters: its detail without what was sent (hashed into the envelope)."""
+        return {k: v for k, v in self.detail().items() if k not in _RESULT_FIELDS}
+
+
+#: Objects an event may name, most specific first (``object_ref``).
+_OBJECT_KINDS: tuple[str, ...] = (
+    "objection",
+    "request",
+    "subscription",
+    "report",
+    "batch",
+    "account",
+    "grant",
+    "dataset",
+)
+#: Detail fields that say what was sent rather than what was asked.
+_RESULT_FIELDS = frozenset({"row_count", "bytes_sent", "content_sha256", "complete"})
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list | frozenset | set):

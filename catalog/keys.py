@@ -1,6 +1,7 @@
 """Server-side keys, each a file readable only by its owner.
 
-- The audit signing key: an Ed25519 private key (PEM) that signs audit checkpoints.
+- The audit signing key: an Ed25519 private key (PEM) that signs audit checkpoints; it lives in a
+  key store (``catalog.keystore``) and is made and rotated only through ``catalog.audit_keys``.
 - The mask master key: 32 random bytes from which each grant's ``hash``-mask key is derived
   (:func:`mask_key`), so every grant sees its own keyed hashes: two departments cannot join
   their copies, and nobody without the master key can enumerate the hashed values. Created on
@@ -15,45 +16,11 @@ import os
 import secrets
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-    load_pem_private_key,
-)
-
 from catalog.errors import NotReady
 from catalog.settings import Settings
 
 MASK_MASTER_KEY_BYTES = 32
 _MASK_KEY_CONTEXT = b"zhongtai/mask/grant/"
-
-
-def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
-    """Load the key at ``path``; create it (mode 0600) with its public half beside it if absent."""
-    if path.exists():
-        key = load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    public_path(path).write_bytes(public_pem(key.public_key()))
-    return key
-
-
-def public_path(private_path: Path) -> Path:
-    return private_path.with_suffix(".pub.pem")
-
-
-def public_pem(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
 
 
 def mask_key(master: bytes, grant_id: int) -> bytes:

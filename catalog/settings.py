@@ -52,7 +52,21 @@ class Settings(BaseSettings):
     audit_signing_key: str = Field(
         default="",
         description="Path of the Ed25519 private key (PEM) that signs audit checkpoints; "
-        "default var_dir/keys/audit_ed25519.pem, created on first use in development.",
+        "default var_dir/keys/audit_ed25519.pem, created (and audited) on first use in "
+        "development and test only; elsewhere `zhongtai audit key create` makes it.",
+    )
+    audit_trusted_keys: str = Field(
+        default="",
+        description="Comma-separated public keys (PEM files) the live audit verification trusts; "
+        "empty trusts the key store's first key and the keys it endorsed.",
+    )
+    audit_checkpoint_every: int = Field(
+        default=1000, ge=0, description="Sign a checkpoint after every N-th audit event (0: never)."
+    )
+    audit_checkpoint_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="Sign a checkpoint at the first event this many minutes after the last one.",
     )
     mask_key: str = Field(
         default="",

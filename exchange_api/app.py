@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from catalog.audit import POLICY_KEY
+from catalog.audit_keys import checkpoint_policy, require_key
 from catalog.db import make_engine, make_sessionmaker
 from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
@@ -67,9 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan,
     )
+    require_key(settings)  # outside development and test, no signing key: no service
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_catalog_url)
-    app.state.sessions = make_sessionmaker(app.state.engine)
+    app.state.sessions = make_sessionmaker(
+        app.state.engine, info={POLICY_KEY: checkpoint_policy(settings)}
+    )
     app.state.readiness = Readiness(settings, app.state.engine, app.state.sessions)
     app.state.clock = utcnow  # exchange_api.identify; tests set their own
     app.state.rate_limiter = limiter(settings.rate_limit_per_minute)  # per worker

@@ -14,19 +14,18 @@ from rich.console import Console
 
 import exchange_api.cli_pull  # noqa: F401  (registers zhongtai exchange pull)
 from catalog.settings import get_settings
+from exchange_api import cli_audit as _cli_audit  # noqa: F401  (registers zhongtai audit …)
 from exchange_api import cli_changes as _cli_changes  # noqa: F401  (registers its commands)
 from exchange_api import cli_subscribe as _cli_subscribe  # noqa: F401 (registers its commands)
 from exchange_api import cli_verify  # noqa: F401  (registers 'exchange verify' and 'aggregate')
 from exchange_api.cli_accounts import account_app, acting_principal
+from exchange_api.cli_audit_group import audit_app
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
     help="Zhongtai 中台: government data-sharing exchange and catalog.", no_args_is_help=True
-)
-audit_app = typer.Typer(
-    help="The audit log: verify the hash chain, sign checkpoints.", no_args_is_help=True
 )
 app.add_typer(audit_app, name="audit")
 quality_app = typer.Typer(
@@ -63,47 +62,6 @@ def ingest(dataset: str, source: Path) -> None:
         raise typer.Exit(2)
     summary = run_batch(get_settings(), dataset, source)
     console.print_json(json.dumps(asdict(summary), ensure_ascii=False))
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Re-derive every hash in the audit chain; exit 1 naming the first altered or missing event."""
-    from catalog.audit import verify_chain
-    from catalog.db import make_engine, make_sessionmaker
-
-    settings = get_settings()
-    with make_sessionmaker(make_engine(settings.resolved_catalog_url))() as session:
-        report = verify_chain(session)
-    if report.ok:
-        console.print(report.describe())
-        return
-    err.print(f"[red]{report.describe()}[/red]")
-    raise typer.Exit(1)
-
-
-@audit_app.command("checkpoint")
-def audit_checkpoint() -> None:
-    """Sign the current head of the chain with the platform's Ed25519 key."""
-    from catalog import actions as act
-    from catalog.audit import sign_checkpoint
-    from catalog.db import make_engine, make_sessionmaker
-    from catalog.guard import ensure
-    from catalog.keys import load_or_create_signing_key
-    from catalog.principals import SYSTEM
-    from catalog.resources import PLATFORM
-
-    settings = get_settings()
-    key = load_or_create_signing_key(settings.resolved_audit_signing_key)
-    with make_sessionmaker(make_engine(settings.resolved_catalog_url))() as session:
-        ensure(session, SYSTEM, act.AUDIT_CHECKPOINT, PLATFORM)  # the platform's own act
-        checkpoint = sign_checkpoint(session, key)
-        session.commit()
-    if checkpoint is None:
-        console.print("audit log is empty; nothing to sign")
-    else:
-        console.print(
-            f"signed checkpoint at event {checkpoint.last_event_id} ({checkpoint.last_hash[:16]}…)"
-        )
 
 
 @quality_app.command("report")

@@ -27,10 +27,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.audit import sign_checkpoint, verify_chain
+from catalog.audit_keys import signing_key, store_of, trusted
 from catalog.datasets import register_contract
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
-from catalog.keys import load_or_create_signing_key
 from catalog.models import Account, Batch, QualityReport, Role, utcnow
 from catalog.settings import Settings
 from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
@@ -312,11 +312,11 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
         signed = None if quality is None else _sign_off(http, tokens, quality.id)
     server.stop()
 
-    key = load_or_create_signing_key(settings.resolved_audit_signing_key)
+    store = store_of(settings)
     with sessions() as session:
-        sign_checkpoint(session, key)
+        sign_checkpoint(session, signing_key(session, store, settings))
         session.commit()
-        report = verify_chain(session)
+        report = verify_chain(session, trusted(settings, store))
 
     table = Table(title="Zhongtai demo summary 演示结果", show_header=False)
     table.add_row("datasets listed (GET /api/v1/datasets)", str(len(listed)))

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from catalog import actions as act
 from catalog.audit import verify_chain
+from catalog.audit_keys import trusted
 from catalog.errors import NotReady
 from catalog.guard import ensure
 from catalog.resources import PLATFORM
@@ -49,13 +50,20 @@ def ready(request: Request) -> JSONResponse:
 
 
 @router.get("/audit/verify", summary="Re-derive the audit hash chain (auditors and admins)")
-def audit_verify(session: SessionDep, principal: CurrentPrincipal) -> dict[str, Any]:
+def audit_verify(
+    request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
     ensure(session, principal, act.AUDIT_VERIFY, PLATFORM)
-    report = verify_chain(session)
+    report = verify_chain(session, trusted(request.app.state.settings))
     return {
         "ok": report.ok,
         "events_checked": report.events_checked,
         "head_hash": report.head_hash,
         "first_bad_event_id": report.first_bad_event_id,
+        "damage": report.damage,
         "reason": report.reason,
+        "checkpoints_checked": report.checkpoints_checked,
+        "last_signed_event_id": report.last_signed_event_id,
+        "unsigned_events": report.unsigned_events if report.ok else None,
+        "signers": list(report.signers),
     }

@@ -40,6 +40,10 @@ def _lifecycle(session: Session, directory: Path) -> None:
     session.commit()
 
 
+def _trust(key: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
+    return {audit.public_key_fingerprint(key.public_key()): key.public_key()}
+
+
 def _engine(factory: sessionmaker[Session]) -> Engine:
     engine: Engine = factory.kw["bind"]
     return engine
@@ -117,7 +121,7 @@ def test_deleted_tail_is_caught_by_checkpoint(
         _drop_append_only_trigger(session)
         session.execute(text("DELETE FROM audit_events WHERE id >= :id"), {"id": signed_id})
     with catalog_factory() as session:
-        report = audit.verify_chain(session)
+        report = audit.verify_chain(session, _trust(key))
     assert last_id == signed_id + 1  # the checkpoint's own audit event follows it
     assert not report.ok
     assert report.first_bad_event_id == signed_id
@@ -137,8 +141,9 @@ def test_checkpoint_sign_and_verify(catalog_session: Session, tmp_path: Path) ->
     stored = catalog_session.scalars(select(AuditCheckpoint)).one()
     assert audit.verify_checkpoint_signature(stored, key.public_key())
     assert not audit.verify_checkpoint_signature(stored, Ed25519PrivateKey.generate().public_key())
-    report = audit.verify_chain(catalog_session)
+    report = audit.verify_chain(catalog_session, _trust(key))
     assert report.ok and report.events_checked == head_id + 1
+    assert report.checkpoints_checked == 1 and report.last_signed_event_id == head_id
     signed_event = catalog_session.get(AuditEvent, head_id + 1)
     assert signed_event is not None and signed_event.action == CheckpointSigned.action
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from catalog import audit, sqlite_writer
 from catalog.db import init_catalog, make_engine, make_sessionmaker
+from catalog.errors import AuditUnavailable
 from catalog.events import DatasetRegistered
 from catalog.models import AuditEvent
 
@@ -116,5 +117,9 @@ def test_a_writer_waits_a_bounded_time_then_fails_as_sqlite_would(
     holding.close()
     assert not thread.is_alive()
     assert len(failures) == 1
-    assert "database is locked" in str(failures[0])
-    assert isinstance(failures[0].__cause__ or failures[0], sqlite3.OperationalError | Exception)
+    # The audit writer fails closed with a stable code (503 audit.unavailable), keeping the
+    # cause: SQLite's own "database is locked".
+    assert isinstance(failures[0], AuditUnavailable)
+    assert failures[0].code == "audit.unavailable"
+    assert "database is locked" in str(failures[0].__cause__)
+    assert isinstance(failures[0].__cause__, sqlite3.OperationalError)
