@@ -13,7 +13,8 @@ from catalog.settings import Settings
 
 
 def serve(settings: Settings, port: int, *, workers: int = 1) -> subprocess.Popen[bytes]:
-    """``uvicorn exchange_api.app:create_app`` in a subprocess, on this run's settings."""
+    """``uvicorn exchange_api.app:create_app`` in a subprocess, on this run's settings (its var
+    dir, environment and catalog URL; no rate limit)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
     env.update(
         ZHONGTAI_VAR_DIR=str(settings.var_dir),
@@ -21,6 +22,8 @@ def serve(settings: Settings, port: int, *, workers: int = 1) -> subprocess.Pope
         ZHONGTAI_ENV_FILE=os.devnull,
         ZHONGTAI_RATE_LIMIT_PER_MINUTE="0",
     )
+    if settings.catalog_url:
+        env["ZHONGTAI_CATALOG_URL"] = settings.catalog_url
     server = subprocess.Popen(
         [
             sys.executable,

@@ -84,30 +84,41 @@ def _timestamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: The columns a format-2 hash covers besides the links, in the row's own words.
+_BODY_COLUMNS = (
+    "action",
+    "actor_account_id",
+    "actor_department_id",
+    "bytes_sent",
+    "content_sha256",
+    "dataset_id",
+    "detail",
+    "format",
+    "grant_id",
+    "object",
+    "params_sha256",
+    "purpose",
+    "rows_sent",
+)
+
+
 def event_body(event: AuditEvent) -> dict[str, Any]:
     """Every column the hash covers but the links, as plain JSON values (by hash format)."""
-    body: dict[str, Any] = {
-        "occurred_at": _timestamp(event.occurred_at),
-        "action": event.action,
-        "outcome": str(event.outcome.value),
-        "actor_account_id": event.actor_account_id,
-        "actor_department_id": event.actor_department_id,
-        "dataset_id": event.dataset_id,
-        "grant_id": event.grant_id,
-        "detail": event.detail,
-    }
     if (event.format or 1) == 1:
-        body["id"] = event.id
-        return body
-    body.update(
-        format=event.format,
-        object=event.object,
-        purpose=event.purpose,
-        params_sha256=event.params_sha256,
-        rows_sent=event.rows_sent,
-        bytes_sent=event.bytes_sent,
-        content_sha256=event.content_sha256,
-    )
+        return {
+            "occurred_at": _timestamp(event.occurred_at),
+            "action": event.action,
+            "outcome": str(event.outcome.value),
+            "actor_account_id": event.actor_account_id,
+            "actor_department_id": event.actor_department_id,
+            "dataset_id": event.dataset_id,
+            "grant_id": event.grant_id,
+            "detail": event.detail,
+            "id": event.id,
+        }
+    body = {name: getattr(event, name) for name in _BODY_COLUMNS}
+    body["occurred_at"] = _timestamp(event.occurred_at)
+    body["outcome"] = str(event.outcome.value)
     return body
 
 
@@ -117,15 +128,23 @@ def link_of(event: AuditEvent) -> Link:
     )
 
 
-def _lock_head(session: Session) -> None:
+def lock_head(session: Session) -> None:
     """Hold the chain's head until this transaction ends, so no other writer appends between
-    reading the head and writing after it: an advisory lock on PostgreSQL, the catalog's writer
-    turn on SQLite (``catalog.sqlite_writer``)."""
+    reading the head and writing after it: an advisory lock on PostgreSQL; on SQLite the
+    catalog's writer turn (``catalog.sqlite_writer``, for fairness across workers) and then
+    SQLite's own write lock, taken before the head is read (``BEGIN IMMEDIATE`` when the
+    transaction has not written yet). The writer turn alone is not enough: a thread that holds
+    it for one request's connection lets its own other connections through, and a server's
+    threads move between requests, so only SQLite's lock makes the read of the head safe."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     elif dialect == "sqlite":
-        take_turn(session.connection())
+        connection = session.connection()
+        take_turn(connection)
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -152,33 +171,52 @@ def record(
         raise AuditUnavailable.because(exc) from exc
 
 
+def row_values(
+    event: AuditedEvent, actor: Principal, now: dt.datetime, seq: int, prev_hash: str
+) -> dict[str, Any]:
+    """The column values of ``event`` at sequence number ``seq`` after ``prev_hash``, its hash
+    included: what :func:`record` and ``catalog.audit_writer.record_many`` insert."""
+    detail = json.loads(canonical_json(event.detail()))  # tuples → lists, as read back
+    rows, size, digest = event.sent()
+    values: dict[str, Any] = {
+        "action": event.action,
+        "actor_account_id": actor.account_id or None,
+        "actor_department_id": actor.department_id or None,
+        "bytes_sent": size,
+        "content_sha256": digest,
+        "dataset_id": event.dataset_id,
+        "detail": detail,
+        "format": HASH_FORMAT,
+        "grant_id": event.grant_id,
+        "object": event.object_ref(),
+        "params_sha256": hashlib.sha256(canonical_json(event.params(detail))).hexdigest(),
+        "purpose": event.stated_purpose(),
+        "rows_sent": rows,
+    }
+    body = dict(values, occurred_at=_timestamp(now), outcome=str(event.outcome.value))
+    values.update(
+        id=seq,
+        occurred_at=now,
+        outcome=event.outcome,
+        prev_hash=prev_hash,
+        hash=link_hash(seq, prev_hash, canonical_json(body), HASH_FORMAT),
+    )
+    return values
+
+
+def new_row(
+    event: AuditedEvent, actor: Principal, now: dt.datetime, seq: int, prev_hash: str
+) -> AuditEvent:
+    """The row of ``event`` at sequence number ``seq`` after ``prev_hash``, hash included."""
+    return AuditEvent(**row_values(event, actor, now, seq, prev_hash))
+
+
 def _append(
     session: Session, event: AuditedEvent, actor: Principal, now: dt.datetime
 ) -> AuditEvent:
-    _lock_head(session)
+    lock_head(session)
     last_id, last_hash = head(session)
-    detail = json.loads(canonical_json(event.detail()))
-    rows, size, digest = event.sent()
-    row = AuditEvent(
-        id=last_id + 1,
-        format=HASH_FORMAT,
-        occurred_at=now,
-        action=event.action,
-        outcome=event.outcome,
-        actor_account_id=actor.account_id or None,
-        actor_department_id=actor.department_id or None,
-        object=event.object_ref(),
-        dataset_id=event.dataset_id,
-        grant_id=event.grant_id,
-        purpose=event.stated_purpose(),
-        params_sha256=hashlib.sha256(canonical_json(event.params())).hexdigest(),
-        rows_sent=rows,
-        bytes_sent=size,
-        content_sha256=digest,
-        detail=detail,
-        prev_hash=last_hash,
-    )
-    row.hash = link_hash(row.id, last_hash, canonical_json(event_body(row)), HASH_FORMAT)
+    row = new_row(event, actor, now, last_id + 1, last_hash)
     session.add(row)
     session.flush()
     policy = session.info.get(POLICY_KEY)
@@ -226,7 +264,7 @@ def sign_checkpoint(
     session: Session, key: Ed25519PrivateKey, *, now: dt.datetime | None = None
 ) -> AuditCheckpoint | None:
     """Sign the current head; ``None`` if the log is empty. Audited itself, after signing."""
-    _lock_head(session)
+    lock_head(session)
     last_id, last_hash = head(session)
     if last_id == 0:
         return None

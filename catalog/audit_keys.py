@@ -23,7 +23,7 @@ from catalog import actions as act
 from catalog import audit
 from catalog.audit_chain import Endorsement, fingerprint, load_public_pem, public_pem, trusted_keys
 from catalog.audit_events import KeyCreated, KeyRotated
-from catalog.errors import InvalidInput
+from catalog.errors import Conflict, InvalidInput
 from catalog.guard import ensure
 from catalog.keystore import FileKeyStore, KeyStore, Rotation
 from catalog.principals import Principal
@@ -98,8 +98,12 @@ def signing_key(session: Session, store: KeyStore, settings: Settings) -> Ed2551
     """The current key. In development and test a missing key is made here (and audited, as
     the platform's act); anywhere else it raises 503 ``key.missing``."""
     if not store.exists() and settings.environment in _AUTOMATIC:
-        endorsement = store.create()
-        audit.record(session, _created(store, endorsement, automatic=True))
+        try:
+            endorsement = store.create()
+        except Conflict:
+            pass  # another process made it a moment ago, and recorded that
+        else:
+            audit.record(session, _created(store, endorsement, automatic=True))
     return store.signing_key()
 
 

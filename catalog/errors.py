@@ -101,6 +101,7 @@ class AuditUnavailable(NotReady):
     fails closed, as X-Road refuses traffic it cannot log."""
 
     code = "audit.unavailable"
+    status = 503
 
     @classmethod
     def because(cls, cause: BaseException) -> AuditUnavailable:

@@ -16,17 +16,16 @@ from catalog.models import AuditOutcome
 @dataclass(frozen=True, kw_only=True)
 class AuditedEvent:
     action: ClassVar[str]
+    rows_field: ClassVar[str] = "row_count"
+    """The detail field that counts what was sent (the envelope's ``rows_sent``)."""
+    digest_field: ClassVar[str] = "content_sha256"
+    """The detail field holding the SHA-256 of what was sent (the envelope's)."""
     outcome: AuditOutcome = AuditOutcome.OK
     dataset_id: int | None = None
     grant_id: int | None = None
 
     def detail(self) -> dict[str, Any]:
-        skip = {"outcome", "dataset_id", "grant_id"}
-        return {
-            f.name: _plain(getattr(self, f.name))
-            for f in dataclasses.fields(self)
-            if f.name not in skip
-        }
+        return {name: _plain(getattr(self, name)) for name in _detail_fields(type(self))}
 
     # --- the envelope: the same few facts for every kind of act (``catalog.audit.record``) ---
 
@@ -49,18 +48,20 @@ class AuditedEvent:
 
     def sent(self) -> tuple[int | None, int | None, str]:
         """(rows, bytes, SHA-256) of what left the platform, when the act sent anything."""
-        rows = getattr(self, "row_count", None)
+        rows = getattr(self, self.rows_field, None)
         size = getattr(self, "bytes_sent", None)
-        digest = getattr(self, "content_sha256", "")
+        digest = getattr(self, self.digest_field, "")
         return (
             rows if isinstance(rows, int) else None,
             size if isinstance(size, int) else None,
             digest if isinstance(digest, str) else "",
         )
 
-    def params(self) -> dict[str, Any]:
-        """The act's parameters: its detail without what was sent (hashed into the envelope)."""
-        return {k: v for k, v in self.detail().items() if k not in _RESULT_FIELDS}
+    def params(self, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The act's parameters: its detail (``detail``, when already at hand) without what was
+        sent; hashed into the envelope."""
+        detail = self.detail() if detail is None else detail
+        return {k: v for k, v in detail.items() if k not in _RESULT_FIELDS}
 
 
 #: Objects an event may name, most specific first (``object_ref``).
@@ -76,6 +77,19 @@ _OBJECT_KINDS: tuple[str, ...] = (
 )
 #: Detail fields that say what was sent rather than what was asked.
 _RESULT_FIELDS = frozenset({"row_count", "bytes_sent", "content_sha256", "complete"})
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _detail_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an event class that go into its detail (all but the envelope's)."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        skip = {"outcome", "dataset_id", "grant_id"}
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in skip)
+        _FIELDS[cls] = names
+    return names
 
 
 def _plain(value: Any) -> Any:
@@ -116,6 +130,8 @@ class RequestDecided(AuditedEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class GrantRevoked(AuditedEvent):
+    """A publisher of the owner department revoked a grant: it stops at once."""
+
     action: ClassVar[str] = "grant.revoked"
     reason: str
 
@@ -220,6 +236,8 @@ class ReadRefused(AuditedEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class BatchLanded(AuditedEvent):
+    """A department's extract was copied, unchanged, into the raw zone (by its SHA-256)."""
+
     action: ClassVar[str] = "batch.landed"
     batch_id: int
     source_sha256: str
@@ -228,6 +246,8 @@ class BatchLanded(AuditedEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class BatchPublished(AuditedEvent):
+    """A checked batch became a lake snapshot; its quarantined rows did not."""
+
     action: ClassVar[str] = "batch.published"
     batch_id: int
     snapshot_id: int
@@ -237,6 +257,8 @@ class BatchPublished(AuditedEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class BatchRejected(AuditedEvent):
+    """A batch was refused as a whole (malformed, or below its quality threshold)."""
+
     action: ClassVar[str] = "batch.rejected"
     outcome: AuditOutcome = AuditOutcome.REFUSED
     batch_id: int
@@ -245,6 +267,9 @@ class BatchRejected(AuditedEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class CheckpointSigned(AuditedEvent):
+    """The chain's head was signed (Ed25519) at ``last_event_id``; the signature is in
+    ``audit_checkpoints``, which is append-only too."""
+
     action: ClassVar[str] = "audit.checkpoint_signed"
     last_event_id: int
     last_hash: str

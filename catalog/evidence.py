@@ -4,8 +4,9 @@
 
 =====================  ==========================================================================
 ``events.ndjson``      one event a line, in order: ``{"seq":N,"format":F,"prev_hash":"…",
-                       "hash":"…","event":BODY}`` where BODY is exactly the bytes that were hashed
-                       (``catalog.audit_chain``), so a verifier hashes the line's own bytes
+                       "event":BODY,"hash":"…"}``; everything before ``,"hash"`` is exactly
+                       what was hashed (``catalog.audit_chain``), so a verifier hashes a slice
+                       of the line itself
 ``events.parquet``     the same events as columns, for analysis (``detail`` as JSON text)
 ``checkpoints.json``   every signed checkpoint within the exported events
 ``keys.json``          every public key that ever signed, each rotated key with its endorsement
@@ -38,7 +39,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import audit
-from catalog.audit_chain import GENESIS_HASH, canonical_json, fingerprint, public_pem
+from catalog.audit_chain import (
+    GENESIS_HASH,
+    canonical_json,
+    fingerprint,
+    hashed_prefix,
+    public_pem,
+)
 from catalog.audit_events import EvidenceExported
 from catalog.errors import Conflict, InvalidInput
 from catalog.keystore import KeyStore
@@ -79,15 +86,17 @@ Verify it with:  zhongtai audit verify {folder} --trust AUDIT_KEY.pub.pem
 (pin the platform's public key you hold; without --trust the bundle's own keys are used).
 
 Format. events.ndjson holds one event a line:
-  {{"seq":N,"format":F,"prev_hash":P,"hash":H,"event":BODY}}
-For format 2, H = SHA-256("zhongtai-audit/2\\n" + N + "\\n" + P + "\\n" + BODY), BODY being the
-exact bytes between "event": and the line's final "}}". For format 1, H = SHA-256(P + "\\n" +
-BODY). The first event's P is manifest.range.first_prev_hash (64 zeros for event 1); every other
-P is the previous line's H, and N counts up by one. checkpoints.json entries sign
+  {{"seq":N,"format":F,"prev_hash":"P","event":BODY,"hash":"H"}}
+For format 2, H = SHA-256 of the line's bytes from its start to the end of BODY, that is
+{{"seq":N,"format":2,"prev_hash":"P","event":BODY. For format 1 (events written before the
+envelope columns), H = SHA-256(P + "\n" + BODY). The first event's P is
+manifest.range.first_prev_hash (64 zeros for event 1); every other P is the previous line's H,
+and N counts up by one. checkpoints.json entries sign
 "zhongtai-audit-checkpoint:{{last_event_id}}:{{last_hash}}" with Ed25519 (keys.json, by SHA-256
 fingerprint of the raw public key); a rotated key is endorsed by the key before it, which signs
-"zhongtai-audit-key:{{fingerprint}}". manifest.json is signed (key "signature") over its own
-canonical JSON (sorted keys, no spaces, UTF-8) without that key, and lists each file's SHA-256.
+"zhongtai-audit-key:{{fingerprint}}". manifest.json is signed (key "signature") over
+"zhongtai-evidence-manifest:" + its own canonical JSON (sorted keys, no spaces, UTF-8) without
+that key, and lists each file's SHA-256.
 """
 
 
@@ -101,22 +110,11 @@ class Exported:
     manifest_sha256: str
 
 
-def line_of(link_seq: int, fmt: int, prev_hash: str, hash_: str, body: bytes) -> bytes:
-    """One ``events.ndjson`` line (with its newline)."""
+def line_of(seq: int, fmt: int, prev_hash: str, hash_: str, body: bytes) -> bytes:
+    """One ``events.ndjson`` line (with its newline): for format 2 its first bytes, up to the
+    body's end, are exactly what the event's hash covers (``catalog.audit_chain``)."""
     return b"".join(
-        (
-            b'{"seq":',
-            str(link_seq).encode(),
-            b',"format":',
-            str(fmt).encode(),
-            b',"prev_hash":"',
-            prev_hash.encode(),
-            b'","hash":"',
-            hash_.encode(),
-            b'","event":',
-            body,
-            b"}\n",
-        )
+        (hashed_prefix(seq, prev_hash, fmt), body, b',"hash":"', hash_.encode(), b'"}\n')
     )
 
 
@@ -267,7 +265,7 @@ def export(
     """Write an evidence bundle of the events in [date_from, date_to] (whole days, UTC) into
     ``folder``, which must not exist or be empty; record ``audit.evidence_exported``. The caller
     has decided ``audit.export`` and commits."""
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if folder.exists() and (not folder.is_dir() or os.listdir(folder)):
         raise Conflict(f"{folder} exists and is not an empty folder", code="evidence.exists")
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("--from is after --to", code="evidence.bad_period")

@@ -166,12 +166,27 @@ class FileKeyStore:
         )
 
     def create(self) -> Endorsement:
+        """Make the first key. Exclusive: of two processes racing, one makes the key and the
+        other is told ``key.exists`` (the key file is linked into place, never replaced)."""
         if self.path.exists():
-            raise Conflict(f"an audit signing key exists already at {self.path}", code="key.exists")
+            raise self._exists()
         key = Ed25519PrivateKey.generate()
-        history = (*self.public_keys(), Endorsement(key.public_key()))
-        self._write(key, history)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        temporary = _private_temp(self.path, pem)
+        try:
+            os.link(temporary, self.path)
+        except FileExistsError:
+            raise self._exists() from None
+        finally:
+            temporary.unlink(missing_ok=True)
+        _fsync_dir(self.path.parent)
+        history = (Endorsement(key.public_key()),)
+        self._write_public(key, history)
         return history[-1]
+
+    def _exists(self) -> Conflict:
+        return Conflict(f"an audit signing key exists already at {self.path}", code="key.exists")
 
     def rotate(self) -> Rotation:
         old = self.signing_key()
@@ -184,6 +199,11 @@ class FileKeyStore:
         return str(self.path)
 
     def _write(self, key: Ed25519PrivateKey, history: tuple[Endorsement, ...]) -> None:
+        self._write_public(key, history)
+        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        _atomic_write(self.path, pem, 0o600)  # last: the history already names the new key
+
+    def _write_public(self, key: Ed25519PrivateKey, history: tuple[Endorsement, ...]) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         records = [
             {
@@ -196,22 +216,30 @@ class FileKeyStore:
         ]
         _atomic_write(self.history_path, json.dumps(records, indent=2).encode() + b"\n", 0o644)
         _atomic_write(self.public_path, public_pem(key.public_key()), 0o644)
-        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-        _atomic_write(self.path, pem, 0o600)  # last: the history already names the new key
+
+
+def _private_temp(path: Path, data: bytes, mode: int = 0o600) -> Path:
+    """``data`` written and fsynced to a new temporary file beside ``path``."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return temporary
 
 
 def _atomic_write(path: Path, data: bytes, mode: int) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    temporary = _private_temp(path, data, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:

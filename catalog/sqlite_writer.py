@@ -11,8 +11,12 @@ whose turn it is holds the ``flock`` against other processes (the pipeline, the 
 workers), checking every millisecond or two while another process writes. Reads never take it.
 A writer that waits :data:`WAIT_SECONDS` fails as SQLite would ("database is locked").
 
-A thread that already holds the lock through another connection is not made to wait for itself:
-that second connection falls back to SQLite's own busy handling, as before.
+The turn belongs to a connection's transaction, not to a thread: a server hands one request's
+work to several threads in turn (its dependencies, its route, its clean-up), and a thread that
+finished one request's route may start another's while the first request's transaction is still
+open. A second connection of the same thread therefore waits like any other writer — as SQLite
+itself would make it wait, since the first connection holds SQLite's write lock from its first
+write on.
 """
 
 from __future__ import annotations
@@ -51,8 +55,8 @@ class _WriterLock:
         connection = _raw(connection)
         me = threading.get_ident()
         with self._guard:
-            if id(connection) in self._held or any(t == me for _, t in self._held.values()):
-                return  # held already, or this thread holds it through another connection
+            if id(connection) in self._held:
+                return  # this connection's transaction holds it already
         deadline = time.monotonic() + WAIT_SECONDS
         if not self._turn.acquire(timeout=WAIT_SECONDS):
             raise sqlite3.OperationalError("database is locked (no turn to write in 30 s)")

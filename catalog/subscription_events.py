@@ -34,6 +34,8 @@ class SubscriptionCreated(AuditedEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class SubscriptionCancelled(AuditedEvent):
+    """A subscription was cancelled: nothing more is delivered to it."""
+
     action: ClassVar[str] = "subscription.cancelled"
     subscription_id: int
     reason: str
@@ -44,6 +46,7 @@ class SubscriptionDelivered(AuditedEvent):
     """Shared data left the platform for a subscription: one snapshot, its files and manifest."""
 
     action: ClassVar[str] = "subscription.delivered"
+    digest_field: ClassVar[str] = "manifest_sha256"  # the signed manifest names each file's hash
     subscription_id: int
     delivery_id: int
     snapshot_id: int

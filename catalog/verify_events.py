@@ -22,6 +22,7 @@ class DataVerified(AuditedEvent):
     """Records were verified against a dataset: per record only match / not found / differs."""
 
     action: ClassVar[str] = "data.verified"
+    rows_field: ClassVar[str] = "record_count"  # the envelope's "rows sent": records answered
     purpose: str
     match_on: tuple[str, ...]
     compare: tuple[str, ...]
@@ -43,6 +44,7 @@ class DataAggregated(AuditedEvent):
     """Counts and sums by group left the platform; groups under the minimum size did not."""
 
     action: ClassVar[str] = "data.aggregated"
+    rows_field: ClassVar[str] = "group_count"  # the envelope's "rows sent": groups sent
     purpose: str
     group_by: tuple[str, ...]
     masked_group_by: tuple[str, ...]

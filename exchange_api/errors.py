@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match, Route
 
-from catalog.errors import Throttled
+from catalog.errors import AuditUnavailable, Throttled
 from schemas.errors import ZhongtaiError
 
 __all__ = ["PROBLEM_JSON", "ProblemResponse", "install", "problem"]
@@ -159,6 +161,15 @@ async def _client_gone(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+async def _catalog_refused(request: Request, exc: Exception) -> ProblemResponse:
+    """The catalog — which holds the audit log — refused a write or a read (read-only, full,
+    locked, gone). Whatever the act was, its audit event was not made durable, so nothing was
+    sent: fail closed, and say so with a stable code rather than 500."""
+    unavailable = AuditUnavailable.because(exc)
+    log.error("%s on %s: %s", unavailable.code, request.url.path, exc)
+    return problem(503, unavailable.code, unavailable.message, instance=request.url.path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unexpected error on %s", request.url.path)
     return problem(500, "internal", _SERVER_DETAIL[500])
@@ -169,4 +180,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(ClientDisconnect, _client_gone)
+    app.add_exception_handler(OperationalError, _catalog_refused)
+    app.add_exception_handler(sqlite3.OperationalError, _catalog_refused)
     app.add_exception_handler(Exception, _unexpected)

@@ -4,6 +4,8 @@
   their original hashes, so the chain written before this revision verifies unchanged; new events
   are format 2) and the envelope columns ``object``, ``purpose``, ``params_sha256``,
   ``rows_sent``, ``bytes_sent`` and ``content_sha256``, indexed for the auditor's filters;
+- on PostgreSQL the sequence numbers (``audit_events.id``, ``audit_checkpoints.last_event_id``)
+  become BIGINT: at 20,000 events a second, 32 bits would run out in 30 hours;
 - ``audit_checkpoints`` refuses UPDATE and DELETE (and TRUNCATE on PostgreSQL) by trigger, as
   ``audit_events`` has since 0001: a signed checkpoint cannot be quietly withdrawn.
 
@@ -75,6 +77,11 @@ _INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":  # SQLite's INTEGER is 64-bit already
+        op.alter_column("audit_events", "id", type_=sa.BigInteger(), existing_nullable=False)
+        op.alter_column(
+            "audit_checkpoints", "last_event_id", type_=sa.BigInteger(), existing_nullable=False
+        )
     # Plain ADD COLUMN (not batch mode): SQLite would otherwise copy the table, and the copy
     # would have to pass the append-only triggers. Adding a column fires no row trigger.
     for column in _ENVELOPE:
@@ -102,3 +109,8 @@ def downgrade() -> None:
         op.drop_index(name, table_name="audit_events")
     for column in reversed(_ENVELOPE):
         op.drop_column("audit_events", column.name)
+    if dialect == "postgresql":
+        op.alter_column("audit_events", "id", type_=sa.Integer(), existing_nullable=False)
+        op.alter_column(
+            "audit_checkpoints", "last_event_id", type_=sa.Integer(), existing_nullable=False
+        )
