@@ -30,6 +30,7 @@ from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import (
     accounts,
+    audit,
     bulk,
     data,
     datasets,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in (
         health.router,
+        audit.router,
         quality.router,
         datasets.router,
         requests.router,
