@@ -16,6 +16,7 @@ from catalog.settings import Settings, get_settings
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
+    audit_pages,
     bulk_pages,
     exchange,
     forms,
@@ -30,6 +31,7 @@ from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import (
     accounts,
+    audit,
     bulk,
     data,
     datasets,
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in (
         health.router,
+        audit.router,
         quality.router,
         datasets.router,
         requests.router,
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bulk_pages.router,
         inbox.router,
         subscription_pages.router,
+        audit_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)

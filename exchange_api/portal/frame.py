@@ -4,9 +4,11 @@ Which links the navigation shows is decided by ``catalog.policy.authorize``, nev
 roles here: the catalog is shown to whoever may view a dataset; "my requests" to whoever may file
 a request for some dataset; "my grants" to whoever may renew a grant its department would hold;
 the inbox to whoever may approve a pending request for some dataset, filed by another department;
-"grants given" to whoever may revoke a grant of some dataset. The last three ask about a
-hypothetical request or grant built from each dataset's catalog row (:func:`_request_on`,
-:func:`_grant_on`), since the question is "could I act here", not "on which object".
+"grants given" to whoever may revoke a grant of some dataset; the audit log and usage pages to
+whoever may do ``audit.view`` and ``audit.usage``. "My grants", the inbox and "grants given" ask
+about a hypothetical request or grant built from each dataset's catalog row
+(:func:`_request_on`, :func:`_grant_on`), since the question is "could I act here", not "on which
+object".
 
 Every link and form keeps the page's language (``?lang=``); the switch keeps the rest of the
 query (the page of rows, say).
@@ -30,7 +32,7 @@ from catalog.datasets import list_datasets
 from catalog.models import Department, RequestStatus
 from catalog.policy import Allowed, authorize
 from catalog.principals import Principal
-from catalog.resources import DatasetTerms, GrantTerms, RequestTerms, Resource
+from catalog.resources import PLATFORM, DatasetTerms, GrantTerms, RequestTerms, Resource
 from catalog.settings import Settings
 from exchange_api.portal.forms import csrf_for
 from exchange_api.portal.i18n import Lang
@@ -98,6 +100,10 @@ def navigation(
     wanted.append(("inbox", "/portal/inbox", any_allowed(act.REQUEST_APPROVE, _request_on)))
     wanted.append(
         ("given", "/portal/given", any_allowed(act.GRANT_REVOKE, lambda d: _grant_on(d, 0)))
+    )
+    wanted.append(("audit", "/portal/audit", allowed(principal, act.AUDIT_VIEW, PLATFORM, now)))
+    wanted.append(
+        ("usage", "/portal/audit/usage", allowed(principal, act.AUDIT_USAGE, PLATFORM, now))
     )
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)

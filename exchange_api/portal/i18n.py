@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from exchange_api.portal.i18n_audit import AUDIT_MESSAGES
 from exchange_api.portal.i18n_bulk import BULK_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
@@ -183,6 +184,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(VERIFY_MESSAGES[_lang])
     MESSAGES[_lang].update(SUBSCRIPTION_MESSAGES[_lang])
     MESSAGES[_lang].update(BULK_MESSAGES[_lang])
+    MESSAGES[_lang].update(AUDIT_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

@@ -216,4 +216,4 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
 
     assert links(SWJ) == ["home", "catalog", "requests", "grants"]
     assert links(RSJ) == ["home", "catalog", "inbox", "given"]
-    assert links("dsj-audit") == ["home", "catalog"]
+    assert links("dsj-audit") == ["home", "catalog", "audit", "usage"]
