@@ -30,6 +30,7 @@ from exchange_api.rate_limit import limiter
 from exchange_api.readiness import Readiness
 from exchange_api.routes import (
     accounts,
+    audit_reproduce,
     bulk,
     data,
     datasets,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
+    app.include_router(audit_reproduce.router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
