@@ -236,3 +236,6 @@ def main() -> None:
     except ZhongtaiError as exc:
         err.print(f"[red]error[/red] {exc.code}: {exc.message}")
         sys.exit(2)
+
+
+import exchange_api.cli_audit_reproduce  # noqa: E402, F401  (registers 'audit reproduce')

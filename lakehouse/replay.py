@@ -24,9 +24,11 @@ event                       serialised by
 ==========================  ================================================================
 
 The verdict is ``match`` when the replayed bytes have the recorded SHA-256, row count and size,
-``mismatch`` when any of them differs. An unclipped CSV or Parquet extract was written in the order DuckDB's threads
-produced its rows (``BulkDelivered.ordered`` false): when its replay has the recorded row count
-but other bytes, the verdict is ``unordered`` — the rows were replayed, the byte order cannot be.
+``mismatch`` when any of them differs. An unclipped CSV or Parquet extract was written in the
+order DuckDB's threads produced its rows (``BulkDelivered.ordered`` false): when its replay has
+the recorded row count (and, for CSV, whose lines a reordering only permutes, the recorded size)
+but other bytes, the verdict is ``unordered`` — the rows were replayed, the byte order cannot be,
+so the record's SHA-256 is neither confirmed nor refuted.
 
 Not replayable: ``data.verified``, whose submitted records are deliberately never stored (only
 their SHA-256), and reads recorded before plans were kept (``audit.not_replayable``). Other

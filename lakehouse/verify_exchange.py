@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What was sent (``body``, the JSON answer) and its audit record."""
