@@ -23,6 +23,7 @@ from exchange_api.portal import (
     inbox,
     login,
     pages,
+    reproduce_pages,
     subscription_pages,
     verify_pages,
 )
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bulk_pages.router,
         inbox.router,
         subscription_pages.router,
+        reproduce_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)

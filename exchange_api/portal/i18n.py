@@ -12,6 +12,7 @@ from typing import Literal
 from exchange_api.portal.i18n_bulk import BULK_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
+from exchange_api.portal.i18n_reproduce import REPRODUCE_MESSAGES
 from exchange_api.portal.i18n_subscriptions import SUBSCRIPTION_MESSAGES
 from exchange_api.portal.i18n_verify import VERIFY_MESSAGES
 from schemas import load_elements
@@ -183,6 +184,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(VERIFY_MESSAGES[_lang])
     MESSAGES[_lang].update(SUBSCRIPTION_MESSAGES[_lang])
     MESSAGES[_lang].update(BULK_MESSAGES[_lang])
+    MESSAGES[_lang].update(REPRODUCE_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:
