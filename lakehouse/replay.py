@@ -64,7 +64,14 @@ from lakehouse.pages import changes_json, changes_next, page_json, query_next, r
 from lakehouse.read import Keyset, compile_plan, read
 from lakehouse.verify_exchange import aggregate_document, answer_json
 
-__all__ = ["REPLAYABLE", "RecordedRead", "ReplayKeys", "Replayed", "replay"]
+__all__ = [
+    "REPLAYABLE",
+    "RecordedRead",
+    "ReplayKeys",
+    "Replayed",
+    "check_replayable",
+    "replay",
+]
 
 REPLAYABLE = ("data.read", "data.bulk_delivered", "data.changes_read", "data.aggregated")
 _WITHOUT_RECORDS = {"data.verified": "a verification's submitted records are never stored"}

@@ -33,7 +33,7 @@ from catalog.reproduce_events import ReadReproduced
 from catalog.resources import PLATFORM
 from catalog.settings import Settings
 from lakehouse.cursor import cursor_key
-from lakehouse.replay import RecordedRead, Replayed, ReplayKeys, replay
+from lakehouse.replay import RecordedRead, Replayed, ReplayKeys, check_replayable, replay
 
 __all__ = ["MAX_EVENT_ID", "Reproduction", "recorded_read", "reproduce", "server_keys"]
 
@@ -133,14 +133,11 @@ def reproduce(
         missing = NotFound(f"no audit event has id {event_id}", code="audit.event_not_found")
         raise _unreplayable(session, actor, event_id, None, missing, now) from None
     work = Path(settings.var_dir) / "spool" / "reproduce"
+    recorded = recorded_read(row)
     try:
+        check_replayable(session, recorded)  # before the lake is opened
         replayed = replay(
-            session,
-            lake(),
-            recorded_read(row),
-            server_keys(settings),
-            work=work,
-            keep=out is not None,
+            session, lake(), recorded, server_keys(settings), work=work, keep=out is not None
         )
     except CatalogError as exc:
         raise _unreplayable(session, actor, event_id, row, exc, now) from None

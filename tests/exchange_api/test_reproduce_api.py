@@ -26,6 +26,7 @@ from lakehouse.pipeline import run_batch
 from lakehouse.replay import replay
 from lakehouse.reproduce import recorded_read, server_keys
 from lakehouse.samples import write_social_insurance_extract
+from lakehouse.serving import ServingLake
 from tests.exchange_api.conftest import Platform
 from tests.exchange_api.verify_platform import (
     AUDIT,
@@ -332,6 +333,28 @@ def test_hostile_event_ids_get_clean_problems(platform: Platform, reads: list[Se
     assert failed.detail["verdict"] == "unreplayable"
     assert failed.detail["code"] == "audit.event_not_found"
     assert failed.detail["event_id"] == 10**12
+
+
+def test_a_refused_or_impossible_replay_opens_no_duckdb(
+    platform: Platform, reads: list[Sent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[int] = []
+    real = ServingLake.cursor
+
+    def counting(serving: ServingLake) -> Any:
+        opened.append(1)
+        return real(serving)
+
+    monkeypatch.setattr(ServingLake, "cursor", counting)
+    url = f"/api/v1/audit/events/{reads[0].event_id}/reproduce"
+    assert platform.client.post(url).status_code == 401
+    assert platform.client.post(url, headers={"Authorization": "Bearer zt_nope"}).status_code == 401
+    assert _reproduce(platform, reads[0].event_id, SWJ).status_code == 403
+    assert _reproduce(platform, _newest(platform, "grant.issued").id).status_code == 409
+    assert _reproduce(platform, 10**9).status_code == 404
+    assert opened == []
+    assert _reproduce(platform, reads[0].event_id).status_code == 200
+    assert opened == [1]
 
 
 def test_a_verification_is_not_replayable(platform: Platform) -> None:
