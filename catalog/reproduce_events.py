@@ -20,11 +20,17 @@ class ReadReproduced(AuditedEvent):
     ``verdict`` is ``match`` (the replayed bytes have the recorded SHA-256), ``mismatch`` (they do
     not), ``unordered`` (an extract written in thread order: the rows were replayed, the byte
     order cannot be) or ``unreplayable`` (``code`` says why: not a read, snapshot expired, dataset
-    gone, record invalid). ``dataset_id`` and ``grant_id`` are the replayed read's.
+    gone, record invalid). ``dataset_id`` and ``grant_id`` are the replayed read's; ``resource``
+    names the replayed event (``event:N``), the object of the act.
+
+    ``row_count``, ``bytes_sent`` and ``content_sha256`` say what of the replay was handed to the
+    auditor: the replayed bytes (``…/reproduce/content``, ``--out``, the portal's page of rows),
+    or nothing but the verdict (0, 0, empty).
     """
 
     action: ClassVar[str] = "audit.read_reproduced"
     event_id: int
+    resource: str
     replayed_action: str
     verdict: str
     code: str
@@ -35,3 +41,6 @@ class ReadReproduced(AuditedEvent):
     snapshot_id: int | None
     event_intact: bool | None
     """Whether the replayed event still matches its own chain hash (``None``: no such event)."""
+    row_count: int = 0
+    bytes_sent: int = 0
+    content_sha256: str = ""

@@ -10,8 +10,8 @@ or ``unordered``: an extract written in thread order, whose byte order cannot be
 refusal or an event that cannot be replayed prints its stable code and exits 2
 (``exchange_api.cli.main``).
 
-Registers itself on the ``zhongtai audit`` group (``exchange_api.cli.audit_app``), which imports
-this module once that group exists.
+Registers itself on the ``zhongtai audit`` group (``exchange_api.cli_audit_group.audit_app``);
+``exchange_api.cli`` imports this module so the command is registered.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 
 from catalog.settings import get_settings
-from exchange_api.cli import audit_app
+from exchange_api.cli_audit_group import audit_app
 
 __all__ = ["audit_reproduce"]
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit
+from catalog.audit_chain import link_hash
 from catalog.errors import CatalogError, NotFound
 from catalog.guard import ensure
 from catalog.keys import mask_master_key
@@ -77,7 +78,10 @@ def server_keys(settings: Settings) -> ReplayKeys:
 
 
 def _intact(row: AuditEvent) -> bool:
-    return audit.chain_hash(row.prev_hash, audit.event_body(row)) == row.hash
+    """Whether the event still matches its own hash (the one row; ``verify_chain`` checks the
+    links and signatures of the whole chain)."""
+    link = audit.link_of(row)
+    return link_hash(link.seq, link.prev_hash, link.body, link.format) == row.hash
 
 
 def _unreplayable(
@@ -96,6 +100,7 @@ def _unreplayable(
             dataset_id=row.dataset_id if row is not None else None,
             grant_id=row.grant_id if row is not None else None,
             event_id=event_id,
+            resource=f"event:{event_id}",
             replayed_action=row.action if row is not None else "",
             verdict="unreplayable",
             code=exc.code,
@@ -120,13 +125,17 @@ def reproduce(
     event_id: int,
     *,
     out: Path | None = None,
+    shown: bool | None = None,
     now: dt.datetime | None = None,
 ) -> Reproduction:
     """Replay audited read ``event_id`` as ``actor`` (see the module docstring).
 
-    ``out``: where to write the replayed bytes (a JSON body, or the extract file). Nothing is
+    ``out``: where to write the replayed bytes (a JSON body, or the extract file). ``shown``:
+    whether the caller hands the replayed content to the auditor (default: when ``out`` is
+    given); the audit event then records its rows, bytes and SHA-256 as sent. Nothing is
     committed here but through an audited error; the caller commits the ``ReadReproduced``.
     """
+    shown = out is not None if shown is None else shown
     ensure(session, actor, act.AUDIT_REPRODUCE, PLATFORM, now=now)
     row = session.get(AuditEvent, event_id) if 1 <= event_id <= MAX_EVENT_ID else None
     if row is None:
@@ -150,6 +159,7 @@ def reproduce(
             dataset_id=row.dataset_id,
             grant_id=row.grant_id,
             event_id=row.id,
+            resource=f"event:{row.id}",
             replayed_action=row.action,
             verdict=replayed.verdict,
             code="",
@@ -159,6 +169,9 @@ def reproduce(
             replayed_rows=replayed.replayed_rows,
             snapshot_id=replayed.snapshot_id,
             event_intact=intact,
+            row_count=replayed.replayed_rows if shown else 0,
+            bytes_sent=replayed.replayed_bytes if shown else 0,
+            content_sha256=replayed.replayed_sha256 if shown else "",
         ),
         actor=actor,
         now=now,

@@ -212,7 +212,9 @@ def reproduce_post(
     with page_errors(session, lang):
         lake = LazyLake(serving_of(request))  # opened only once the decision allowed it
         try:
-            done = reproduce(session, lake, settings, principal, event_id, now=now_of(request))
+            done = reproduce(
+                session, lake, settings, principal, event_id, shown=True, now=now_of(request)
+            )
         finally:
             lake.close()
         session.commit()

@@ -193,6 +193,8 @@ def test_every_kind_of_read_replays_to_the_bytes_sent(
         assert audited.detail["event_id"] == sent.event_id
         assert audited.detail["verdict"] == "match"
         assert audited.detail["replayed_sha256"] == result["recorded"]["sha256"]
+        assert audited.detail["resource"] == f"event:{sent.event_id}"
+        assert audited.content_sha256 == "" and audited.bytes_sent == 0  # only the verdict
 
 
 def test_the_content_is_exactly_what_the_department_received(
@@ -206,6 +208,9 @@ def test_the_content_is_exactly_what_the_department_received(
         assert response.content == sent.body, sent.label
         assert response.headers["x-zhongtai-verdict"] == "match"
         assert response.headers["x-content-sha256"] == sent.sha256
+        audited = _newest(platform, "audit.read_reproduced")  # the auditor was sent the bytes
+        assert audited.id == int(response.headers["x-zhongtai-audit-event"])
+        assert (audited.content_sha256, audited.bytes_sent) == (sent.sha256, len(sent.body))
     spool = Path(platform.settings.var_dir) / "spool" / "reproduce"
     assert not list(spool.iterdir())  # the replayed extracts were removed after sending
 
