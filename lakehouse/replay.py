@@ -30,11 +30,16 @@ the recorded row count (and, for CSV, whose lines a reordering only permutes, th
 but other bytes, the verdict is ``unordered`` — the rows were replayed, the byte order cannot be,
 so the record's SHA-256 is neither confirmed nor refuted.
 
-Not replayable: ``data.verified``, whose submitted records are deliberately never stored (only
-their SHA-256), and reads recorded before plans were kept (``audit.not_replayable``). Other
-refusals: not a read (``audit.not_a_read``), the dataset's catalog row is gone
-(``audit.dataset_gone``), the snapshot was expired from the lake (``audit.snapshot_expired``), a
-record that does not parse (``audit.record_invalid``). All are 409 ``Conflict``.
+Not replayable (``audit.not_replayable``): ``data.verified``, whose submitted records are
+deliberately never stored (only their SHA-256); subscription deliveries, whose signed manifest
+already lists each file's SHA-256 (their multi-file layout is not rebuilt here); and reads
+recorded before plans were kept. Other refusals: not a read (``audit.not_a_read``), the dataset's
+catalog row is gone (``audit.dataset_gone``), the snapshot was expired from the lake
+(``audit.snapshot_expired``), a record that does not parse (``audit.record_invalid``). All are 409
+``Conflict``. A replay also needs the server keys it was sent under: after the mask master key or
+``ZHONGTAI_SECRET_KEY`` is replaced, a ``hash``-masked or keyset page replays as ``mismatch``. An
+aggregate that sums a ``DOUBLE`` field may differ in its last digits (parallel float addition);
+the contracts' amounts are ``DECIMAL``, summed exactly.
 """
 
 from __future__ import annotations
@@ -74,7 +79,13 @@ __all__ = [
 ]
 
 REPLAYABLE = ("data.read", "data.bulk_delivered", "data.changes_read", "data.aggregated")
-_WITHOUT_RECORDS = {"data.verified": "a verification's submitted records are never stored"}
+_WITHOUT_RECORDS = {
+    "data.verified": "a verification's submitted records are never stored",
+    "subscription.delivered": "subscription deliveries are not replayed (their manifest lists "
+    "each file's SHA-256: check the files against it)",
+    "subscription.file_fetched": "subscription deliveries are not replayed (their manifest lists "
+    "each file's SHA-256: check the files against it)",
+}
 
 
 @dataclass(frozen=True, slots=True)
