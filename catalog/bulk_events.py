@@ -36,3 +36,10 @@ class BulkDelivered(AuditedEvent):
     content_sha256: str
     snapshot_id: int | None
     complete: bool
+    plan: dict[str, Any] | None = None
+    """The rest of the access plan as executed (``catalog.replay_terms``): what a replay of this
+    read needs (``lakehouse.reproduce``). Empty on reads recorded before replays were kept."""
+    ordered: bool | None = None
+    """Whether the file's row order follows from the plan and the snapshot alone (a clipped
+    extract is ordered, an Arrow stream keeps the scan order); an unclipped CSV or Parquet extract
+    is written in the order DuckDB's threads produce its rows, which a replay may not repeat."""

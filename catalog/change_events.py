@@ -30,3 +30,6 @@ class ChangesRead(AuditedEvent):
     removed: int
     bytes_sent: int
     content_sha256: str
+    plan: dict[str, Any] | None = None
+    """The rest of the access plan as executed (``catalog.replay_terms``): what a replay of this
+    read needs (``lakehouse.reproduce``). Empty on reads recorded before replays were kept."""

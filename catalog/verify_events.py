@@ -56,3 +56,6 @@ class DataAggregated(AuditedEvent):
     bytes_sent: int
     content_sha256: str
     snapshot_id: int | None
+    plan: dict[str, Any] | None = None
+    """The rest of the access plan as executed (``catalog.replay_terms``): what a replay of this
+    read needs (``lakehouse.reproduce``). Empty on reads recorded before replays were kept."""

@@ -24,6 +24,7 @@ from exchange_api.portal import (
     inbox,
     login,
     pages,
+    reproduce_pages,
     subscription_pages,
     verify_pages,
 )
@@ -32,6 +33,7 @@ from exchange_api.readiness import Readiness
 from exchange_api.routes import (
     accounts,
     audit,
+    audit_reproduce,
     bulk,
     data,
     datasets,
@@ -103,9 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox.router,
         subscription_pages.router,
         audit_pages.router,
+        reproduce_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
+    app.include_router(audit_reproduce.router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

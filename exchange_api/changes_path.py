@@ -12,7 +12,6 @@ mode); a grantee whose grant filters rows sees no row totals, which its filter m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,16 +23,16 @@ from catalog.errors import InvalidInput
 from catalog.grants import grant_for_read
 from catalog.guard import refusal_error
 from catalog.keys import mask_master_key
-from catalog.models import AccessMode, Dataset, utcnow
-from catalog.policy import AccessPlan, ReadRequest, Refusal
+from catalog.models import AccessMode, utcnow
+from catalog.policy import ReadRequest, Refusal
 from catalog.principals import Principal
 from catalog.settings import Settings
 from catalog.snapshots import PublishedSnapshot, published_snapshots, snapshot_range
 from lakehouse.change_delivery import ChangesDelivery, authorize_changes, deliver_changes
 from lakehouse.changes import ChangesResult
-from lakehouse.cursor import Cursor, CursorScope, conditions_digest, cursor_key, decode, encode
+from lakehouse.cursor import Cursor, CursorScope, cursor_key, decode
 from lakehouse.exchange import authorize
-from lakehouse.read import keyset_hidden
+from lakehouse.pages import changes_json, changes_next, read_scope
 
 __all__ = ["SnapshotView", "list_snapshots", "read_changes_shared"]
 
@@ -43,17 +42,6 @@ class SnapshotView:
     snapshot: PublishedSnapshot
     row_count: int | None
     current: bool
-
-
-def _scope(dataset: Dataset, plan: AccessPlan, principal: Principal) -> CursorScope:
-    return CursorScope(
-        kind="changes",
-        dataset=dataset.code,
-        grant_id=plan.grant_id,
-        department_id=principal.department_id,
-        filters_sha256=conditions_digest(plan.conditions),
-        order="hidden" if keyset_hidden(plan) else "key",
-    )
 
 
 def _invalid(reason: str) -> InvalidInput:
@@ -72,31 +60,6 @@ def _resume(
     if cursor.snapshots[0] != first or last not in (None, cursor.snapshots[1]):
         raise _invalid("it pages another snapshot range")
     return cursor
-
-
-def changes_json(
-    dataset: Dataset, plan: AccessPlan, span: tuple[int, int], next_page: Callable[..., str | None]
-) -> Callable[[ChangesResult], bytes]:
-    """The JSON page of a changes read (``exchange_api.change_payloads.ChangesPage``)."""
-
-    def serialize(result: ChangesResult) -> bytes:
-        page = {
-            "dataset": dataset.code,
-            "grant_id": plan.grant_id,
-            "from_snapshot": span[0],
-            "to_snapshot": span[1],
-            "columns": [
-                {"name": name, "masked": name in result.masked_columns} for name in result.columns
-            ],
-            "row_count": result.row_count,
-            "counts": result.counts(),
-            "changes": result.changes,
-            "next": next_page(result),
-        }
-        # default=str: Decimal amounts are sent as exact strings, never as floats
-        return json.dumps(page, ensure_ascii=False, default=str).encode("utf-8")
-
-    return serialize
 
 
 def read_changes_shared(
@@ -126,7 +89,7 @@ def read_changes_shared(
     if isinstance(decision, Refusal):
         raise refusal_error(decision)
     plan = decision.plan
-    scope = _scope(dataset, plan, principal)
+    scope = read_scope("changes", dataset.code, plan, principal.department_id)
     key = cursor_key(settings.secret_key)
     after: tuple[int, int] | None = None
     if cursor is not None:
@@ -137,9 +100,7 @@ def read_changes_shared(
         span = snapshot_range(session, dataset, from_snapshot, to_snapshot)
 
     def next_page(result: ChangesResult) -> str | None:
-        if result.last_position is None or plan.limit is None or result.row_count < plan.limit:
-            return None
-        return encode(Cursor(scope, span, result.last_position), key)
+        return changes_next(key, scope, span, plan, result)
 
     serialize = changes_json(dataset, plan, span, next_page)
     delivery = deliver_changes(

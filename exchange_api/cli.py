@@ -15,6 +15,7 @@ from rich.console import Console
 import exchange_api.cli_pull  # noqa: F401  (registers zhongtai exchange pull)
 from catalog.settings import get_settings
 from exchange_api import cli_audit as _cli_audit  # noqa: F401  (registers zhongtai audit …)
+from exchange_api import cli_audit_reproduce as _cli_reproduce  # noqa: F401  (audit reproduce)
 from exchange_api import cli_audit_usage as _cli_audit_usage  # noqa: F401  (usage, reconcile…)
 from exchange_api import cli_changes as _cli_changes  # noqa: F401  (registers its commands)
 from exchange_api import cli_subscribe as _cli_subscribe  # noqa: F401 (registers its commands)

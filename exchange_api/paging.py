@@ -17,8 +17,9 @@ from catalog.models import Dataset
 from catalog.policy import AccessPlan
 from catalog.principals import Principal
 from catalog.settings import Settings
-from lakehouse.cursor import Cursor, CursorScope, conditions_digest, cursor_key, decode, encode
-from lakehouse.read import Keyset, ReadResult, keyset_hidden
+from lakehouse.cursor import CursorScope, cursor_key, decode
+from lakehouse.pages import query_next, read_scope
+from lakehouse.read import Keyset, ReadResult
 
 __all__ = ["QueryPage", "next_cursor", "query_page"]
 
@@ -32,17 +33,6 @@ class QueryPage:
     keyset: Keyset
 
 
-def _scope(dataset: Dataset, plan: AccessPlan, principal: Principal) -> CursorScope:
-    return CursorScope(
-        kind="query",
-        dataset=dataset.code,
-        grant_id=plan.grant_id,
-        department_id=principal.department_id,
-        filters_sha256=conditions_digest(plan.conditions),
-        order="hidden" if keyset_hidden(plan) else "key",
-    )
-
-
 def query_page(
     settings: Settings,
     dataset: Dataset,
@@ -52,7 +42,7 @@ def query_page(
     token: str | None,
 ) -> QueryPage:
     """The page a read asks for: from the start of the current snapshot, or after a cursor."""
-    scope = _scope(dataset, plan, principal)
+    scope = read_scope("query", dataset.code, plan, principal.department_id)
     if token is None:
         return QueryPage(scope, current_snapshot, Keyset())
     if plan.offset:
@@ -74,7 +64,4 @@ def next_cursor(
     settings: Settings, page: QueryPage, plan: AccessPlan, result: ReadResult
 ) -> str | None:
     """The cursor of the page after ``result``; ``None`` when this page was the last one."""
-    if result.last_rowid is None or plan.limit is None or result.row_count < plan.limit:
-        return None
-    cursor = Cursor(page.scope, (page.snapshot_id,), (result.last_rowid,))
-    return encode(cursor, cursor_key(settings.secret_key))
+    return query_next(cursor_key(settings.secret_key), page.scope, page.snapshot_id, plan, result)

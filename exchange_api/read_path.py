@@ -5,15 +5,13 @@ asks the one access decision (a refusal is written to the audit chain and raised
 refusal, which the caller's ``keeping_refusals`` or ``page_errors`` commits), the lake is opened
 only after it said yes (``LazyLake``), the plan runs in DuckDB — columns, masks and row filter
 compiled into SQL — and ``lakehouse.exchange.deliver`` audits the read with the SHA-256 of
-:func:`page_json`, the JSON page of exactly the rows read. The API sends those bytes; a portal page
-shows the same rows in HTML, so its audit record hashes the data it showed, not the markup around
-it.
+:func:`lakehouse.pages.page_json`, the JSON page of exactly the rows read. The API sends those
+bytes; a portal page shows the same rows in HTML, so its audit record hashes the data it showed,
+not the markup around it.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -29,9 +27,10 @@ from catalog.settings import Settings
 from exchange_api.deps import LazyLake
 from exchange_api.paging import QueryPage, next_cursor, query_page
 from lakehouse.exchange import Delivery, authorize, deliver
+from lakehouse.pages import page_json
 from lakehouse.read import ReadResult
 
-__all__ = ["SharedRead", "page_json", "read_shared"]
+__all__ = ["SharedRead", "read_shared"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,34 +41,6 @@ class SharedRead:
     plan: AccessPlan
     result: ReadResult
     delivery: Delivery
-
-
-def page_json(
-    dataset: Dataset,
-    plan: AccessPlan,
-    next_page: Callable[[ReadResult], str | None] | None = None,
-    snapshot_id: int | None = None,
-) -> Callable[[ReadResult], bytes]:
-    """The JSON page of a read (``exchange_api.payloads.DataPage``): what the API sends; with
-    ``next_page``, the page carries its ``next`` cursor, and ``snapshot_id`` the one it read."""
-
-    def serialize(result: ReadResult) -> bytes:
-        page = {
-            "dataset": dataset.code,
-            "snapshot_id": dataset.current_snapshot_id if snapshot_id is None else snapshot_id,
-            "grant_id": plan.grant_id,
-            "columns": [
-                {"name": name, "masked": name in result.masked_columns} for name in result.columns
-            ],
-            "row_count": result.row_count,
-            "rows": result.table.to_pylist(),
-        }
-        if next_page is not None:
-            page["next"] = next_page(result)
-        # default=str: Decimal amounts are sent as exact strings, never as floats
-        return json.dumps(page, ensure_ascii=False, default=str).encode("utf-8")
-
-    return serialize
 
 
 def read_shared(

@@ -42,6 +42,7 @@ from catalog.grants import consume_quota
 from catalog.models import AuditEvent, Dataset
 from catalog.policy import AccessPlan
 from catalog.principals import Principal
+from catalog.replay_terms import ReadTerms
 from catalog.settings import Settings
 from lakehouse.bulk_spool import BulkEncoding, BulkFormat, SpoolFile, write_spool
 from lakehouse.exchange import Authorised, order_salt
@@ -54,6 +55,8 @@ __all__ = [
     "BulkFormat",
     "bulk_options",
     "export",
+    "extract_plan",
+    "is_ordered",
     "spool_dir",
 ]
 
@@ -134,7 +137,7 @@ def export(
     spool.mkdir(parents=True, exist_ok=True)
     _sweep(spool)
     sql, params = compile_plan(
-        _extract_plan(plan), snapshot_id=snapshot, order_salt=order_salt(plan)
+        extract_plan(plan), snapshot_id=snapshot, order_salt=order_salt(plan)
     )
     path = spool / f"{uuid.uuid4().hex}.{fmt.suffix}"
     written = write_spool(con, sql, params, path, fmt, encoding, ordered=plan.limit is not None)
@@ -159,6 +162,8 @@ def export(
                 content_sha256=written.content_sha256,
                 snapshot_id=snapshot,
                 complete=complete,
+                plan=ReadTerms.of(plan).to_json(),
+                ordered=is_ordered(plan, fmt),
             ),
             actor=principal,
             now=now,
@@ -191,7 +196,15 @@ def export(
     )
 
 
-def _extract_plan(plan: AccessPlan) -> AccessPlan:
+def is_ordered(plan: AccessPlan, fmt: BulkFormat) -> bool:
+    """Whether the extract's row order follows from its plan and snapshot alone: a clipped
+    extract is sorted by the plan's order; an Arrow stream is read through DuckDB's
+    order-preserving result; an unclipped CSV or Parquet ``COPY`` writes rows as its threads
+    produce them (``PRESERVE_ORDER false``), so only its rows, not its bytes, can be replayed."""
+    return plan.limit is not None or fmt is BulkFormat.ARROW
+
+
+def extract_plan(plan: AccessPlan) -> AccessPlan:
     """The plan as the extract runs it: ordered only when a limit chooses the rows."""
     if plan.limit is not None:
         return plan

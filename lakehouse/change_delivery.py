@@ -28,6 +28,7 @@ from catalog.keys import mask_key
 from catalog.models import AccessMode, AuditEvent, Dataset
 from catalog.policy import ReadRequest, Refusal
 from catalog.principals import Principal
+from catalog.replay_terms import ReadTerms
 from lakehouse.changes import ChangesResult, read_changes
 from lakehouse.exchange import Authorised, authorize, order_salt
 
@@ -106,6 +107,7 @@ def deliver_changes(
             removed=counts["removed"],
             bytes_sent=len(body),
             content_sha256=digest,
+            plan=ReadTerms.of(plan, keyset=True, after=after).to_json(),
         ),
         actor=principal,
         now=now,

@@ -1,4 +1,4 @@
-"""Opaque page cursors for keyset paging, signed so that they can be neither forged nor edited.
+"""Opaque page cursors for keyset paging, sealed: they can be neither read, forged nor edited.
 
 A cursor says where a page ended — a DuckLake row id (``query``), or a snapshot and a row id
 (``changes``) — and which read it continues (:class:`CursorScope`): the kind of read, the dataset,
@@ -16,6 +16,31 @@ or presented for another read (another grant, dataset, filter, order or kind) is
 ``cursor.invalid`` before it is used. The
 snapshot it carries pins the read to the snapshot the first page saw, so paging stays consistent
 while new batches are published.
+
+**The nonce is synthetic (SIV-style), not random**: ``nonce = HMAC-SHA256(K_n, payload)[:12]``,
+where ``K_n = HMAC-SHA256(cursor key, "zhongtai/cursor/nonce/v1")`` is used for nothing else. So
+the same cursor always seals to the same token, and a page's body — which carries its ``next``
+token, and whose SHA-256 the audit log keeps — can be rebuilt byte for byte months later
+(``lakehouse.reproduce``) from the recorded plan and the server keys. Why this keeps the cursor's
+secrecy:
+
+- GCM needs a nonce never to repeat *for different plaintexts* under one key. A nonce that is a
+  PRF of the plaintext repeats only when the plaintext does (or by a 96-bit PRF collision, the same
+  birthday bound as a random nonce), and sealing the same plaintext twice under the same nonce
+  gives the same ciphertext and tag: nothing an attacker can combine (no keystream or GHASH-key
+  recovery, which need two *different* messages under one nonce).
+- What a deterministic token tells its holder is only that two tokens are equal, i.e. the same
+  read (scope: kind, dataset, grant, department, conditions, order) ended at the same row of the
+  same snapshot — which the holder already knows from the pages themselves: within one scope the
+  order is fixed, so a row's position in it is what the offset and limit say.
+- The nonce, sent in the clear as before, is a PRF output under a key used for nothing else: it
+  says nothing about the payload.
+
+The alternatives were weaker for an auditor: recording a rows-only digest beside the body's would
+leave the bytes actually sent unreproducible, and recording the random nonce would make a replay
+of a *changed* plaintext reuse it. AES-GCM-SIV (RFC 8452) would do as well, but would change the
+token format and refuse the random-nonce tokens in flight; tokens sealed with a random nonce still
+open here (the nonce is read from the token, never recomputed on decode).
 """
 
 from __future__ import annotations
@@ -25,7 +50,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -49,6 +73,7 @@ __all__ = [
 MAX_CURSOR_CHARS = 1024
 _NONCE, _TAG = 12, 16
 _CONTEXT = b"zhongtai/cursor/v1"
+_NONCE_CONTEXT = b"zhongtai/cursor/nonce/v1"
 _VERSION = 1
 
 CursorKind = Literal["query", "changes"]
@@ -99,8 +124,10 @@ def _unb64(text: str) -> bytes:
 
 
 def seal(payload: bytes, key: bytes) -> str:
-    """``payload`` encrypted and authenticated (AES-256-GCM, a fresh random nonce)."""
-    nonce = os.urandom(_NONCE)
+    """``payload`` encrypted and authenticated (AES-256-GCM), under the synthetic nonce
+    HMAC-SHA256(nonce key, payload)[:12] (see the module docstring): deterministic."""
+    nonce_key = hmac.new(key, _NONCE_CONTEXT, hashlib.sha256).digest()
+    nonce = hmac.new(nonce_key, payload, hashlib.sha256).digest()[:_NONCE]
     sealed = AESGCM(key).encrypt(nonce, payload, _CONTEXT)
     return f"{_b64(nonce + sealed[:-_TAG])}.{_b64(sealed[-_TAG:])}"
 

@@ -6,8 +6,9 @@ writes a refusal event when it says no. A plan that needs a secret — a ``hash`
 that must not reveal a masked key — gets its grant's key (``catalog.keys.mask_key``) from the
 server-side master key, loaded only then. ``deliver`` executes the plan in DuckDB, lets the caller
 serialise the result, and writes a ``DataRead`` event with the row count, the byte count and the
-SHA-256 of exactly the bytes that will be sent. Callers commit after each step, so a refusal is
-recorded even though the request then fails.
+SHA-256 of exactly the bytes that will be sent, and the rest of the plan as executed
+(``catalog.replay_terms``), so that ``lakehouse.reproduce`` can replay it later. Callers commit
+after each step, so a refusal is recorded even though the request then fails.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from catalog.models import AuditEvent, Dataset, Grant, utcnow
 from catalog.policy import AccessPlan, Allowed, ReadRequest, Refusal
 from catalog.policy import authorize as decide
 from catalog.principals import Principal
+from catalog.replay_terms import ReadTerms
 from catalog.resources import DatasetTerms, GrantTerms, ReadResource
 from lakehouse.read import Keyset, ReadResult, read
 from lakehouse.serving import Source
@@ -103,6 +105,12 @@ def order_salt(plan: AccessPlan) -> int:
     return int.from_bytes(hashlib.sha256(b"zhongtai/order/" + plan.hash_key).digest()[:8], "big")
 
 
+def _position(keyset: Keyset | None) -> tuple[int, ...] | None:
+    if keyset is None or keyset.after_rowid is None:
+        return None
+    return (keyset.after_rowid,)
+
+
 def deliver(
     session: Session,
     con: duckdb.DuckDBPyConnection,
@@ -150,6 +158,7 @@ def deliver(
             bytes_sent=len(body),
             content_sha256=digest,
             snapshot_id=snapshot,
+            plan=ReadTerms.of(plan, keyset=keyset is not None, after=_position(keyset)).to_json(),
         ),
         actor=principal,
         now=now,

@@ -35,6 +35,7 @@ from catalog.keys import mask_key
 from catalog.models import AuditEvent, Dataset, Grant, utcnow
 from catalog.policy import Allowed, Refusal, authorize
 from catalog.principals import Principal
+from catalog.replay_terms import AggregateTerms
 from catalog.resources import DatasetTerms, GrantTerms
 from catalog.verify_events import DataAggregated, DataVerified
 from catalog.verify_plan import VerifyPlan, VerifyRequest, VerifyResource
@@ -43,8 +44,14 @@ from lakehouse.serving import LakeOpener
 from lakehouse.verify import RecordResult, check_records, run_verify
 from schemas import MaskKind
 
-__all__ = ["Answer", "aggregate_shared", "request_sha256", "verify_shared"]
-
+__all__ = [
+    "Answer",
+    "aggregate_document",
+    "aggregate_shared",
+    "answer_json",
+    "request_sha256",
+    "verify_shared",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,7 @@ def verify_shared(
         source=lake.source(plan.table, snapshot),
     )
     document = _verify_document(dataset, plan, results)
-    body = _json(document)
+    body = answer_json(document)
     digest = hashlib.sha256(body).hexdigest()
     if grant is not None:
         consume_quota(session, grant, plan.record_count)
@@ -166,8 +173,8 @@ def aggregate_shared(
         plan = replace(plan, hash_key=mask_key(mask_master(), plan.grant_id))
     snapshot = _published(dataset)
     result = run_aggregate(lake(), plan, snapshot_id=snapshot)
-    document = _aggregate_document(dataset, plan, result)
-    body = _json(document)
+    document = aggregate_document(dataset, snapshot, plan, result)
+    body = answer_json(document)
     digest = hashlib.sha256(body).hexdigest()
     if grant is not None:
         consume_quota(session, grant, max(len(result.groups), 1))
@@ -187,6 +194,7 @@ def aggregate_shared(
             bytes_sent=len(body),
             content_sha256=digest,
             snapshot_id=snapshot,
+            plan=AggregateTerms.of(plan).to_json(),
         ),
         actor=principal,
         now=now,
@@ -253,12 +261,13 @@ def _verify_document(
     }
 
 
-def _aggregate_document(
-    dataset: Dataset, plan: AggregatePlan, result: AggregateResult
+def aggregate_document(
+    dataset: Dataset, snapshot_id: int, plan: AggregatePlan, result: AggregateResult
 ) -> dict[str, Any]:
+    """The aggregate answer as sent (``lakehouse.reproduce`` rebuilds it from the record)."""
     return {
         "dataset": dataset.code,
-        "snapshot_id": dataset.current_snapshot_id,
+        "snapshot_id": snapshot_id,
         "grant_id": plan.grant_id,
         "group_by": [
             {"name": c.name, "masked": c.mask.masked, "mask": str(c.mask)} for c in plan.group_by
@@ -271,6 +280,6 @@ def _aggregate_document(
     }
 
 
-def _json(document: dict[str, Any]) -> bytes:
+def answer_json(document: dict[str, Any]) -> bytes:
     # default=str: Decimal sums are sent as exact strings, never as floats
     return json.dumps(document, ensure_ascii=False, default=str).encode("utf-8")

@@ -13,6 +13,7 @@ from exchange_api.portal.i18n_audit import AUDIT_MESSAGES
 from exchange_api.portal.i18n_bulk import BULK_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
+from exchange_api.portal.i18n_reproduce import REPRODUCE_MESSAGES
 from exchange_api.portal.i18n_subscriptions import SUBSCRIPTION_MESSAGES
 from exchange_api.portal.i18n_verify import VERIFY_MESSAGES
 from schemas import load_elements
@@ -185,6 +186,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(SUBSCRIPTION_MESSAGES[_lang])
     MESSAGES[_lang].update(BULK_MESSAGES[_lang])
     MESSAGES[_lang].update(AUDIT_MESSAGES[_lang])
+    MESSAGES[_lang].update(REPRODUCE_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

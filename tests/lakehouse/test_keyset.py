@@ -177,13 +177,43 @@ def test_a_signed_but_malformed_cursor_is_refused_not_a_crash() -> None:
 
 def test_a_cursor_reveals_nothing_it_holds() -> None:
     """Sealed, not only signed: the row id (the row's place in the publisher's file) cannot be
-    read out of a token, and the same position never gives the same token twice."""
+    read out of a token. The nonce is synthetic (``lakehouse.cursor``): the same cursor seals to
+    the same token — so an audited page can be rebuilt byte for byte — and any other cursor, even
+    one row further on, to another nonce, never reusing one for a different plaintext."""
     import base64
 
     cursor = Cursor(SCOPE, (3,), (987654321,))
     first, second = encode(cursor, KEY), encode(cursor, KEY)
-    assert first != second
-    for token in (first, second):
+    assert first == second
+    nonces = {
+        base64.urlsafe_b64decode(t.split(".")[0] + "==")[:12]
+        for t in (encode(Cursor(SCOPE, (3,), (p,)), KEY) for p in range(987654321, 987654421))
+    }
+    assert len(nonces) == 100
+    other = encode(cursor, cursor_key("another-secret"))
+    assert other.split(".")[0][:16] != first.split(".")[0][:16]
+    for token, key in ((first, KEY), (other, cursor_key("another-secret"))):
         raw = b"".join(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)) for p in token.split("."))
         assert b"987654321" not in raw and b'"p"' not in raw and SCOPE.dataset.encode() not in raw
-        assert decode(token, KEY, SCOPE) == cursor
+        assert decode(token, key, SCOPE) == cursor
+
+
+def test_a_token_sealed_with_a_random_nonce_still_opens() -> None:
+    """Tokens handed out before nonces became synthetic keep working: decode reads the nonce."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    cursor = Cursor(SCOPE, (3,), (41,))
+    token = encode(cursor, KEY)
+    body, tag = (base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)) for p in token.split("."))
+    payload = AESGCM(KEY).decrypt(body[:12], body[12:] + tag, b"zhongtai/cursor/v1")
+    nonce = os.urandom(12)
+    sealed = AESGCM(KEY).encrypt(nonce, payload, b"zhongtai/cursor/v1")
+    legacy = ".".join(
+        base64.urlsafe_b64encode(part).rstrip(b"=").decode()
+        for part in (nonce + sealed[:-16], sealed[-16:])
+    )
+    assert legacy != token
+    assert decode(legacy, KEY, SCOPE) == cursor
