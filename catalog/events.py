@@ -17,7 +17,8 @@ from catalog.models import AuditOutcome
 class AuditedEvent:
     action: ClassVar[str]
     rows_field: ClassVar[str] = "row_count"
-    """The detail field that counts what was sent (the envelope's ``rows_sent``)."""
+    """The detail field that counts the rows sent (the envelope's ``rows_sent``); empty for an
+    act that sends answers but no stored row (a 核验 verification)."""
     digest_field: ClassVar[str] = "content_sha256"
     """The detail field holding the SHA-256 of what was sent (the envelope's)."""
     outcome: AuditOutcome = AuditOutcome.OK
@@ -48,7 +49,7 @@ class AuditedEvent:
 
     def sent(self) -> tuple[int | None, int | None, str]:
         """(rows, bytes, SHA-256) of what left the platform, when the act sent anything."""
-        rows = getattr(self, self.rows_field, None)
+        rows = getattr(self, self.rows_field, None) if self.rows_field else None
         size = getattr(self, "bytes_sent", None)
         digest = getattr(self, self.digest_field, "")
         return (

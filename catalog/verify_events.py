@@ -22,7 +22,7 @@ class DataVerified(AuditedEvent):
     """Records were verified against a dataset: per record only match / not found / differs."""
 
     action: ClassVar[str] = "data.verified"
-    rows_field: ClassVar[str] = "record_count"  # the envelope's "rows sent": records answered
+    rows_field: ClassVar[str] = ""  # no stored row is sent: the envelope's rows_sent stays empty
     purpose: str
     match_on: tuple[str, ...]
     compare: tuple[str, ...]

@@ -10,15 +10,19 @@ streams the spool file and removes it when the send ends, however it ends.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 
 import duckdb
 from sqlalchemy.orm import Session
 
+from catalog.audit_chain import canonical_json
+from catalog.audit_keys import signing_key, store_of
 from catalog.conditions import Condition
 from catalog.datasets import get_dataset
 from catalog.guard import refusal_error
 from catalog.keys import mask_master_key
+from catalog.manifest_signing import sign_manifest
 from catalog.models import AccessMode
 from catalog.policy import ReadRequest, Refusal
 from catalog.principals import Principal
@@ -75,6 +79,8 @@ def export_shared(
         spool=spool_dir(settings),
     )
     try:
+        key = signing_key(session, store_of(settings), settings)
+        done.manifest.update(sign_manifest(done.manifest, key))
         session.commit()
     except BaseException:
         done.discard()
@@ -102,5 +108,7 @@ def bulk_headers(done: BulkExport) -> dict[str, str]:
         "X-Zhongtai-Audit-Event": str(done.event.id),
         "X-Zhongtai-Complete": "true" if done.complete else "false",
         "X-Zhongtai-Snapshot": str(done.manifest["snapshot_id"]),
+        # The signed manifest itself (canonical JSON, base64url): what the receiver keeps.
+        "X-Zhongtai-Manifest": base64.urlsafe_b64encode(canonical_json(done.manifest)).decode(),
         "Cache-Control": "no-store",
     }

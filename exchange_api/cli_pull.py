@@ -74,7 +74,10 @@ def pull(
     if not landed:
         err.print(f"[red]error[/red] bulk.digest_mismatch: {out} would not match the manifest")
         sys.exit(3)
+    kept = out.with_name(out.name + ".manifest.json")
+    kept.write_text(json.dumps(done.manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")
     console.print_json(json.dumps({**done.manifest, "file": str(out)}, ensure_ascii=False))
+    err.print(f"signed manifest kept in {kept} (zhongtai exchange verify-manifest checks it)")
 
 
 def _copy(source: Path, out: Path, expected: str) -> bool:

@@ -14,7 +14,8 @@ delivery row names it yet; a pending row is due again when its ``next_attempt_at
    the mode, or a used-up quota refuses it. A refusal is audited (``ReadRefused``) and the
    delivery marked failed with its code — recorded, never sent, never retried.
 3. **Write.** The masked rows go to ``part-0.<format>`` and then ``manifest.json``
-   (``lakehouse.subscription_files``); a webhook is POSTed the manifest, signed
+   (``lakehouse.subscription_files``), signed with the audit key (``catalog.manifest_signing``:
+   the receiver can prove what it was sent); a webhook is POSTed the manifest, signed
    (``X-Zhongtai-Signature: sha256=<HMAC>``, ``X-Zhongtai-Timestamp``, ``X-Zhongtai-Delivery``).
 4. **Record.** One transaction marks the row delivered — only if this deliverer's claim still
    holds — spends the rows on the grant's quota and audits ``SubscriptionDelivered`` with the
@@ -35,16 +36,20 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.audit_keys import signing_key, store_of
 from catalog.errors import CatalogError
 from catalog.grants import consume_quota
 from catalog.keys import mask_master_key
+from catalog.manifest_signing import sign_manifest
 from catalog.models import AccessMode, Account, Dataset, Department, Grant, Role, utcnow
 from catalog.policy import ReadRequest, Refusal
 from catalog.principals import Principal
@@ -205,8 +210,9 @@ def _deliver(
     department = session.get(Department, subscription.department_id)
     assert department is not None
     try:
+        key = signing_key(session, store_of(settings), settings)
         body, manifest, rows, size = _write(
-            con, settings, subscription, delivery, decision, department.code, dataset, now
+            con, settings, subscription, delivery, decision, department.code, dataset, now, key
         )
     except CatalogError as exc:  # the folder now leads elsewhere: refused, final
         session.rollback()
@@ -227,7 +233,8 @@ def _write(
     department_code: str,
     dataset: Dataset,
     now: dt.datetime,
-) -> tuple[bytes, dict[str, object], int, int]:
+    key: Ed25519PrivateKey,
+) -> tuple[bytes, dict[str, Any], int, int]:
     plan = decision.plan
     folder = delivery_folder(
         settings, subscription, department_code, dataset.code, delivery.snapshot_id
@@ -240,7 +247,7 @@ def _write(
         snapshot_id=delivery.snapshot_id,
         order_salt=order_salt(plan),
     )
-    manifest: dict[str, object] = {
+    manifest: dict[str, Any] = {
         "delivery_id": delivery.id,
         "subscription_id": subscription.id,
         "dataset": dataset.code,
@@ -258,6 +265,7 @@ def _write(
         manifest["file_url"] = (
             f"/api/v1/subscriptions/{subscription.id}/deliveries/{delivery.id}/file"
         )
+    manifest = sign_manifest(manifest, key)  # the receiver can prove what it was sent
     body = canonical(manifest)
     write_manifest(folder, body)
     return body, manifest, written.rows, written.bytes
@@ -329,7 +337,7 @@ def _record(
     attempt: int,
     decision: Authorised,
     principal: Principal,
-    manifest: dict[str, object],
+    manifest: dict[str, Any],
     body: bytes,
     rows: int,
     size: int,

@@ -60,7 +60,14 @@ def test_pull_writes_the_verified_file_and_prints_the_manifest(
         e for e in events(platform, "data.bulk_delivered") if e["id"] == manifest["audit_event"]
     ]
     assert event["content_sha256"] == manifest["sha256"] and event["grant_id"] == grant_id
-    assert [p.name for p in tmp_path.iterdir()] == ["extract.parquet"]  # no temp file left
+    # no temp file left; the signed manifest is kept beside the file, as printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "extract.parquet",
+        "extract.parquet.manifest.json",
+    ]
+    kept = json.loads((tmp_path / "extract.parquet.manifest.json").read_text("utf-8"))
+    assert kept == {k: v for k, v in manifest.items() if k != "file"}
+    assert kept["signature"]["algorithm"] == "ed25519"
     assert spool_files(platform) == []
 
     gbk = tmp_path / "extract.csv"
