@@ -11,7 +11,8 @@ from catalog.events import AuditedEvent
 
 
 def _every_event_class() -> set[type[AuditedEvent]]:
-    for name in ("catalog", "quality", "lakehouse", "exchange_api", "dags"):
+    # Not ``dags``: importing Airflow here would configure it before the DAG tests' own home.
+    for name in ("catalog", "quality", "lakehouse", "exchange_api"):
         package = importlib.import_module(name)
         for module in pkgutil.walk_packages(package.__path__, f"{name}."):
             if ".migrations" not in module.name:
