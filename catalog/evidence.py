@@ -52,7 +52,7 @@ from catalog.keystore import KeyStore
 from catalog.models import AuditCheckpoint, AuditEvent
 from catalog.principals import Principal
 
-__all__ = ["BUNDLE_FORMAT", "Exported", "export", "line_of", "manifest_message"]
+__all__ = ["BUNDLE_FORMAT", "Exported", "export", "file_sha256", "line_of", "manifest_message"]
 
 BUNDLE_FORMAT = "zhongtai-evidence/1"
 _BATCH = 5000
@@ -207,12 +207,17 @@ def _sync(handle: IO[bytes]) -> None:
     os.fsync(handle.fileno())
 
 
-def _digest(path: Path) -> dict[str, Any]:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read a megabyte at a time."""
     sha = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
             sha.update(chunk)
-    return {"sha256": sha.hexdigest(), "bytes": path.stat().st_size}
+    return sha.hexdigest()
+
+
+def _digest(path: Path) -> dict[str, Any]:
+    return {"sha256": file_sha256(path), "bytes": path.stat().st_size}
 
 
 def _checkpoints(session: Session, first: int, last: int) -> list[dict[str, Any]]:

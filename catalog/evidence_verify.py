@@ -47,7 +47,7 @@ from catalog.audit_chain import (
     trusted_keys,
     verify_seals,
 )
-from catalog.evidence import manifest_message
+from catalog.evidence import file_sha256, manifest_message
 
 __all__ = ["verify_bundle"]
 
@@ -393,17 +393,9 @@ def _manifest_problem(
         path = folder / name
         if not path.is_file():
             return "bad_bundle", f"{name} is missing from the bundle"
-        if _sha256(path) != expected.get("sha256"):
+        if file_sha256(path) != expected.get("sha256"):
             return "edited", f"{name} does not match the SHA-256 the manifest signed"
     return None
-
-
-def _sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha.update(chunk)
-    return sha.hexdigest()
 
 
 def _parquet_problem(

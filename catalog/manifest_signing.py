@@ -12,7 +12,6 @@ The signature block is ``{"algorithm": "ed25519", "key_fingerprint": …, "signa
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from catalog.audit_chain import canonical_json, fingerprint, signature_valid
+from catalog.evidence import file_sha256
 
 __all__ = ["manifest_message", "sign_manifest", "verify_delivery"]
 
@@ -59,7 +59,7 @@ def verify_delivery(
         expected = {str(manifest.get("sha256", ""))} | {
             str(f.get("sha256", "")) for f in manifest.get("files", []) if isinstance(f, Mapping)
         }
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        digest = file_sha256(file)  # streamed: an extract may be gigabytes
         if digest not in expected - {""}:
             return f"{file.name} does not have the SHA-256 the manifest names"
     return None
