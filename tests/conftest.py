@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +13,20 @@ import pytest
 from catalog.settings import Settings, get_settings
 
 pytest_plugins = ["tests.fixtures.postgres"]
+
+LEFT_MOUNT = "/test_a_full_disk0/small"  # the full-disk test's tmpfs (test_audit_fail_closed)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Detach small disks an earlier run of the full-disk test left mounted in pytest's
+    temporary folders: a folder with a mount in it cannot be deleted, and pytest's clean-up of
+    old sessions then fails this one."""
+    root = f"{tempfile.gettempdir()}/pytest-of-{getpass.getuser()}/"
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        points = [line.split()[1] for line in mounts]
+    for point in points:
+        if point.startswith(root) and point.endswith(LEFT_MOUNT):
+            subprocess.run(["umount", "-l", point], capture_output=True, check=False)
 
 
 @pytest.fixture

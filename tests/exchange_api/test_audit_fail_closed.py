@@ -9,11 +9,12 @@ them the test is skipped and says why.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +75,8 @@ def _copy_catalog(platform: Platform, folder: Path) -> Path:
     source = Path(platform.settings.resolved_catalog_url.removeprefix("sqlite:///"))
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "catalog.sqlite"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    dst.close()
     return target
 
 
@@ -109,7 +109,7 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_an_immutable_catalog_file(platform: Platform, tmp_path: Path) -> None:
     catalog = _copy_catalog(platform, tmp_path)
-    with sqlite3.connect(catalog) as con:
+    with closing(sqlite3.connect(catalog)) as con:
         con.execute("PRAGMA journal_mode=WAL")
     files = [
         catalog,
@@ -153,10 +153,22 @@ def test_a_full_disk(platform: Platform, tmp_path: Path) -> None:
             filler.unlink()
             assert _count(catalog) == events_before
     finally:
-        _run("umount", str(mount))
-        shutil.rmtree(mount, ignore_errors=True)
+        _unmount(mount)
+
+
+def _unmount(mount: Path) -> None:
+    """Unmount the small disk and say so if it stays: a mount left behind makes the folder
+    undeletable, and pytest's clean-up of old temporary folders then fails a later session.
+    Python 3.11's sqlite3 connections sit in reference cycles, so a connection the application
+    dropped closes only when the collector runs; collect first, and detach lazily as a last
+    resort."""
+    gc.collect()
+    if _run("umount", str(mount)).returncode != 0:
+        _run("umount", "-l", str(mount))
+    assert not _run("mountpoint", "-q", str(mount)).returncode == 0, f"{mount} is still mounted"
+    shutil.rmtree(mount)
 
 
 def _count(catalog: Path) -> int:
-    with sqlite3.connect(catalog) as con:
+    with closing(sqlite3.connect(catalog)) as con:
         return int(con.execute("SELECT count(*) FROM audit_events").fetchone()[0])
