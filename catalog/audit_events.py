@@ -42,7 +42,8 @@ class KeyRotated(AuditedEvent):
 @dataclass(frozen=True, kw_only=True)
 class EvidenceExported(AuditedEvent):
     """An evidence bundle was written: which events, from when to when, and the SHA-256 of its
-    signed manifest (the bundle's own proof of what it held)."""
+    signed manifest (the bundle's own proof of what it held); downloaded as one ZIP file (API or
+    portal), also that file's SHA-256."""
 
     action: ClassVar[str] = "audit.evidence_exported"
     first_event_id: int
@@ -51,3 +52,4 @@ class EvidenceExported(AuditedEvent):
     date_from: str
     date_to: str
     manifest_sha256: str
+    archive_sha256: str = ""

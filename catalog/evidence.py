@@ -52,9 +52,28 @@ from catalog.keystore import KeyStore
 from catalog.models import AuditCheckpoint, AuditEvent
 from catalog.principals import Principal
 
-__all__ = ["BUNDLE_FORMAT", "Exported", "export", "file_sha256", "line_of", "manifest_message"]
+__all__ = [
+    "BUNDLE_FILES",
+    "BUNDLE_FORMAT",
+    "Exported",
+    "export",
+    "exported_event",
+    "file_sha256",
+    "line_of",
+    "manifest_message",
+    "write_bundle",
+]
 
 BUNDLE_FORMAT = "zhongtai-evidence/1"
+BUNDLE_FILES = (
+    "events.ndjson",
+    "events.parquet",
+    "checkpoints.json",
+    "keys.json",
+    "README.txt",
+    "manifest.json",
+)
+"""Every file a bundle holds, the manifest last (it lists the others' digests)."""
 _BATCH = 5000
 
 _COLUMNS = pa.schema(
@@ -256,20 +275,19 @@ def _write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def export(
+def write_bundle(
     session: Session,
     store: KeyStore,
     key: Ed25519PrivateKey,
     folder: Path,
-    actor: Principal,
     *,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> Exported:
     """Write an evidence bundle of the events in [date_from, date_to] (whole days, UTC) into
-    ``folder``, which must not exist or be empty; record ``audit.evidence_exported``. The caller
-    has decided ``audit.export`` and commits."""
+    ``folder``, which must not exist or be empty. Records nothing: :func:`export` and
+    ``catalog.evidence_archive.export_archive`` do, once they know what they hand over."""
     if folder.exists() and (not folder.is_dir() or os.listdir(folder)):
         raise Conflict(f"{folder} exists and is not an empty folder", code="evidence.exists")
     if date_from and date_to and date_from > date_to:
@@ -283,9 +301,8 @@ def export(
         _write_json(staging / "checkpoints.json", _checkpoints(session, first, last))
         _write_json(staging / "keys.json", _keys(store))
         (staging / "README.txt").write_text(
-            _README.format(format=BUNDLE_FORMAT, folder=folder), encoding="utf-8"
+            _README.format(format=BUNDLE_FORMAT, folder=folder.name), encoding="utf-8"
         )
-        files = ("events.ndjson", "events.parquet", "checkpoints.json", "keys.json", "README.txt")
         manifest: dict[str, Any] = {
             "format": BUNDLE_FORMAT,
             "created_at": (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -300,7 +317,7 @@ def export(
                 "first_prev_hash": first_prev,
                 "head_hash": head,
             },
-            "files": {name: _digest(staging / name) for name in files},
+            "files": {name: _digest(staging / name) for name in BUNDLE_FILES[:-1]},
             "signer": fingerprint(key.public_key()),
         }
         manifest["signature"] = key.sign(manifest_message(manifest)).hex()
@@ -312,17 +329,37 @@ def export(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    audit.record(
-        session,
-        EvidenceExported(
-            first_event_id=first,
-            last_event_id=last,
-            event_count=count,
-            date_from=date_from.isoformat() if date_from else "",
-            date_to=date_to.isoformat() if date_to else "",
-            manifest_sha256=digest,
-        ),
-        actor=actor,
-        now=now,
-    )
     return Exported(folder, first, last, count, head, digest)
+
+
+def exported_event(
+    done: Exported, date_from: dt.date | None, date_to: dt.date | None, *, archive_sha256: str = ""
+) -> EvidenceExported:
+    """The audit event that records a bundle handed over."""
+    return EvidenceExported(
+        first_event_id=done.first_event_id,
+        last_event_id=done.last_event_id,
+        event_count=done.event_count,
+        date_from=date_from.isoformat() if date_from else "",
+        date_to=date_to.isoformat() if date_to else "",
+        manifest_sha256=done.manifest_sha256,
+        archive_sha256=archive_sha256,
+    )
+
+
+def export(
+    session: Session,
+    store: KeyStore,
+    key: Ed25519PrivateKey,
+    folder: Path,
+    actor: Principal,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Exported:
+    """Write an evidence bundle into ``folder`` (:func:`write_bundle`) and record
+    ``audit.evidence_exported``. The caller has decided ``audit.export`` and commits."""
+    done = write_bundle(session, store, key, folder, date_from=date_from, date_to=date_to, now=now)
+    audit.record(session, exported_event(done, date_from, date_to), actor=actor, now=now)
+    return done

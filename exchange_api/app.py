@@ -18,6 +18,7 @@ from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
     audit_pages,
     bulk_pages,
+    evidence_pages,
     exchange,
     forms,
     grant_pages,
@@ -33,6 +34,7 @@ from exchange_api.readiness import Readiness
 from exchange_api.routes import (
     accounts,
     audit,
+    audit_evidence,
     audit_reproduce,
     bulk,
     data,
@@ -106,10 +108,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subscription_pages.router,
         audit_pages.router,
         reproduce_pages.router,
+        evidence_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
     app.include_router(audit_reproduce.router)
+    app.include_router(audit_evidence.router)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -1,8 +1,9 @@
 """``zhongtai audit verify|checkpoint|export`` and ``zhongtai audit key create|rotate|show``.
 
-``verify`` with no folder re-derives the live log from the catalog; with a folder it verifies an
-evidence bundle offline, touching nothing but the folder. Either way ``--trust`` pins the public
-keys believed to have signed; it exits 0 with OK, 1 naming the first bad sequence number and why.
+``verify`` with no folder re-derives the live log from the catalog; with a folder (or the ZIP the
+API and the portal hand out) it verifies an evidence bundle offline, touching nothing but it.
+Either way ``--trust`` pins the public keys believed to have signed; it exits 0 with OK, 1 naming
+the first bad sequence number and why, 2 for what is not a bundle at all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from catalog.settings import get_settings
 from exchange_api.cli_audit_group import audit_app, key_app
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from sqlalchemy.orm import Session
 
     from catalog.principals import Principal
@@ -49,7 +51,9 @@ def _report(report_ok: bool, text: str) -> None:
 @audit_app.command("verify")
 def audit_verify(
     folder: Path | None = typer.Argument(
-        None, help="An evidence bundle to verify offline; omit to verify the live log."
+        None,
+        help="An evidence bundle (its folder or its ZIP) to verify offline; omit to verify the "
+        "live log.",
     ),
     trust: list[Path] | None = _TRUST,
 ) -> None:
@@ -58,13 +62,7 @@ def audit_verify(
 
     pinned = load_trust(trust or [])
     if folder is not None:
-        from catalog.evidence_verify import verify_bundle
-
-        if not (folder / "manifest.json").is_file():
-            err.print(f"[red]{folder} is not an evidence bundle (no manifest.json)[/red]")
-            raise typer.Exit(2)
-        report = verify_bundle(folder, pinned)
-        _report(report.ok, report.describe())
+        _verify_offline(folder, pinned)
         return
     from catalog.audit import verify_chain
     from catalog.audit_keys import trusted
@@ -74,6 +72,32 @@ def audit_verify(
     keys = trusted(settings, pinned=pinned)
     with make_sessionmaker(make_engine(settings.resolved_catalog_url))() as session:
         report = verify_chain(session, keys)
+    _report(report.ok, report.describe())
+
+
+def _verify_offline(path: Path, pinned: dict[str, Ed25519PublicKey]) -> None:
+    """A bundle's folder, or the ZIP the API and the portal hand out (unpacked into a private
+    temporary folder, as hostile input: ``catalog.evidence_archive.unpack``)."""
+    import tempfile
+
+    from catalog.errors import InvalidInput
+    from catalog.evidence_archive import unpack
+    from catalog.evidence_verify import verify_bundle
+
+    if path.is_file():
+        with tempfile.TemporaryDirectory(prefix="zhongtai-evidence-") as scratch:
+            try:
+                folder = unpack(path, Path(scratch))
+            except InvalidInput as exc:
+                err.print(f"[red]{exc}[/red]")
+                raise typer.Exit(2) from None
+            report = verify_bundle(folder, pinned)
+        _report(report.ok, report.describe())
+        return
+    if not (path / "manifest.json").is_file():
+        err.print(f"[red]{path} is not an evidence bundle (no manifest.json)[/red]")
+        raise typer.Exit(2)
+    report = verify_bundle(path, pinned)
     _report(report.ok, report.describe())
 
 

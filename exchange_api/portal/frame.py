@@ -105,6 +105,9 @@ def navigation(
     wanted.append(
         ("usage", "/portal/audit/usage", allowed(principal, act.AUDIT_USAGE, PLATFORM, now))
     )
+    wanted.append(
+        ("evidence", "/portal/audit/evidence", allowed(principal, act.AUDIT_EXPORT, PLATFORM, now))
+    )
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted

@@ -73,7 +73,7 @@ _ZH: dict[str, str] = {
     "problem.request.invalid_replaces": "续期所指的授权不是本单位在该资源上的有效授权。",
     "problem.auth.locked": "该地址无效尝试过多，已被暂时锁定，请稍后再试。",
     "problem.rate.limited": "请求过于频繁，请稍后再试。",
-    "problem.key.missing": "脱敏密钥不可用，暂不能提供数据。",
+    "problem.key.missing": "所需密钥（脱敏或审计签名）不可用，暂不能办理。",
 }
 
 _EN: dict[str, str] = {
@@ -146,7 +146,8 @@ _EN: dict[str, str] = {
     "department on this dataset.",
     "problem.auth.locked": "Too many failed attempts from this address; try again later.",
     "problem.rate.limited": "Too many requests; slow down and try again.",
-    "problem.key.missing": "The masking key is unavailable, so no data can be served now.",
+    "problem.key.missing": "A key it needs (masking or audit signing) is unavailable, so this "
+    "cannot be done now.",
 }
 
 PROBLEM_MESSAGES: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}
