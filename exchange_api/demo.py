@@ -4,7 +4,9 @@ Seeds four Hangzhou departments and their service accounts, writes a GBK social-
 with known defects, runs the ingestion DAG through Airflow (``airflow dags test`` against the
 Airflow home under var/), then over real HTTP on 127.0.0.1: the tax bureau files a share request,
 the social-security bureau approves it, the tax bureau reads its granted columns (masked), the
-police bureau is refused, the audit chain is verified and a checkpoint signed. Then it serves.
+police bureau is refused, a checkpoint is signed and the audit chain verified, and the auditor
+downloads an evidence bundle (one ZIP) that is verified offline against the platform's public key
+alone. Then it serves.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -27,10 +30,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.audit import sign_checkpoint, verify_chain
-from catalog.audit_keys import signing_key, store_of, trusted
+from catalog.audit_chain import ChainReport
+from catalog.audit_keys import load_trust, signing_key, store_of, trusted
 from catalog.datasets import register_contract
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
+from catalog.evidence_archive import unpack
+from catalog.evidence_verify import verify_bundle
 from catalog.models import Account, Batch, QualityReport, Role, utcnow
 from catalog.settings import Settings
 from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
@@ -212,6 +218,25 @@ def _verify_and_pull(http: httpx.Client, tokens: DemoTokens, grant_id: int) -> t
     return results, manifest
 
 
+def _download_evidence(http: httpx.Client, tokens: DemoTokens, folder: Path) -> Path:
+    """The auditor downloads the whole log as an evidence bundle and keeps the ZIP."""
+    got = http.post("/api/v1/audit/evidence", headers=tokens.headers("dsj-audit"), json={})
+    if got.status_code != 200:
+        _check(got, 200)
+    name = got.headers["Content-Disposition"].split('filename="')[1].rstrip('"')
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = folder / Path(name).name
+    saved.write_bytes(got.content)
+    return saved
+
+
+def _verify_offline(bundle: Path, public_key: Path) -> ChainReport:
+    """What an auditor does on a machine of their own: the ZIP and the pinned public key only."""
+    with tempfile.TemporaryDirectory(prefix="zhongtai-evidence-") as scratch:
+        folder = unpack(bundle, Path(scratch))
+        return verify_bundle(folder, load_trust([public_key]))
+
+
 def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     console.rule("Zhongtai 中台 demo")
     sessions = init_catalog(settings.resolved_catalog_url)
@@ -310,13 +335,16 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
             f"/api/v1/datasets/{DATASET}/data", headers=tokens.headers("gaj-exchange")
         )
         signed = None if quality is None else _sign_off(http, tokens, quality.id)
+        store = store_of(settings)
+        with sessions() as session:
+            sign_checkpoint(session, signing_key(session, store, settings))
+            session.commit()
+        bundle = _download_evidence(http, tokens, Path(settings.var_dir) / "evidence")
     server.stop()
 
-    store = store_of(settings)
     with sessions() as session:
-        sign_checkpoint(session, signing_key(session, store, settings))
-        session.commit()
         report = verify_chain(session, trusted(settings, store))
+    offline = _verify_offline(bundle, store.public_path)
 
     table = Table(title="Zhongtai demo summary 演示结果", show_header=False)
     table.add_row("datasets listed (GET /api/v1/datasets)", str(len(listed)))
@@ -348,10 +376,18 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
         "330100GAJ without a grant", f"{refused.status_code} {refused.json().get('code')}"
     )
     table.add_row("audit", report.describe())
+    table.add_row(
+        "evidence bundle (auditor, POST /api/v1/audit/evidence)",
+        f"{bundle} — verified offline with {store.public_path.name}: {offline.describe()}",
+    )
     console.print(table)
-    if not report.ok:
+    if not report.ok or not offline.ok:
         return 1
     console.print("audit chain OK")
+    console.print(
+        f"evidence bundle OK — verify it yourself: zhongtai audit verify {bundle} "
+        f"--trust {store.public_path}"
+    )
     if serve:
         console.print(f"serving the API on {base} (docs: {base}/api/v1/docs); Ctrl-C to stop")
         console.print(f"portal: {base}/portal/ (sign in with a token from {tokens_path})")

@@ -51,6 +51,7 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
         "403 grant.missing",
         "200 signed off, bound to snapshot",
         "audit chain OK",
+        "evidence bundle OK",
     ):
         assert expected in out, expected
     assert "401 application/problem+json" in out
@@ -62,3 +63,6 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     assert "landed before" in again.stdout
     assert "409 report.already_signed_off" in again.stdout
     assert "audit chain OK" in again.stdout
+    assert "evidence bundle OK" in again.stdout
+    bundles = sorted((tmp_path / "var" / "evidence").glob("zhongtai-evidence-1-*.zip"))
+    assert len(bundles) == 2  # one a run, each the whole log up to then
