@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from catalog.audit import POLICY_KEY
 from catalog.audit_keys import checkpoint_policy, require_key
+from catalog.audit_status import ChainStatusCache
 from catalog.db import make_engine, make_sessionmaker
 from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     require_key(settings)  # outside development and test, no signing key: no service
     app.state.settings = settings
+    app.state.chain_status = ChainStatusCache()  # the audit page's banner (catalog.audit_status)
     app.state.engine = make_engine(settings.resolved_catalog_url)
     app.state.sessions = make_sessionmaker(
         app.state.engine, info={POLICY_KEY: checkpoint_policy(settings)}

@@ -3,7 +3,9 @@
 - ``GET /portal/audit`` — the log, newest first, filtered by department, dataset, grant, action
   (or family), outcome and days, 50 events a page (keyset: "older events" carries ``before``),
   under a banner saying whether the chain verifies and up to which event its checkpoints are
-  signed (``catalog.audit.verify_chain`` with the keys ``catalog.audit_keys.trusted`` trusts).
+  signed (``catalog.audit.verify_chain`` with the keys ``catalog.audit_keys.trusted`` trusts;
+  the last full check is reused while the head is unchanged, for at most five minutes, and the
+  banner says when it ran: ``catalog.audit_status``).
   ``audit.view``; everything shown is the log, never shared data.
 - ``GET /portal/audit/usage`` — usage per period, department, dataset and grant, drawn as bar
   charts (inline SVG), and the reconciliation of use against grants with its findings;
@@ -26,7 +28,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from catalog.audit import verify_chain
 from catalog.audit_chain import ChainReport
 from catalog.audit_keys import trusted
 from catalog.audit_log import LogEntry, LogQuery, action_families, known_actions, read_log
@@ -133,7 +134,8 @@ def audit_log_page(
             LogQuery(department, dataset, grant, action, outcome, date_from, date_to, before),
             now=now,
         )
-        chain = _chain(verify_chain(session, trusted(settings)), lang)
+        checked = request.app.state.chain_status.status(session, trusted(settings), now=now)
+        chain = _chain(checked.report, lang) | {"checked_at": local_time(checked.checked_at)}
     kept = [(k, v) for k, v in filters.items() if v]
     older = (
         "/portal/audit?" + urlencode([*kept, ("before", page.next_before), ("lang", lang)])

@@ -20,6 +20,7 @@ _ZH: dict[str, str] = {
         "已验证 {n} 个签名检查点，签名覆盖至第 {id} 条事件；其后 {u} 条尚待下一次签名。"
     ),
     "audit.no_checkpoint": "尚无经可信密钥验证的签名检查点。",
+    "audit.checked_at": "完整校验时间（北京时间）：",
     "audit.filters": "筛选条件",
     "audit.department": "部门",
     "audit.dataset": "信息资源",
@@ -125,6 +126,7 @@ _EN: dict[str, str] = {
     "audit.checkpoints": "{n} signed checkpoints verified, signed up to event {id}; {u} events "
     "since await the next signature.",
     "audit.no_checkpoint": "No checkpoint signed by a trusted key yet.",
+    "audit.checked_at": "Last full check (Beijing time):",
     "audit.filters": "Filters",
     "audit.department": "Department",
     "audit.dataset": "Dataset",

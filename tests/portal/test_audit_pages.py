@@ -5,6 +5,7 @@ tampered chain shown as broken."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -178,6 +179,29 @@ def test_the_banner_shows_checkpoints_then_a_broken_chain(small: Small) -> None:
             text("UPDATE audit_events SET detail = :d WHERE id = 3"), {"d": '{"reason":"改过"}'}
         )
         session.commit()
+    # Behind an unchanged head the last full check stands, for at most its age, and says when
+    # it ran (catalog.audit_status): re-deriving a large log on every page load is not free.
+    stale = small.client.get("/portal/audit", headers=headers).text
+    assert 'data-chain="ok"' in stale and 'id="chain-checked"' in stale
+    small.client.app.state.chain_status.max_age = dt.timedelta(0)  # as five minutes later
     broken = small.client.get("/portal/audit", params={"lang": "en"}, headers=headers).text
     assert 'data-chain="broken"' in broken
     assert "Audit chain BROKEN at event 3" in broken
+
+
+def test_a_new_event_or_checkpoint_brings_a_full_check_at_once(small: Small) -> None:
+    with small.sessions() as session:
+        for i in range(3):
+            audit.record(session, GrantRevoked(grant_id=i + 1, reason=f"第{i}次"))
+        session.commit()
+    headers = small.tokens.headers(AUDITOR)
+    assert 'data-chain="ok"' in small.client.get("/portal/audit", headers=headers).text
+    with small.sessions() as session:
+        session.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+        session.execute(
+            text("UPDATE audit_events SET detail = :d WHERE id = 2"), {"d": '{"reason":"改过"}'}
+        )
+        audit.record(session, GrantRevoked(grant_id=9, reason="之后的事件"))  # the head moves
+        session.commit()
+    html = small.client.get("/portal/audit", headers=headers).text
+    assert 'data-chain="broken"' in html
