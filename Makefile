@@ -7,7 +7,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install system-deps demo test lint bench clean
+.PHONY: install system-deps demo test test-load lint bench clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ system-deps:
 
 test: system-deps lint
 	$(VENV)/bin/pytest
+
+# The load suites at full size: 16 clients × 1,000 audited requests a catalog engine against two
+# server workers (`make test` runs the same test at 200 requests a client, to stay in CI's time).
+test-load: system-deps install
+	ZHONGTAI_TEST_LOAD_REQUESTS=1000 $(VENV)/bin/pytest tests/exchange_api/test_audit_concurrency.py
 
 bench: install system-deps
 	$(VENV)/bin/python -m bench

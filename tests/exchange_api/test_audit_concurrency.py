@@ -1,5 +1,7 @@
-"""16 clients × 1,000 audited requests against a real server (uvicorn, two worker processes):
-exactly one event a request, in one unbroken chain, on SQLite and on PostgreSQL.
+"""16 clients × 200 audited requests against a real server (uvicorn, two worker processes):
+exactly one event a request, in one unbroken chain, on SQLite and on PostgreSQL. ``make
+test-load`` runs it at 1,000 requests a client (``ZHONGTAI_TEST_LOAD_REQUESTS``), four minutes
+that ``make test`` leaves to it.
 
 Each request is a read another department has no grant for: refused, and audited as
 ``data.read_refused`` — one event, written by whichever worker served it, in whichever order
@@ -9,6 +11,7 @@ the two processes and their threads reach the log. Checkpoints are signed along 
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from pathlib import Path
@@ -24,7 +27,8 @@ from catalog.models import AuditEvent
 from catalog.settings import Settings
 from exchange_api.demo import DATASET, seed
 
-CLIENTS, REQUESTS = 16, 1000
+CLIENTS = 16
+REQUESTS = int(os.environ.get("ZHONGTAI_TEST_LOAD_REQUESTS", "200"))
 
 
 def _port() -> int:
