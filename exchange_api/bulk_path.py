@@ -4,14 +4,15 @@ the spool file, audit and charge the quota, commit — and only then is anything
 :func:`export_shared` is the bulk counterpart of ``exchange_api.read_path.read_shared``: the
 request is ``ReadRequest(mode=AccessMode.BULK, limit=None, …)``, decided by
 ``lakehouse.exchange.authorize`` (the one access decision; a refusal is on the audit chain before
-it is raised), and ``lakehouse.bulk.export`` writes and audits the extract. :func:`file_chunks`
-streams the spool file and removes it when the send ends, however it ends.
+it is raised), and ``lakehouse.bulk.export`` writes and audits the extract.
+``exchange_api.streaming.file_chunks`` streams the spool file and removes it when the send ends,
+however it ends.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import duckdb
 from sqlalchemy.orm import Session
@@ -30,9 +31,8 @@ from catalog.settings import Settings
 from lakehouse.bulk import BulkEncoding, BulkExport, BulkFormat, export, spool_dir
 from lakehouse.exchange import authorize
 
-__all__ = ["CHUNK_BYTES", "bulk_headers", "bulk_request", "export_shared", "file_chunks"]
+__all__ = ["bulk_headers", "bulk_request", "export_shared"]
 
-CHUNK_BYTES = 1 << 20
 """Bytes read from the spool file per chunk sent."""
 
 
@@ -86,16 +86,6 @@ def export_shared(
         done.discard()
         raise
     return done
-
-
-def file_chunks(done: BulkExport) -> Iterator[bytes]:
-    """The spool file in chunks; the file is removed once sent, or when the client went away."""
-    try:
-        with done.spool.path.open("rb") as source:
-            while chunk := source.read(CHUNK_BYTES):
-                yield chunk
-    finally:
-        done.discard()
 
 
 def bulk_headers(done: BulkExport) -> dict[str, str]:

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from catalog.grants import get_grant
-from exchange_api.bulk_path import bulk_headers, bulk_request, export_shared, file_chunks
+from exchange_api.bulk_path import bulk_headers, bulk_request, export_shared
 from exchange_api.deps import LazyLake, SessionDep, SettingsDep, serving_of
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
@@ -27,6 +27,7 @@ from exchange_api.portal.frame import portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG
 from exchange_api.portal.pages import PortalPrincipal
 from exchange_api.portal.views import grant_view
+from exchange_api.streaming import file_chunks
 from lakehouse.bulk import BulkEncoding, BulkFormat, bulk_options
 
 __all__ = ["router"]
@@ -96,7 +97,7 @@ def download(
         finally:
             lake.close()
     return StreamingResponse(
-        file_chunks(done),
+        file_chunks(done.spool.path, done.discard),
         media_type=done.media_type,
         headers=bulk_headers(done),
         background=BackgroundTask(done.discard),

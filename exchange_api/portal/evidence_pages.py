@@ -32,7 +32,8 @@ from exchange_api.portal.forms import FormActor, LangQuery, Text, page_errors
 from exchange_api.portal.frame import portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG
 from exchange_api.portal.pages import PortalPrincipal
-from exchange_api.routes.audit_evidence import archive_chunks, archive_headers
+from exchange_api.routes.audit_evidence import archive_headers
+from exchange_api.streaming import file_chunks
 
 __all__ = ["router"]
 
@@ -114,5 +115,7 @@ def evidence_download(
             archive.discard()
             raise
     return StreamingResponse(
-        archive_chunks(archive), media_type="application/zip", headers=archive_headers(archive)
+        file_chunks(archive.path, archive.discard),
+        media_type="application/zip",
+        headers=archive_headers(archive),
     )

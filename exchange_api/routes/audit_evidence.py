@@ -12,8 +12,6 @@ Codes: 403 ``role.auditor_required``; 422 ``evidence.bad_date``, ``evidence.bad_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
@@ -23,12 +21,11 @@ from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.openapi import problem_response
 from exchange_api.payloads import BodyIn
+from exchange_api.streaming import file_chunks
 
-__all__ = ["EvidenceIn", "archive_chunks", "archive_headers", "router"]
+__all__ = ["EvidenceIn", "archive_headers", "router"]
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-
-_CHUNK = 1 << 20
 
 
 class EvidenceIn(BodyIn):
@@ -36,16 +33,6 @@ class EvidenceIn(BodyIn):
 
     date_from: str = Field(default="", alias="from", max_length=10, description="YYYY-MM-DD, UTC")
     date_to: str = Field(default="", alias="to", max_length=10, description="YYYY-MM-DD, UTC")
-
-
-def archive_chunks(archive: Archive) -> Iterator[bytes]:
-    """The ZIP in chunks; its work folder is removed once sent, or when the client went away."""
-    try:
-        with archive.path.open("rb") as source:
-            while chunk := source.read(_CHUNK):
-                yield chunk
-    finally:
-        archive.discard()
 
 
 def archive_headers(archive: Archive) -> dict[str, str]:
@@ -97,5 +84,7 @@ def export_evidence(
         archive.discard()
         raise
     return StreamingResponse(
-        archive_chunks(archive), media_type="application/zip", headers=archive_headers(archive)
+        file_chunks(archive.path, archive.discard),
+        media_type="application/zip",
+        headers=archive_headers(archive),
     )

@@ -15,7 +15,6 @@ Both are decided by ``audit.reproduce`` and audited as ``audit.read_reproduced``
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,11 @@ from exchange_api.deps import CurrentPrincipal, LazyLakeDep, SessionDep, Setting
 from exchange_api.openapi import problem_response
 from exchange_api.payloads import PathId
 from exchange_api.reproduce_payloads import ReproductionOut, reproduction_out
+from exchange_api.streaming import file_chunks
 from lakehouse.reproduce import Reproduction, reproduce
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
-_CHUNK = 1 << 20
 _CANNOT: dict[int | str, dict[str, Any]] = {
     409: problem_response(
         409,
@@ -69,15 +68,6 @@ def _headers(done: Reproduction) -> dict[str, str]:
     }
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
-    try:
-        with path.open("rb") as source:
-            while chunk := source.read(_CHUNK):
-                yield chunk
-    finally:
-        path.unlink(missing_ok=True)
-
-
 @router.post(
     "/events/{event_id}/reproduce/content",
     response_class=StreamingResponse,
@@ -105,5 +95,7 @@ def reproduce_content(
         out.unlink(missing_ok=True)
         raise
     return StreamingResponse(
-        _chunks(out), media_type=done.replayed.media_type, headers=_headers(done)
+        file_chunks(out, lambda: out.unlink(missing_ok=True)),
+        media_type=done.replayed.media_type,
+        headers=_headers(done),
     )

@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from catalog.conditions import Condition
 from catalog.policy import ReadRequest
-from exchange_api.bulk_path import bulk_headers, bulk_request, export_shared, file_chunks
+from exchange_api.bulk_path import bulk_headers, bulk_request, export_shared
 from exchange_api.bulk_payloads import BulkEncodingName, BulkFormatName, BulkIn
 from exchange_api.deps import (
     CurrentPrincipal,
@@ -25,6 +25,7 @@ from exchange_api.deps import (
     SettingsDep,
 )
 from exchange_api.payloads import BIGINT_MAX
+from exchange_api.streaming import file_chunks
 from lakehouse.bulk import bulk_options
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["data"])
@@ -80,7 +81,7 @@ def _send(
         grant_id=grant_id,
     )
     return StreamingResponse(
-        file_chunks(done),
+        file_chunks(done.spool.path, done.discard),
         media_type=done.media_type,
         headers=bulk_headers(done),
         background=BackgroundTask(done.discard),

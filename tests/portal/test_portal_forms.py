@@ -216,4 +216,5 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
 
     assert links(SWJ) == ["home", "catalog", "requests", "grants"]
     assert links(RSJ) == ["home", "catalog", "inbox", "given"]
-    assert links("dsj-audit") == ["home", "catalog", "audit", "usage"]
+    assert links("dsj-audit") == ["home", "catalog", "audit", "usage", "evidence"]
+    assert "evidence" not in links("dsj-admin")  # only auditors export evidence
