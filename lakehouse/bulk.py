@@ -46,6 +46,7 @@ from catalog.replay_terms import ReadTerms
 from catalog.settings import Settings
 from lakehouse.bulk_spool import BulkEncoding, BulkFormat, SpoolFile, write_spool
 from lakehouse.exchange import Authorised, order_salt
+from lakehouse.lineage_deliveries import record_delivery
 from lakehouse.read import compile_plan
 
 __all__ = [
@@ -168,6 +169,7 @@ def export(
             actor=principal,
             now=now,
         )
+        record_delivery(session, event)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -31,6 +31,7 @@ from catalog.principals import Principal
 from catalog.replay_terms import ReadTerms
 from lakehouse.changes import ChangesResult, read_changes
 from lakehouse.exchange import Authorised, authorize, order_salt
+from lakehouse.lineage_deliveries import record_delivery
 
 __all__ = ["ChangesDelivery", "authorize_changes", "deliver_changes"]
 
@@ -112,4 +113,5 @@ def deliver_changes(
         actor=principal,
         now=now,
     )
+    record_delivery(session, event)
     return ChangesDelivery(body=body, content_sha256=digest, result=result, event=event)

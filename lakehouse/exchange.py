@@ -33,6 +33,7 @@ from catalog.policy import authorize as decide
 from catalog.principals import Principal
 from catalog.replay_terms import ReadTerms
 from catalog.resources import DatasetTerms, GrantTerms, ReadResource
+from lakehouse.lineage_deliveries import record_delivery
 from lakehouse.read import Keyset, ReadResult, read
 from lakehouse.serving import Source
 from schemas import MaskKind
@@ -163,4 +164,5 @@ def deliver(
         actor=principal,
         now=now,
     )
+    record_delivery(session, event)
     return Delivery(body=body, content_sha256=digest, row_count=result.row_count, event=event)

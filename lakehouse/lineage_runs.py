@@ -166,14 +166,13 @@ def _assertions(
     )
 
 
-def _lake_table(
-    contract: DatasetContract, facets: dict[str, Any], version: int | None
-) -> dict[str, Any]:
+def _table(table_name: str, facets: dict[str, Any], version: int | None) -> dict[str, Any]:
+    """The lake table's identity (and its snapshot as the version facet, when known)."""
     if version is not None:
         facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
             datasetVersion=str(version), producer=PRODUCER
         )
-    return {"namespace": LAKE_NAMESPACE, "name": f"lake.main.{contract.table_name}"}
+    return {"namespace": LAKE_NAMESPACE, "name": f"lake.main.{table_name}"}
 
 
 def ingest_event(
@@ -217,7 +216,7 @@ def ingest_event(
     }
     if run.rule_counts is not None:
         facets["dataQualityAssertions"] = _assertions(contract, run.rule_counts)
-    table = _lake_table(contract, facets, run.snapshot_id)
+    table = _table(contract.table_name, facets, run.snapshot_id)
     output_facets: dict[str, Any] = {}
     if run.rows_published is not None:
         output_facets["outputStatistics"] = (
@@ -247,6 +246,8 @@ class Delivery:
 
     audit_event_id: int
     mode: str
+    dataset_code: str
+    table_name: str
     department_code: str
     grant_id: int | None
     snapshot_id: int | None
@@ -256,11 +257,11 @@ class Delivery:
     size: int | None
 
 
-def delivery_event(contract: DatasetContract, delivery: Delivery, *, now: dt.datetime) -> RunEvent:
+def delivery_event(delivery: Delivery, *, now: dt.datetime) -> RunEvent:
     """A COMPLETE event for a delivery: the lake table at its snapshot in, the department's
     delivery out, each column sent traced to its lake field (masking marked)."""
     facets: dict[str, Any] = {}
-    table = _lake_table(contract, facets, delivery.snapshot_id)
+    table = _table(delivery.table_name, facets, delivery.snapshot_id)
     grant = f"grant-{delivery.grant_id}" if delivery.grant_id is not None else "owner"
     masked = set(delivery.masked_columns)
     lineage = column_lineage_dataset.ColumnLineageDatasetFacet(
@@ -295,7 +296,7 @@ def delivery_event(contract: DatasetContract, delivery: Delivery, *, now: dt.dat
         )
     output = OutputDataset(
         namespace=f"{DELIVERY_NAMESPACE}{delivery.department_code}",
-        name=f"{contract.code}/{grant}/event-{delivery.audit_event_id}",
+        name=f"{delivery.dataset_code}/{grant}/event-{delivery.audit_event_id}",
         facets={"columnLineage": lineage},
         outputFacets=output_facets,
     )
@@ -303,7 +304,7 @@ def delivery_event(contract: DatasetContract, delivery: Delivery, *, now: dt.dat
         eventType=RunState.COMPLETE,
         eventTime=_time(now),
         run=Run(runId=str(uuid.uuid5(_RUN_IDS, f"delivery:{delivery.audit_event_id}"))),
-        job=_job(f"exchange.{delivery.mode}.{contract.code}", "DELIVERY"),
+        job=_job(f"exchange.{delivery.mode}.{delivery.dataset_code}", "DELIVERY"),
         inputs=[InputDataset(**table, facets=facets)],
         outputs=[output],
         producer=PRODUCER,

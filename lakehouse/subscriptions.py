@@ -58,6 +58,7 @@ from catalog.subscription_events import SubscriptionDelivered, SubscriptionDeliv
 from catalog.subscription_tables import Delivery, DeliveryStatus, Subscription, TargetKind
 from catalog.tokens import is_live
 from lakehouse.exchange import Authorised, authorize, order_salt
+from lakehouse.lineage_deliveries import record_delivery
 from lakehouse.subscription_files import canonical, delivery_folder, write_extract, write_manifest
 from lakehouse.subscription_webhooks import Sender, announce, http_sender
 
@@ -371,7 +372,7 @@ def _record(
         except CatalogError as exc:
             session.rollback()
             return _fail(session, delivery, attempt, exc.code, now)
-    audit.record(
+    delivered = audit.record(
         session,
         SubscriptionDelivered(
             dataset_id=decision.grant.dataset_id if decision.grant else None,
@@ -389,5 +390,6 @@ def _record(
         actor=principal,
         now=now,
     )
+    record_delivery(session, delivered)
     session.commit()
     return Outcome(*ids, "delivered", rows=rows)

@@ -40,6 +40,7 @@ from catalog.resources import DatasetTerms, GrantTerms
 from catalog.verify_events import DataAggregated, DataVerified
 from catalog.verify_plan import VerifyPlan, VerifyRequest, VerifyResource
 from lakehouse.aggregate import AggregateResult, run_aggregate
+from lakehouse.lineage_deliveries import record_delivery
 from lakehouse.serving import LakeOpener
 from lakehouse.verify import RecordResult, check_records, run_verify
 from schemas import MaskKind
@@ -199,6 +200,7 @@ def aggregate_shared(
         actor=principal,
         now=now,
     )
+    record_delivery(session, event)
     return Answer(body=body, content_sha256=digest, event=event, document=document)
 
 

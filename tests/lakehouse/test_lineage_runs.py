@@ -58,10 +58,11 @@ def _events() -> list[Any]:
         ingest_event(RunState.COMPLETE, contract, done, now=NOW),
         ingest_event(RunState.FAIL, contract, RUN, now=NOW, error="lake data path not writable"),
         delivery_event(
-            contract,
             Delivery(
                 audit_event_id=301,
                 mode="bulk",
+                dataset_code=CODE,
+                table_name=contract.table_name,
                 department_code="330100SWJ",
                 grant_id=4,
                 snapshot_id=12,
