@@ -30,14 +30,14 @@ from sqlalchemy import select
 
 from catalog.audit_chain import ChainReport
 from catalog.audit_keys import trusted
-from catalog.audit_log import LogEntry, LogQuery, action_families, known_actions, read_log
+from catalog.audit_log import LogEntry, action_families, known_actions, read_log
 from catalog.datasets import list_datasets
 from catalog.models import Department
 from catalog.usage import usage_report
 from catalog.usage_export import export_report
 from catalog.usage_reconcile import reconcile
 from catalog.usage_tables import local_time
-from catalog.usage_window import ReportQuery
+from exchange_api.audit_filters import LogFilters, ReportFilters
 from exchange_api.deps import SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.portal.bar_chart import bar_list, column_chart
@@ -51,8 +51,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
 Filter = Annotated[str, Query(max_length=200)]
-DateFrom = Annotated[str, Query(alias="from", max_length=40)]
-DateTo = Annotated[str, Query(alias="to", max_length=40)]
 
 
 def _choices(session: SessionDep, lang: Lang) -> dict[str, Any]:
@@ -106,34 +104,22 @@ def audit_log_page(
     session: SessionDep,
     settings: SettingsDep,
     principal: PortalPrincipal,
+    query: LogFilters,
     lang: LangQuery = DEFAULT_LANG,
-    department: Filter = "",
-    dataset: Filter = "",
-    grant: Filter = "",
-    action: Filter = "",
-    outcome: Filter = "",
-    date_from: DateFrom = "",
-    date_to: DateTo = "",
-    before: Filter = "",
 ) -> HTMLResponse:
     """The log, newest first, with the chain's state above it."""
     now = now_of(request)
     filters = {
-        "department": department,
-        "dataset": dataset,
-        "grant": grant,
-        "action": action,
-        "outcome": outcome,
-        "from": date_from,
-        "to": date_to,
+        "department": query.department or "",
+        "dataset": query.dataset or "",
+        "grant": str(query.grant or ""),
+        "action": query.action or "",
+        "outcome": query.outcome or "",
+        "from": str(query.date_from or ""),
+        "to": str(query.date_to or ""),
     }
     with page_errors(session, lang):
-        page = read_log(
-            session,
-            principal,
-            LogQuery(department, dataset, grant, action, outcome, date_from, date_to, before),
-            now=now,
-        )
+        page = read_log(session, principal, query, now=now)
         checked = request.app.state.chain_status.status(session, trusted(settings), now=now)
         chain = _chain(checked.report, lang) | {"checked_at": local_time(checked.checked_at)}
     kept = [(k, v) for k, v in filters.items() if v]
@@ -154,7 +140,9 @@ def audit_log_page(
         filters=filters,
         entries=[_entry(e) for e in page.entries],
         older_href=older,
-        newest_href="/portal/audit?" + urlencode([*kept, ("lang", lang)]) if before else None,
+        newest_href=(
+            "/portal/audit?" + urlencode([*kept, ("lang", lang)]) if query.before else None
+        ),
         chain=chain,
         actions=[*action_families(), *known_actions()],
         outcomes=["ok", "refused", "error"],
@@ -172,18 +160,12 @@ def usage_page(
     session: SessionDep,
     settings: SettingsDep,
     principal: PortalPrincipal,
+    query: ReportFilters,
     lang: LangQuery = DEFAULT_LANG,
-    department: Filter = "",
-    dataset: Filter = "",
-    grant: Filter = "",
-    date_from: DateFrom = "",
-    date_to: DateTo = "",
-    by: Filter = "",
 ) -> HTMLResponse:
     """Usage with bar charts, then the reconciliation, with download links."""
     now = now_of(request)
     t = translator(lang)
-    query = ReportQuery(department, dataset, grant, date_from, date_to, by or None)
     with page_errors(session, lang):
         report = usage_report(session, principal, query, now=now)
         recon = reconcile(session, principal, query, now=now)
@@ -251,19 +233,13 @@ def usage_download(
     request: Request,
     session: SessionDep,
     principal: PortalPrincipal,
+    query: ReportFilters,
     lang: LangQuery = DEFAULT_LANG,
     report: Filter = "usage",
     format: Filter = "csv",  # noqa: A002
     encoding: Filter = "",
-    department: Filter = "",
-    dataset: Filter = "",
-    grant: Filter = "",
-    date_from: DateFrom = "",
-    date_to: DateTo = "",
-    by: Filter = "",
 ) -> Response:
     """The report as a file, its download recorded first."""
-    query = ReportQuery(department, dataset, grant, date_from, date_to, by or None)
     with page_errors(session, lang):
         done = export_report(
             session,

@@ -23,11 +23,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from catalog.audit_log import LogQuery, read_log
+from catalog.audit_log import read_log
 from catalog.usage import usage_report
 from catalog.usage_export import export_report
 from catalog.usage_reconcile import reconcile
 from catalog.usage_window import ReportQuery
+from exchange_api.audit_filters import LogFilters, ReportFilters, WindowFilters
 from exchange_api.audit_payloads import (
     AuditEventsPage,
     ReconciliationPublic,
@@ -44,17 +45,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
-Department = Annotated[str | None, Query(max_length=200, description="Department code")]
-DatasetCode = Annotated[str | None, Query(max_length=200, description="Dataset code")]
-GrantId = Annotated[str | None, Query(max_length=40, description="Grant id")]
-DateFrom = Annotated[
-    str | None,
-    Query(alias="from", max_length=40, description="First day, YYYY-MM-DD (China Standard Time)"),
-]
-DateTo = Annotated[
-    str | None, Query(alias="to", max_length=40, description="Last day, YYYY-MM-DD (inclusive)")
-]
-By = Annotated[str | None, Query(max_length=40, description="day (default), week or month")]
 Format = Annotated[str, Query(max_length=40, description="json (default), csv or xlsx")]
 Encoding = Annotated[
     str | None,
@@ -124,34 +114,8 @@ def _file_or_json(
     summary="The audit log, newest first, filtered, a keyset page at a time (auditors, admins)",
 )
 def audit_events(
-    request: Request,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    department: Department = None,
-    dataset: DatasetCode = None,
-    grant: GrantId = None,
-    action: Annotated[
-        str | None, Query(max_length=200, description="An action (data.read) or family (data.*)")
-    ] = None,
-    outcome: Annotated[str | None, Query(max_length=40, description="ok, refused or error")] = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    before: Annotated[
-        str | None, Query(max_length=40, description="The previous page's next_before")
-    ] = None,
-    limit: Annotated[str | None, Query(max_length=40, description="1 to 500 (default 50)")] = None,
+    request: Request, session: SessionDep, principal: CurrentPrincipal, query: LogFilters
 ) -> AuditEventsPage:
-    query = LogQuery(
-        department=department,
-        dataset=dataset,
-        grant=grant,
-        action=action,
-        outcome=outcome,
-        date_from=date_from,
-        date_to=date_to,
-        before=before,
-        limit=limit,
-    )
     return events_page(read_log(session, principal, query, now=now_of(request)))
 
 
@@ -165,17 +129,11 @@ def audit_usage(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    department: Department = None,
-    dataset: DatasetCode = None,
-    grant: GrantId = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    by: By = None,
+    query: ReportFilters,
     format: Format = "json",  # noqa: A002
     encoding: Encoding = None,
     lang: Lang = "zh",
 ) -> Any:
-    query = ReportQuery(department, dataset, grant, date_from, date_to, by)
     sent = _file_or_json(request, session, principal, query, "usage", format, encoding, lang)
     if sent is not None:
         return sent
@@ -193,16 +151,11 @@ def audit_reconciliation(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    department: Department = None,
-    dataset: DatasetCode = None,
-    grant: GrantId = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
+    query: WindowFilters,
     format: Format = "json",  # noqa: A002
     encoding: Encoding = None,
     lang: Lang = "zh",
 ) -> Any:
-    query = ReportQuery(department, dataset, grant, date_from, date_to)
     sent = _file_or_json(
         request, session, principal, query, "reconciliation", format, encoding, lang
     )
