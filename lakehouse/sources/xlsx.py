@@ -68,6 +68,7 @@ def read_xlsx(path: Path, source_name: str, source: SourceFormat, target: Path) 
     except calamine.CalamineError as exc:
         raise MalformedSource(source_name, f"cannot be read as xlsx ({exc})") from None
     header: list[str] = []
+    names: list[str] = []
     writer: RowWriter | None = None
     try:
         for number, cells in enumerate(rows, start=1):
@@ -80,9 +81,13 @@ def read_xlsx(path: Path, source_name: str, source: SourceFormat, target: Path) 
                 if not header:
                     raise MalformedSource(source_name, "the header row is empty", line=number)
                 writer = RowWriter(target, header)
+                names = [h.strip() or _column(i) for i, h in enumerate(header)]
                 continue
             assert writer is not None
-            texts = [cell_text(c, source_name, number, _column(i)) for i, c in enumerate(cells)]
+            texts = [
+                cell_text(c, source_name, number, names[i] if i < len(names) else _column(i))
+                for i, c in enumerate(cells)
+            ]
             if not any(t.strip() for t in texts):
                 continue
             if any(t.strip() for t in texts[len(header) :]):
