@@ -14,7 +14,11 @@ same pass, a value no batch may publish stops the batch (DuckDB's ``error()``, r
 row that has it), naming the user's file, the line and the column but never the value:
 
 * a number in scientific notation (``1.10101E+17``): the file went through Excel, which kept 15
-  digits of an 18-digit ID; refused, since no rule can restore the digits;
+  digits of an 18-digit ID, and no rule can restore them. With ``excel_numbers: refuse`` the
+  batch stops here; by default (``quarantine``) the row is held back instead: by its data
+  element's format rule where the field has one (``citizen_id.format``, ``uscc.format`` …), or
+  else as ``cast:<field>`` (a typed field's value is then NULL, never the number Excel made up);
+  either way it is never published;
 * a text cell starting ``=``, ``+``, ``-`` or ``@`` (other than a plain signed number): a
   spreadsheet formula, which would run in every department's Excel that opens the published data
   (CSV/formula injection); refused, unless the contract says ``formula_cells: allow``. Refused
@@ -196,17 +200,24 @@ def _checks(spec: FieldSpec, text: str, line: str, contract: DatasetContract) ->
     def stop(kind: str) -> str:
         return f"error('zhongtai-check:{kind}:' || CAST({line} AS VARCHAR) || ':' || {column})"
 
-    arms = [
-        f"WHEN contains({text}, 'E+') AND "
-        f"regexp_full_match({text}, '[-+]?[0-9]([.][0-9]*)?[eE][+][0-9]+') THEN {stop('excel')}"
-    ]
+    arms = []
+    if contract.source.excel_numbers == "refuse":
+        arms.append(f"WHEN {_excel_number(text)} THEN {stop('excel')}")
     if typed_column(spec, text) is None and contract.source.formula_cells == "refuse":
         arms.append(
             f"WHEN (left({text}, 1) IN ('=', '@') AND length({text}) > 1) OR "
-            f"(left({text}, 1) IN ('+', '-') AND NOT regexp_full_match({text}, '[-+][0-9 .,]*')) "
+            f"(left({text}, 1) IN ('+', '-') AND NOT regexp_full_match({text}, '[-+][0-9 .,()-]*'))"
+            " "
             f"THEN {stop('formula')}"
         )
     return arms
+
+
+def _excel_number(text: str) -> str:
+    return (
+        f"(contains({text}, 'E+') AND "
+        f"regexp_full_match({text}, '[-+]?[0-9]([.][0-9]*)?[eE][+][0-9]+'))"
+    )
 
 
 def _select_sql(
@@ -233,14 +244,24 @@ def _select_sql(
         if spec.name in positions:
             arms += _checks(spec, text_name, "__line_ref", contract)
         typed = typed_column(spec, text_name)
+        # without a data element no rule would catch 1.10101E+17: held back as a cast error
+        mangled = (
+            _excel_number(text_name)
+            if spec.element is None and contract.source.excel_numbers == "quarantine"
+            else "FALSE"
+        )
         if typed is None:
             finals.append(f"{text_name} AS {field}")
+            failed = mangled
         else:
-            finals.append(f"{typed} AS {field}")
-            errors.append(
-                f"CASE WHEN {text_name} IS NOT NULL AND {typed} IS NULL "
-                f"THEN {sql_string(spec.name)} END"
+            value = (
+                typed if mangled == "FALSE" else f"CASE WHEN {mangled} THEN NULL ELSE {typed} END"
             )
+            finals.append(f"{value} AS {field}")
+            failed = f"({text_name} IS NOT NULL AND {typed} IS NULL)"
+            failed = failed if mangled == "FALSE" else f"{mangled} OR {failed}"
+        if failed != "FALSE":
+            errors.append(f"CASE WHEN {failed} THEN {sql_string(spec.name)} END")
     cast_errors = f"list_filter([{', '.join(errors)}], e -> e IS NOT NULL)" if errors else "[]"
     checked = f"CASE {' '.join(arms)} ELSE {cast_errors} END" if arms else cast_errors
     passed = ", ".join(f"c{i}" for i in unnamed)

@@ -10,6 +10,8 @@ Every key is optional, so a contract written before these keys existed means wha
       header_line: 1         # 1-based line (xlsx: row) of the header; lines above it are skipped
       sheet: 明细            # xlsx: the sheet to read (default: the first)
       formula_cells: refuse  # refuse | allow: text cells starting = + - @ (CSV/formula injection)
+      excel_numbers: quarantine  # quarantine | refuse: numbers Excel wrote as 1.10101E+17 (the
+                             #   row, or the whole batch; see lakehouse.standardize)
       table: people          # sql: a table name, or
       query: SELECT …        #   a query (one of the two)
       watermark: updated_at  # sql: the column an incremental extract continues from
@@ -27,6 +29,7 @@ __all__ = ["FORMATS", "SourceFormat", "parse_source"]
 
 FORMATS = ("csv", "xlsx", "json", "ndjson", "sql", "auto")
 FORMULA_POLICIES = ("refuse", "allow")
+EXCEL_POLICIES = ("quarantine", "refuse")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,7 @@ class SourceFormat:
     header_line: int = 1
     sheet: str | None = None
     formula_cells: str = "refuse"
+    excel_numbers: str = "quarantine"
     table: str | None = None
     query: str | None = None
     watermark: str | None = None
@@ -67,6 +71,9 @@ def parse_source(raw: Any) -> SourceFormat:
     formula = str(data.get("formula_cells", "refuse"))
     if formula not in FORMULA_POLICIES:
         raise ValueError(f"formula_cells must be one of {', '.join(FORMULA_POLICIES)}")
+    excel = str(data.get("excel_numbers", "quarantine"))
+    if excel not in EXCEL_POLICIES:
+        raise ValueError(f"excel_numbers must be one of {', '.join(EXCEL_POLICIES)}")
     table, query = data.get("table"), data.get("query")
     if fmt == "sql" and (table is None) == (query is None):
         raise ValueError("format sql needs exactly one of table or query")
@@ -80,6 +87,7 @@ def parse_source(raw: Any) -> SourceFormat:
         header_line=header_line,
         sheet=None if sheet is None else str(sheet),
         formula_cells=formula,
+        excel_numbers=excel,
         table=None if table is None else str(table),
         query=None if query is None else str(query),
         watermark=None if watermark is None else str(watermark),

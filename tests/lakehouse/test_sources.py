@@ -161,13 +161,37 @@ def test_thousands_separators_and_full_width_amounts(settings: Settings, tmp_pat
     assert [r["amount"] for r in out] == [Decimal("1234567.89"), Decimal("12345.60")]
 
 
-def test_excel_mangled_id_numbers_are_refused(settings: Settings, tmp_path: Path) -> None:
+def test_excel_mangled_numbers_refused_when_the_contract_says(
+    settings: Settings, tmp_path: Path
+) -> None:
     rows = [list(r.cells) for r in factories.source_rows(4)]
     rows[2][0] = "1.10101E+17"
     source = factories.write_csv(tmp_path / "excel.csv", rows)
-    error = _refused(settings, factories.contract(), source)
+    error = _refused(settings, _contract(excel_numbers="refuse"), source)
     assert error.line == 4 and error.columns == ("身份证号码",)
     assert "scientific notation" in error.problem and "1.10101E+17" in error.problem
+
+
+def test_excel_mangled_numbers_are_held_back_by_default(settings: Settings, tmp_path: Path) -> None:
+    """A field with a data element leaves it to the element's rule (citizen_id.format); one
+    without is listed in _cast_errors, and a typed one is NULL, not Excel's number."""
+    base = factories.contract()
+    fields = tuple(
+        dataclasses.replace(f, element=None, duckdb_type="DECIMAL(18,2)")
+        if f.name == "amount"
+        else f
+        for f in base.fields
+    )
+    contract = dataclasses.replace(base, fields=fields)
+    rows = [list(r.cells) for r in factories.source_rows(3)]
+    for row in rows:
+        row[5] = "12.50"
+    rows[0][0], rows[1][3], rows[2][5] = "1.10101E+17", "1.23457E+11", "1.5E+12"
+    staged = standardize(settings, contract, 1, factories.write_csv(tmp_path / "e.csv", rows))
+    out = _rows(staged.staging_path)
+    assert out[0]["citizen_id"] == "1.10101E+17" and out[0]["_cast_errors"] == []
+    assert out[1]["employer_name"] == "1.23457E+11" and out[1]["_cast_errors"] == ["employer_name"]
+    assert out[2]["amount"] is None and out[2]["_cast_errors"] == ["amount"]
 
 
 @pytest.mark.parametrize(
