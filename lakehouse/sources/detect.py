@@ -81,7 +81,9 @@ def detect(path: Path, source_name: str, source: SourceFormat) -> Detected:
             source_name, f"not a text file ({binary}), expected {what}", line=line
         )
     kind = _text_kind(head, source_name, wanted)
-    return Detected(kind, _encoding(head, source_name, source.encoding))
+    # a sql extract is written as UTF-8 by lakehouse.sources.database, whatever the contract says
+    declared = "utf-8" if source.format == "sql" else source.encoding
+    return Detected(kind, _encoding(head, source_name, declared))
 
 
 def _zip(path: Path, source_name: str, wanted: str, what: str) -> Detected:
