@@ -30,6 +30,7 @@ from lakehouse import pipeline
 from lakehouse.connection import connect
 from schemas import load_contract
 from schemas.loader import DatasetContract
+from tests.fixtures.postgres import PostgresServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "malformed"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
@@ -49,11 +50,27 @@ def _builders() -> dict[str, Callable[[], bytes]]:
 BUILDERS = _builders()
 
 
-@pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """One catalog and lake for the whole corpus (each file is a batch of its own)."""
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def lake(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """One catalog (SQLite, then PostgreSQL) and lake for the whole corpus (each file is a
+    batch of its own)."""
     root = tmp_path_factory.mktemp("corpus")
+    database = ""
+    server: PostgresServer | None = None
     with pytest.MonkeyPatch.context() as patch:
+        if request.param == "postgresql":
+            server = request.getfixturevalue("postgresql_server")
+            assert server is not None
+            database = server.create_database("corpus")
+            patch.setenv("ZHONGTAI_CATALOG_URL", server.url(database))
         (root / "var").mkdir()
         patch.setenv("ZHONGTAI_VAR_DIR", str(root / "var"))
         patch.setenv("ZHONGTAI_ENVIRONMENT", "test")
@@ -66,7 +83,12 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
             register_contract(session, load_contract(SOCIAL))
             session.commit()
         yield settings
+        sessions.kw["bind"].dispose()
+        pipeline.sessions(settings).kw["bind"].dispose()
     get_settings.cache_clear()
+    if server is not None:
+        with server.admin_connection() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def _contract(options: dict[str, Any]) -> DatasetContract:
