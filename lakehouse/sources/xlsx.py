@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 from xml.etree import ElementTree
 
 import python_calamine as calamine
@@ -51,22 +54,30 @@ class XlsxRead:
 
 def read_xlsx(path: Path, source_name: str, source: SourceFormat, target: Path) -> XlsxRead:
     """Check ``path`` and write its sheet's rows to ``target`` (see the module docstring)."""
-    with zipfile.ZipFile(path) as archive:
-        _check_archive(archive, source_name)
-        sheets = _sheet_parts(archive, source_name)
-    sheet_name = source.sheet or (next(iter(sheets)) if sheets else "")
-    if sheet_name not in sheets:
-        raise MalformedSource(
-            source_name, f"no sheet named {sheet_name} (sheets: {', '.join(sheets)})"
-        )
-    if source.formula_cells == "refuse":
-        with zipfile.ZipFile(path) as archive:
-            _refuse_formulas(archive, sheets[sheet_name], sheet_name, source_name)
     try:
+        with zipfile.ZipFile(path) as archive:
+            _check_archive(archive, source_name)
+            sheets = _sheet_parts(archive, source_name)
+            sheet_name = source.sheet or (next(iter(sheets)) if sheets else "")
+            if sheet_name not in sheets:
+                raise MalformedSource(
+                    source_name, f"no sheet named {sheet_name} (sheets: {', '.join(sheets)})"
+                )
+            if source.formula_cells == "refuse":
+                _refuse_formulas(archive, sheets[sheet_name], sheet_name, source_name)
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         rows = workbook.get_sheet_by_name(sheet_name).iter_rows()
-    except calamine.CalamineError as exc:
-        raise MalformedSource(source_name, f"cannot be read as xlsx ({exc})") from None
+        header = _write_rows(rows, source_name, source, sheet_name, target)
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, calamine.CalamineError) as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise MalformedSource(source_name, f"a damaged xlsx workbook ({problem})") from None
+    return XlsxRead(sheet_name, header)
+
+
+def _write_rows(
+    rows: Iterator[list[Any]], source_name: str, source: SourceFormat, sheet: str, target: Path
+) -> tuple[str, ...]:
+    """The sheet's rows from ``header_line`` on, to ``target``; the header cells returned."""
     header: list[str] = []
     names: list[str] = []
     writer: RowWriter | None = None
@@ -93,7 +104,7 @@ def read_xlsx(path: Path, source_name: str, source: SourceFormat, target: Path) 
             if any(t.strip() for t in texts[len(header) :]):
                 raise MalformedSource(
                     source_name,
-                    f"sheet {sheet_name}: a value right of the last header column",
+                    f"sheet {sheet}: a value right of the last header column",
                     line=number,
                 )
             writer.write(number, (texts + [""] * len(header))[: len(header)])
@@ -102,13 +113,13 @@ def read_xlsx(path: Path, source_name: str, source: SourceFormat, target: Path) 
             writer.__exit__(None, None, None)
     if writer is None:
         raise MalformedSource(
-            source_name, f"sheet {sheet_name} has no row {source.header_line} (the header)"
+            source_name, f"sheet {sheet} has no row {source.header_line} (the header)"
         )
     if writer.rows == 0:
         raise MalformedSource(
             source_name, "the sheet has a header but no data rows", line=source.header_line
         )
-    return XlsxRead(sheet_name, tuple(header))
+    return tuple(header)
 
 
 def _column(index: int) -> str:

