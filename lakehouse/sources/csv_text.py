@@ -89,19 +89,31 @@ def layout(path: Path, source_name: str, codec: str, source: SourceFormat) -> Cs
     if not header_text.strip():
         raise MalformedSource(source_name, "the header line is empty", line=source.header_line)
     delimiter = _delimiter(header_text, source.delimiter)
-    header = next(csv.reader(io.StringIO(header_text), delimiter=delimiter))
+    header = _cells(header_text, delimiter)
+    if not header:
+        raise MalformedSource(
+            source_name, "the header line cannot be read as CSV", line=source.header_line
+        )
     width = len(header)
     data = [line.rstrip("\r") for line in lines[index + 1 :] if line.strip()]
     if not data:
         raise MalformedSource(
             source_name, "the file has a header but no data rows", line=source.header_line
         )
-    first = next(csv.reader(io.StringIO(data[0]), delimiter=delimiter), [])
+    first = _cells(data[0], delimiter) or []
     if header[-1] != "" and len(first) == width + 1 and first[-1] == "":
         width += 1  # a trailing delimiter on the data lines only
     return CsvLayout(
         tuple(header), delimiter, width, index, _delimiter_hint(header_text, delimiter, width)
     )
+
+
+def _cells(line: str, delimiter: str) -> list[str] | None:
+    """The cells of one line of CSV (None when it is not one: a stray CR, an open quote)."""
+    try:
+        return next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        return None
 
 
 def _delimiter(header: str, declared: str) -> str:

@@ -90,7 +90,7 @@ def _zip(path: Path, source_name: str, wanted: str, what: str) -> Detected:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         raise MalformedSource(source_name, f"a damaged zip archive, not {what}") from None
     if "xl/workbook.xml" not in names:
         raise MalformedSource(source_name, f"a zip archive, not {what}")

@@ -67,11 +67,19 @@ def read_xlsx(path: Path, source_name: str, source: SourceFormat, target: Path) 
                 _refuse_formulas(archive, sheets[sheet_name], sheet_name, source_name)
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         rows = workbook.get_sheet_by_name(sheet_name).iter_rows()
-        header = _write_rows(rows, source_name, source, sheet_name, target)
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, calamine.CalamineError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        KeyError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        calamine.CalamineError,
+    ) as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise MalformedSource(source_name, f"a damaged xlsx workbook ({problem})") from None
-    return XlsxRead(sheet_name, header)
+    return XlsxRead(sheet_name, _write_rows(rows, source_name, source, sheet_name, target))
 
 
 def _write_rows(

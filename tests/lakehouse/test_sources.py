@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ import duckdb
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from catalog.settings import Settings
 from lakehouse.errors import MalformedSource
@@ -429,3 +433,57 @@ def test_sql_table_extracted_incrementally_by_watermark(settings: Settings, tmp_
     nothing = extract(url, contract.source, tmp_path / "e3.csv", since=second.watermark)
     assert (nothing.rows, nothing.watermark) == (0, second.watermark)
     engine.dispose()
+
+
+# -- hostile bytes: a Staged file or a MalformedSource, never anything else ----------------------
+
+
+def _bases() -> dict[str, bytes]:
+    folder = Path(tempfile.mkdtemp(prefix="zt-sources-"))
+    cells = [r.cells for r in factories.source_rows(6)]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [factories.HEADER, *cells]:
+        sheet.append(list(row))
+    book.save(folder / "b.xlsx")
+    records = [dict(zip(factories.HEADER, row, strict=True)) for row in cells]
+    return {
+        "gbk": factories.write_csv(folder / "v.csv", cells).read_bytes(),
+        "auto": factories.write_csv(folder / "u.csv", cells, encoding="utf-8").read_bytes(),
+        "xlsx": (folder / "b.xlsx").read_bytes(),
+        "json": json.dumps(records, ensure_ascii=False, indent=1).encode(),
+    }
+
+
+_BASES = _bases()
+
+
+@hyp_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kind=st.sampled_from(sorted(_BASES)),
+    cuts=st.lists(st.tuples(st.floats(0, 1), st.binary(max_size=6)), max_size=4),
+)
+def test_mangled_bytes_are_read_or_refused_never_a_crash(
+    settings: Settings, tmp_path: Path, kind: str, cuts: list[tuple[float, bytes]]
+) -> None:
+    data = bytearray(_BASES[kind])
+    for where, junk in cuts:
+        at = int(where * len(data))
+        data[at : at + len(junk)] = junk
+    source = tmp_path / HASH_NAME
+    source.write_bytes(bytes(data))
+    contract = (
+        _contract(format=kind, encoding="auto")
+        if kind in ("xlsx", "json")
+        else _contract(encoding=kind)
+    )
+    try:
+        staged = standardize(settings, contract, 5, source, source_name="上报.csv")
+    except MalformedSource as error:
+        assert str(error).startswith("上报.csv")
+        assert [p for p in _staging(settings) if p.startswith(".")] == []
+    else:
+        assert staged.rows_in >= 1
