@@ -102,6 +102,8 @@ class _Prepared:
     line_column: bool
     extra: tuple[str, ...] = ()
     sheet: str | None = None
+    encoding: str | None = None
+    """The codec used when it is not the detected one."""
 
 
 def staging_path_for(settings: Settings, batch_id: int) -> Path:
@@ -153,7 +155,7 @@ def standardize(
         contract.field_names,
         extra + ready.extra,
         detected.kind,
-        detected.encoding,
+        ready.encoding or detected.encoding,
         ready.sheet,
     )
 
@@ -182,7 +184,14 @@ def _prepare(
     if detected.encoding in ("utf-8", "utf-8-sig"):
         csv_text.check_utf8_bytes(raw_path, name)
         return _Prepared(raw_path, plan, plan.header, False)
-    csv_text.transcode(raw_path, name, detected.encoding, copy)
+    try:
+        csv_text.transcode(raw_path, name, detected.encoding, copy)
+    except MalformedSource:
+        # encoding: auto judged GBK from the first 64 KiB; GB18030 (its superset) may read on
+        if source.encoding.lower() != "auto" or detected.encoding != "gbk":
+            raise
+        csv_text.transcode(raw_path, name, "gb18030", copy)
+        return _Prepared(copy, plan, plan.header, False, encoding="gb18030")
     return _Prepared(copy, plan, plan.header, False)
 
 

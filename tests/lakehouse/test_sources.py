@@ -93,6 +93,19 @@ def test_csv_encodings_are_detected_and_reported(
     )
 
 
+def test_auto_reads_on_as_gb18030_past_a_gbk_sample(settings: Settings, tmp_path: Path) -> None:
+    """The first 64 KiB are plain GBK; a name far below needs GB18030's four-byte forms."""
+    rows = [list(r.cells) for r in factories.source_rows(900)]
+    rows[-1][1] = "王𠀀"
+    source = factories.write_csv(tmp_path / "late.csv", rows, encoding="gb18030")
+    assert source.stat().st_size > 1 << 16
+    staged = standardize(settings, _contract(encoding="auto"), 1, source)
+    assert (staged.encoding, staged.rows_in) == ("gb18030", 900)
+    assert _rows(staged.staging_path)[-1]["person_name"] == "王𠀀"
+    error = _refused(settings, _contract(encoding="gbk"), source)
+    assert error.line == 901 and "not valid gbk" in error.problem
+
+
 def test_gbk_file_declared_utf8_is_refused_with_a_hint(settings: Settings, tmp_path: Path) -> None:
     source = factories.write_csv(tmp_path / "x.csv", [r.cells for r in factories.source_rows(3)])
     error = _refused(settings, _contract(encoding="utf-8"), source)
