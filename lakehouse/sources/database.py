@@ -49,7 +49,10 @@ def _statement(engine: sa.Engine, source: SourceFormat, since: str | None) -> sa
         mark = quote(source.watermark)
         sql += f" WHERE {mark} > :since" if since is not None else ""
         sql += f" ORDER BY {mark}"
-    return sa.text(sql).bindparams(since=since) if since is not None else sa.text(sql)
+    if since is None:
+        return sa.text(sql)
+    # untyped, so the database reads the text as the watermark column's type (a timestamp …)
+    return sa.text(sql).bindparams(sa.bindparam("since", since, type_=sa.types.NullType()))
 
 
 def extract(

@@ -500,3 +500,33 @@ def test_mangled_bytes_are_read_or_refused_never_a_crash(
         assert [p for p in _staging(settings) if p.startswith(".")] == []
     else:
         assert staged.rows_in >= 1
+
+
+@pytest.mark.postgres
+def test_sql_query_extracted_from_postgresql_streams_by_watermark(
+    postgresql_url: str, tmp_path: Path
+) -> None:
+    """A query (not a table), a TIMESTAMP watermark and a NUMERIC column, from a server-side
+    cursor in chunks smaller than the result."""
+    engine = sa.create_engine(postgresql_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE pay (id TEXT, amount NUMERIC(12, 2), changed TIMESTAMP)")
+        )
+        conn.execute(
+            sa.text("INSERT INTO pay VALUES (:i, :a, :c)"),
+            [
+                {"i": f"p{n}", "a": Decimal(f"{n}.50"), "c": dt.datetime(2023, 6, 1, 8, n)}
+                for n in range(7)
+            ],
+        )
+    engine.dispose()
+    source = _contract(
+        format="sql", query="SELECT id, amount, changed FROM pay", watermark="changed"
+    ).source
+    first = extract(postgresql_url, source, tmp_path / "a.csv", chunk=2)
+    assert (first.rows, first.watermark) == (7, "2023-06-01 08:06:00")
+    lines = first.path.read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["id,amount,changed", "p0,0.50,2023-06-01 08:00:00"]
+    later = extract(postgresql_url, source, tmp_path / "b.csv", since="2023-06-01 08:04:00")
+    assert (later.rows, later.watermark) == (2, "2023-06-01 08:06:00")
