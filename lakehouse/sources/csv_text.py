@@ -68,17 +68,17 @@ def layout(path: Path, source_name: str, codec: str, source: SourceFormat) -> Cs
     """Read the header (and the first data line) of ``path`` decoded with ``codec``."""
     with path.open("rb") as handle:
         head = handle.read(HEAD_LIMIT)
-    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     try:
-        text = decoder.decode(head, final=len(head) < HEAD_LIMIT)
+        text = codecs.getincrementaldecoder(codec)().decode(head, final=len(head) < HEAD_LIMIT)
     except UnicodeDecodeError as exc:
+        # a bad byte below the first data line is the transcoder's to report, with its line
         line = head[: exc.start].count(b"\n") + 1
-        if line > source.header_line + 1:
-            text = head[: head.rfind(b"\n", 0, exc.start)].decode(codec)
-        else:
+        text = head[: exc.start].decode(codec, errors="ignore")
+        if line <= source.header_line + 1:
             raise MalformedSource(
                 source_name, f"bytes are not valid {codec} (byte {exc.start + 1})", line=line
             ) from None
+        text = text[: text.rfind("\n")]
     lines = text.lstrip("\ufeff").split("\n")
     index = source.header_line - 1
     if index >= len(lines) or (index == len(lines) - 1 and len(head) == HEAD_LIMIT):

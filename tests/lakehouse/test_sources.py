@@ -464,6 +464,7 @@ def _bases() -> dict[str, bytes]:
     return {
         "gbk": factories.write_csv(folder / "v.csv", cells).read_bytes(),
         "auto": factories.write_csv(folder / "u.csv", cells, encoding="utf-8").read_bytes(),
+        "utf-16": factories.write_csv(folder / "w.csv", cells, encoding="utf-16").read_bytes(),
         "xlsx": (folder / "b.xlsx").read_bytes(),
         "json": json.dumps(records, ensure_ascii=False, indent=1).encode(),
     }
