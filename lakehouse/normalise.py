@@ -17,6 +17,7 @@ mobile          spaces and hyphens removed, +86/0086/86 prefix removed
 landline        ``AREA-LOCAL`` or ``AREA-LOCAL-EXT``; +86 becomes the trunk prefix 0
 email           the domain lower-cased
 amount          thousands separators, ``￥``/``¥`` and ``元`` removed
+any numeric     thousands separators removed before the cast (``typed_column``)
 =============== ===================================================================================
 
 A value no rule recognises keeps its text, so the quality rule (or the cast) shows the steward
@@ -202,8 +203,20 @@ def normalised_text(spec: FieldSpec, raw: str) -> str:
     return element_rule(text) if element_rule else text
 
 
+_NUMERIC = ("DECIMAL", "NUMERIC", "INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "DOUBLE", "FLOAT")
+_GROUPED = r"[-+]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?"
+
+
 def typed_column(spec: FieldSpec, text: str) -> str | None:
-    """SQL casting cleaned ``text`` to the field's type, or None for VARCHAR fields."""
-    if spec.duckdb_type.strip().upper() == "VARCHAR":
+    """SQL casting cleaned ``text`` to the field's type, or None for VARCHAR fields. A number
+    with thousands separators (``1,234,567.5``, full-width commas already half-width) casts
+    to a numeric type whatever its element."""
+    kind = spec.duckdb_type.strip().upper()
+    if kind == "VARCHAR":
         return None
+    if kind.startswith(_NUMERIC):
+        text = (
+            f"CASE WHEN regexp_full_match({text}, {sql_string(_GROUPED)}) "
+            f"THEN replace({text}, ',', '') ELSE {text} END"
+        )
     return f"TRY_CAST({text} AS {column_type(spec.duckdb_type)})"

@@ -1,35 +1,44 @@
-"""Standardise a landed CSV: decode, map headers to contract fields, normalise and type, in DuckDB.
+"""Standardise a landed file: detect, decode, map headers to contract fields, normalise and type.
 
-The header line is read here (a few bytes, to match its columns to ``FieldSpec.source_column``
-tolerating surrounding spaces, full-width spaces and a BOM); every data row is read by DuckDB's
-``read_csv`` with the sniffer off, every column VARCHAR and strict mode on, so a ragged row or an
-unterminated quote is an error with its line number rather than a guess. Normalisation is one SQL
-projection built from the contract (``normalised_text``/``typed_column`` in
-:mod:`lakehouse.normalise`), never Python per row.
+The kinds of source (:mod:`lakehouse.sources`): CSV in UTF-8 (with or without BOM), GBK, GB18030
+or UTF-16, read by DuckDB's ``read_csv`` (other encodings through a streaming UTF-8 copy); XLSX,
+JSON and NDJSON, whose rows are first written as a UTF-8 CSV carrying each row's line; a table or
+query, extracted to a CSV file before landing (:func:`lakehouse.sources.database.extract`). The
+contract's ``source:`` block says which kind, encoding (or ``auto``), delimiter, header line and
+sheet to expect; what was detected is returned in :class:`Staged` for the batch to record.
 
-Encodings: the contract names a Python codec (``gbk``, ``gb18030``, ``utf-8`` …). A file that is
-not UTF-8 is transcoded to a temporary UTF-8 copy in Python, streaming, with a strict decoder, so
-an undecodable byte is refused with its line number; DuckDB then reads UTF-8, the one encoding its
-CSV reader handles natively. (DuckDB's ``encodings`` extension was tried and rejected: its GBK
-converter misdecodes a character that straddles its 32 MB read buffer, refusing valid files, and
-it decodes ~16× slower than Python's codec.) A file that is really UTF-8 but declared GBK is
-refused: its bytes are often *valid* GBK that decodes to mojibake (张三 → 寮犱笁), so we check a
-sample for UTF-8 CJK text first.
+Headers are matched to ``FieldSpec.source_column`` tolerating surrounding spaces, full-width
+spaces and a BOM. Normalisation is one SQL projection built from the contract
+(``normalised_text``/``typed_column`` in :mod:`lakehouse.normalise`), never Python per row. In the
+same pass, a value no batch may publish stops the batch (DuckDB's ``error()``, raised only on the
+row that has it), naming the user's file, the line and the column but never the value:
+
+* a number in scientific notation (``1.10101E+17``): the file went through Excel, which kept 15
+  digits of an 18-digit ID, and no rule can restore them. With ``excel_numbers: refuse`` the
+  batch stops here; by default (``quarantine``) the row is held back instead: by its data
+  element's format rule where the field has one (``citizen_id.format``, ``uscc.format`` …), or
+  else as ``cast:<field>`` (a typed field's value is then NULL, never the number Excel made up);
+  either way it is never published;
+* a text cell starting ``=``, ``+``, ``-`` or ``@`` (other than a plain signed number): a
+  spreadsheet formula, which would run in every department's Excel that opens the published data
+  (CSV/formula injection); refused, unless the contract says ``formula_cells: allow``. Refused
+  rather than quarantined because rewriting it would alter the data, and because it is almost
+  always an export fault or an attack on the file, which the department should see at once;
+* a value in a column with no header name (a delimiter too many on a line).
 
 A typed column whose non-empty text fails its ``TRY_CAST`` becomes NULL *and* its field name is
 listed in ``_cast_errors``, so the publish step can quarantine it instead of losing the value.
-``_row`` is the 1-based data-row number in the source file (``WITH ORDINALITY``; DuckDB keeps
-insertion order, so the Parquet file is in source order too).
+``_row`` is the 1-based data-row number (``WITH ORDINALITY``; DuckDB keeps insertion order, so
+the Parquet file is in source order too).
 
-The output is one Parquet file, ``staging_dir/<batch_id>.parquet``, written under a temporary name
-and renamed, so it is either complete or absent.
+Every message names ``source_name``, the file the user gave (the batch's ``source_name``), never
+the raw-zone hash name. The output is one Parquet file, ``staging_dir/<batch_id>.parquet``,
+written under a temporary name and renamed, so it is either complete or absent; the temporary
+UTF-8 copy is removed whatever happens.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 import re
 import uuid
@@ -40,7 +49,7 @@ import duckdb
 
 from catalog.settings import Settings
 from lakehouse.connection import connect, quote_ident, quote_literal
-from lakehouse.errors import LakehouseError, MalformedSource
+from lakehouse.errors import MalformedSource
 from lakehouse.normalise import (
     FULL_WIDTH,
     HALF_WIDTH,
@@ -49,7 +58,12 @@ from lakehouse.normalise import (
     sql_string,
     typed_column,
 )
-from schemas.loader import DatasetContract
+from lakehouse.sources import csv_text
+from lakehouse.sources.csv_text import CsvLayout
+from lakehouse.sources.detect import Detected, detect
+from lakehouse.sources.json_records import read_json
+from lakehouse.sources.xlsx import read_xlsx
+from schemas.loader import DatasetContract, FieldSpec
 
 __all__ = [
     "Staged",
@@ -59,24 +73,37 @@ __all__ = [
     "typed_column",
 ]
 
-_GB_FAMILY = {"gbk", "cp936", "gb2312", "gb18030"}
-_TRANSCODE_CHUNK = 1 << 22  # 4 MiB of source bytes at a time
-
-_HEADER_LIMIT = 1 << 20  # a header line longer than 1 MiB is not a header
-_SNIFF_BYTES = 1 << 16
-_CJK = re.compile("[\u4e00-\u9fff]")
-_DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CHECK = re.compile(r"zhongtai-check:(\w+):(\d+):(.*?)(?:\n|$)")
 
 
 @dataclass(frozen=True, slots=True)
 class Staged:
-    """A standardised batch: one Parquet file of ``_row``, the fields and ``_cast_errors``."""
+    """A standardised batch: one Parquet file of ``_row``, the fields and ``_cast_errors``, and
+    what was detected about the source (for the batch to record)."""
 
     staging_path: Path
     rows_in: int
     columns: tuple[str, ...]
     extra_columns: tuple[str, ...] = ()
     """Header columns the contract does not know: ignored, listed for the steward."""
+    source_kind: str = "csv"
+    """csv, xlsx, json or ndjson (a sql extract is landed and read as csv)."""
+    encoding: str = ""
+    """The codec the text was decoded with (utf-8, utf-8-sig, gbk, gb18030, utf-16); '' for xlsx."""
+    sheet: str | None = None
+    """The xlsx sheet read."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    readable: Path
+    plan: CsvLayout
+    header: tuple[str, ...]
+    line_column: bool
+    extra: tuple[str, ...] = ()
+    sheet: str | None = None
+    encoding: str | None = None
+    """The codec used when it is not the detected one."""
 
 
 def staging_path_for(settings: Settings, batch_id: int) -> Path:
@@ -84,28 +111,31 @@ def staging_path_for(settings: Settings, batch_id: int) -> Path:
 
 
 def standardize(
-    settings: Settings, contract: DatasetContract, batch_id: int, raw_path: Path
+    settings: Settings,
+    contract: DatasetContract,
+    batch_id: int,
+    raw_path: Path,
+    *,
+    source_name: str | None = None,
 ) -> Staged:
-    """Read ``raw_path`` as ``contract`` declares and write its standardised Parquet file."""
-    name = raw_path.name
-    codec = _codec(contract)
-    header = _read_header(
-        raw_path, "utf-8-sig" if codec == "utf-8" else codec, contract.source.delimiter
-    )
-    if contract.source.encoding.lower() in _GB_FAMILY:
-        _refuse_utf8(raw_path, contract.source.encoding)
-    positions, extra = _match_header(name, header, contract)
-
+    """Read ``raw_path`` as ``contract`` declares and write its standardised Parquet file;
+    messages name ``source_name`` (the user's file name; default: the raw file's name)."""
+    name = source_name or raw_path.name
+    detected = detect(raw_path, name, contract.source)
     target = staging_path_for(settings, batch_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    utf8_copy = target.with_name(f".{target.name}.{uuid.uuid4().hex}.utf8.csv")
+    copy = target.with_name(f".{target.name}.{uuid.uuid4().hex}.utf8.csv")
     try:
-        readable = raw_path
-        if codec != "utf-8":
-            _transcode(raw_path, codec, utf8_copy)
-            readable = utf8_copy
-        select_sql = _select_sql(readable, contract, len(header), positions)
+        ready = _prepare(raw_path, name, contract, detected, copy)
+        offset = 1 if ready.line_column else 0
+        positions, extra = _match_header(name, ready.header, contract, ready.plan.hint, offset)
+        unnamed = [i + offset for i, h in enumerate(ready.header) if not _header_key(h)]
+        unnamed += range(len(ready.header) + offset, ready.plan.width)
+        line = "c0" if ready.line_column else "ordinality"
+        select_sql = _select_sql(
+            csv_text.reader_sql(ready.readable, ready.plan), contract, positions, unnamed, line
+        )
         with connect(settings, lake=False) as con:
             try:
                 row = con.execute(
@@ -113,113 +143,146 @@ def standardize(
                     "(FORMAT parquet, COMPRESSION zstd)"
                 ).fetchone()
             except duckdb.InvalidInputException as exc:
-                raise _malformed(name, contract, exc) from exc
+                raise _explain(exc, name, detected, ready) from exc
         rows_in = int(row[0]) if row else 0
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-        utf8_copy.unlink(missing_ok=True)
-    return Staged(target, rows_in, contract.field_names, extra)
+        copy.unlink(missing_ok=True)
+    return Staged(
+        target,
+        rows_in,
+        contract.field_names,
+        extra + ready.extra,
+        detected.kind,
+        ready.encoding or detected.encoding,
+        ready.sheet,
+    )
+
+
+def _prepare(
+    raw_path: Path, name: str, contract: DatasetContract, detected: Detected, copy: Path
+) -> _Prepared:
+    """A UTF-8 CSV DuckDB can read for ``raw_path``, and how to read it."""
+    source = contract.source
+    if detected.kind == "xlsx":
+        read = read_xlsx(raw_path, name, source, copy)
+        return _intermediate(copy, read.header, sheet=read.sheet)
+    if detected.kind in ("json", "ndjson"):
+        columns = tuple(f.source_column for f in contract.fields)
+        got = read_json(raw_path, name, detected.kind, detected.encoding, columns, copy)
+        missing = [f.source_column for f in contract.fields if f.required]
+        missing = [c for c in missing if c not in got.seen]
+        if missing:
+            raise MalformedSource(
+                name,
+                f"missing required keys: {', '.join(missing)} (in every object)",
+                columns=tuple(missing),
+            )
+        return _intermediate(copy, columns, extra=got.extra)
+    plan = csv_text.layout(raw_path, name, detected.encoding, source)
+    if detected.encoding in ("utf-8", "utf-8-sig"):
+        csv_text.check_utf8_bytes(raw_path, name)
+        return _Prepared(raw_path, plan, plan.header, False)
+    try:
+        csv_text.transcode(raw_path, name, detected.encoding, copy)
+    except MalformedSource:
+        # encoding: auto judged GBK from the first 64 KiB; GB18030 (its superset) may read on
+        if source.encoding.lower() != "auto" or detected.encoding != "gbk":
+            raise
+        csv_text.transcode(raw_path, name, "gb18030", copy)
+        return _Prepared(copy, plan, plan.header, False, encoding="gb18030")
+    return _Prepared(copy, plan, plan.header, False)
+
+
+def _intermediate(
+    path: Path, header: tuple[str, ...], *, sheet: str | None = None, extra: tuple[str, ...] = ()
+) -> _Prepared:
+    plan = CsvLayout(("__line", *header), ",", len(header) + 1)
+    return _Prepared(path, plan, header, True, extra, sheet)
+
+
+def _checks(spec: FieldSpec, text: str, line: str, contract: DatasetContract) -> list[str]:
+    """``WHEN … THEN error(…)`` arms stopping the batch on a value no batch may publish."""
+    column = sql_string(spec.source_column)
+
+    def stop(kind: str) -> str:
+        return f"error('zhongtai-check:{kind}:' || CAST({line} AS VARCHAR) || ':' || {column})"
+
+    arms = []
+    if contract.source.excel_numbers == "refuse":
+        arms.append(f"WHEN {_excel_number(text)} THEN {stop('excel')}")
+    if typed_column(spec, text) is None and contract.source.formula_cells == "refuse":
+        # prefix() is ~3x cheaper than left(); the regex runs only on the rare rows it selects
+        starts = " OR ".join(f"prefix({text}, '{c}')" for c in "=@+-")
+        arms.append(
+            f"WHEN ({starts}) AND NOT ({text} IN ('=', '@') "
+            f"OR regexp_full_match({text}, '[-+][0-9 .,()-]*')) THEN {stop('formula')}"
+        )
+    return arms
+
+
+def _excel_number(text: str) -> str:
+    return (
+        f"(contains({text}, 'E+') AND "
+        f"regexp_full_match({text}, '[-+]?[0-9]([.][0-9]*)?[eE][+][0-9]+'))"
+    )
 
 
 def _select_sql(
-    raw_path: Path,
+    reader: str,
     contract: DatasetContract,
-    width: int,
     positions: dict[str, int],
+    unnamed: list[int],
+    line: str,
 ) -> str:
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-    reader = (
-        f"read_csv('{quote_literal(str(raw_path))}', encoding='utf-8', "
-        f"delim={sql_string(contract.source.delimiter)}, quote='\"', escape='\"', "
-        f"header=true, skip=0, auto_detect=false, strict_mode=true, all_varchar=true, "
-        f"columns={{{columns}}}) WITH ORDINALITY"
-    )
     texts: list[str] = []
     finals: list[str] = []
     errors: list[str] = []
+    arms = [
+        f"WHEN c{i} IS NOT NULL AND trim(c{i}) <> '' THEN "
+        f"error('zhongtai-check:unnamed:' || CAST({line} AS VARCHAR) || ':')"
+        for i in unnamed
+    ]
     for spec in contract.fields:
         field = quote_ident(spec.name)
         text_name = quote_ident(f"__text_{spec.name}")
         # An optional field absent from the header is NULL in every row.
         raw = f"c{positions[spec.name]}" if spec.name in positions else "CAST(NULL AS VARCHAR)"
         texts.append(f"{normalised_text(spec, raw)} AS {text_name}")
+        if spec.name in positions:
+            arms += _checks(spec, text_name, "__line_ref", contract)
         typed = typed_column(spec, text_name)
+        # without a data element no rule would catch 1.10101E+17: held back as a cast error
+        mangled = (
+            _excel_number(text_name)
+            if spec.element is None and contract.source.excel_numbers == "quarantine"
+            else "FALSE"
+        )
         if typed is None:
             finals.append(f"{text_name} AS {field}")
+            failed = mangled
         else:
-            finals.append(f"{typed} AS {field}")
-            errors.append(
-                f"CASE WHEN {text_name} IS NOT NULL AND {typed} IS NULL "
-                f"THEN {sql_string(spec.name)} END"
+            value = (
+                typed if mangled == "FALSE" else f"CASE WHEN {mangled} THEN NULL ELSE {typed} END"
             )
+            finals.append(f"{value} AS {field}")
+            failed = f"({text_name} IS NOT NULL AND {typed} IS NULL)"
+            failed = failed if mangled == "FALSE" else f"{mangled} OR {failed}"
+        if failed != "FALSE":
+            errors.append(f"CASE WHEN {failed} THEN {sql_string(spec.name)} END")
     cast_errors = f"list_filter([{', '.join(errors)}], e -> e IS NOT NULL)" if errors else "[]"
+    checked = f"CASE {' '.join(arms)} ELSE {cast_errors} END" if arms else cast_errors
+    passed = ", ".join(f"c{i}" for i in unnamed)
     return (
         f"SELECT CAST(ordinality AS BIGINT) AS _row, {', '.join(finals)}, "
-        f"CAST({cast_errors} AS VARCHAR[]) AS _cast_errors "
-        f"FROM (SELECT ordinality, {', '.join(texts)} FROM {reader})"
+        f"CAST({checked} AS VARCHAR[]) AS _cast_errors "
+        f"FROM (SELECT ordinality, {line} AS __line_ref, {passed + ', ' if passed else ''}"
+        f"{', '.join(texts)} FROM {reader})"
     )
 
 
-# -- reading the header and explaining failures --------------------------------------------------
-
-
-def _codec(contract: DatasetContract) -> str:
-    """The Python codec for the contract's declared encoding, normalised (``utf-8``, ``gbk`` …)."""
-    try:
-        return codecs.lookup(contract.source.encoding).name.replace("_", "-")
-    except LookupError:
-        raise LakehouseError(
-            f"contract {contract.code}: encoding '{contract.source.encoding}' is not supported"
-        ) from None
-
-
-def _transcode(source: Path, codec: str, target: Path) -> None:
-    """Stream ``source`` from ``codec`` into a UTF-8 file, refusing the first undecodable byte
-    with its line number (lines map one to one, so DuckDB's line numbers stay the source's)."""
-    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
-    offset = 0
-    newlines = 0
-    with source.open("rb") as reader, target.open("wb") as writer:
-        while True:
-            chunk = reader.read(_TRANSCODE_CHUNK)
-            final = not chunk
-            try:
-                writer.write(decoder.decode(chunk, final=final).encode("utf-8"))
-            except UnicodeDecodeError as exc:
-                # exc.object is the decoder's pending bytes (part of one character, never a
-                # newline) followed by this chunk
-                pending = len(exc.object) - len(chunk)
-                at = offset - pending + exc.start
-                line = newlines + exc.object[: exc.start].count(b"\n") + 1
-                raise MalformedSource(
-                    source.name, f"bytes are not valid {codec} (byte {at + 1})", line=line
-                ) from None
-            if final:
-                return
-            offset += len(chunk)
-            newlines += chunk.count(b"\n")
-
-
-def _read_header(raw_path: Path, encoding: str, delimiter: str) -> list[str]:
-    name = raw_path.name
-    with raw_path.open("rb") as handle:
-        head = handle.read(_HEADER_LIMIT)
-    if not head.strip():
-        raise MalformedSource(name, "the file is empty")
-    end = head.find(b"\n")
-    if end < 0 and len(head) == _HEADER_LIMIT:
-        raise MalformedSource(name, "no header line in the first 1 MiB", line=1)
-    line = head if end < 0 else head[:end]
-    try:
-        text = line.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise MalformedSource(
-            name,
-            f"the header is not valid {encoding} (byte {exc.start + 1}){_utf8_hint(head)}",
-            line=1,
-        ) from None
-    return next(csv.reader(io.StringIO(text.rstrip("\r")), delimiter=delimiter))
+# -- matching the header and explaining failures -------------------------------------------------
 
 
 def _header_key(value: str) -> str:
@@ -227,16 +290,18 @@ def _header_key(value: str) -> str:
 
 
 def _match_header(
-    name: str, header: list[str], contract: DatasetContract
+    name: str, header: tuple[str, ...], contract: DatasetContract, hint: str, offset: int
 ) -> tuple[dict[str, int], tuple[str, ...]]:
-    """Field name → header position, and the header columns the contract does not use."""
+    """Field name → reader column (``c<offset + header position>``), and the header columns the
+    contract does not use."""
+    line = contract.source.header_line
     keys = [_header_key(h) for h in header]
     duplicates = sorted({k for k in keys if keys.count(k) > 1 and k})
     if duplicates:
         raise MalformedSource(
             name,
             f"duplicate header columns: {', '.join(duplicates)}",
-            line=1,
+            line=line,
             columns=tuple(duplicates),
         )
     index = {k: i for i, k in enumerate(keys)}
@@ -245,54 +310,41 @@ def _match_header(
     for spec in contract.fields:
         key = _header_key(spec.source_column)
         if key in index:
-            positions[spec.name] = index[key]
+            positions[spec.name] = index[key] + offset
         elif spec.required:
             missing.append(spec.source_column)
     if missing:
         raise MalformedSource(
             name,
             f"missing required columns: {', '.join(missing)} "
-            f"(contract {contract.code}, encoding {contract.source.encoding})",
-            line=1,
+            f"(contract {contract.code}, encoding {contract.source.encoding}){hint}",
+            line=line,
             columns=tuple(missing),
         )
-    used = set(positions.values())
-    extra = tuple(header[i].strip(STRIP) for i in range(len(header)) if i not in used)
+    used = {p - offset for p in positions.values()}
+    extra = tuple(h.strip(STRIP) for i, h in enumerate(header) if i not in used and _header_key(h))
     return positions, extra
 
 
-def _utf8_hint(sample: bytes) -> str:
-    try:
-        text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return ""
-    return "; the file looks like UTF-8" if _CJK.search(text) else ""
-
-
-def _refuse_utf8(raw_path: Path, declared: str) -> None:
-    """Refuse a UTF-8 file declared GBK/GB18030 before it decodes into plausible mojibake."""
-    with raw_path.open("rb") as handle:
-        sample = handle.read(_SNIFF_BYTES)
-    if _utf8_hint(sample):
-        raise MalformedSource(
-            raw_path.name,
-            f"the contract declares {declared} but the file is UTF-8 "
-            "(re-export it as declared, or change the contract's source encoding)",
+def _explain(
+    exc: duckdb.InvalidInputException, name: str, detected: Detected, ready: _Prepared
+) -> MalformedSource:
+    found = _CHECK.search(str(exc))
+    if found is None:
+        return csv_text.explain(exc, name, detected.encoding, ready.readable, ready.plan)
+    kind, where, column = found.group(1), int(found.group(2)), found.group(3)
+    line = where if ready.line_column else csv_text.physical_line(ready.readable, ready.plan, where)
+    columns = (column,) if column else ()
+    if kind == "excel":
+        problem = (
+            f"column {column}: a number in scientific notation (like 1.10101E+17): the file "
+            "was saved by Excel, which keeps 15 digits; export the column as text"
         )
-
-
-def _malformed(name: str, contract: DatasetContract, exc: duckdb.Error) -> MalformedSource:
-    """Turn DuckDB's CSV error into a message naming the file and line, without quoting data."""
-    message = str(exc)
-    found = _DUCKDB_LINE.search(message)
-    line = int(found.group(1)) if found else None
-    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-    if columns:
-        problem = f"expected {columns.group(1)} columns, found {columns.group(2)}"
-    elif "Invalid unicode" in message:
-        problem = f"bytes are not valid {contract.source.encoding}"
-    elif "unterminated quote" in message:
-        problem = "a quoted value is not terminated"
+    elif kind == "formula":
+        problem = (
+            f"column {column}: a cell starting with =, +, - or @ is a spreadsheet formula "
+            "(formula injection); the contract refuses formula cells"
+        )
     else:
-        problem = f"cannot be read as CSV ({message.splitlines()[0]})"
-    return MalformedSource(name, problem, line=line)
+        problem = "a value in a column that has no header (a delimiter too many?)"
+    return MalformedSource(name, problem, line=line, columns=columns)

@@ -8,12 +8,12 @@ from schemas.loader import (
     Grade,
     OpenType,
     ShareType,
-    SourceFormat,
     load_contract,
     load_contracts,
     load_elements,
 )
 from schemas.masks import MaskKind, MaskSpec
+from schemas.source_format import SourceFormat
 
 __all__ = [
     "ContractError",

@@ -23,6 +23,9 @@ Dataset contract keys beyond the fields (all optional; absent means "not checked
 column; ``id_sex`` that character 17 (odd: male ``1``, even: female ``2``) agrees with a sex
 column holding a GB/T 2261.1 code. Code-list membership is an element check, not a key here.
 
+The ``source:`` block (format, encoding, delimiter, header line, sheet …) is parsed by
+:mod:`schemas.source_format`.
+
 A field's ``mask:`` (default: its element's ``default_mask:``) is one mask written as text, e.g.
 ``mask: keep:3:4`` or ``mask: hash``; :mod:`schemas.masks` lists the forms. A bad one is refused.
 """
@@ -39,6 +42,7 @@ import yaml
 
 from schemas.errors import ZhongtaiError
 from schemas.masks import MaskKind, MaskSpec
+from schemas.source_format import SourceFormat, parse_source
 
 SCHEMAS_DIR = Path(__file__).resolve().parent
 ELEMENTS_DIR = SCHEMAS_DIR / "elements"
@@ -117,14 +121,6 @@ class FieldSpec:
     personal: bool = False
     mask: MaskSpec = MaskSpec(MaskKind.NONE)
     description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFormat:
-    format: str = "csv"
-    encoding: str = "utf-8"
-    delimiter: str = ","
-    header: bool = True
 
 
 CROSS_FIELD_RULES: dict[str, tuple[str, ...]] = {
@@ -331,6 +327,13 @@ def _freshness(
     return Freshness(name, days)
 
 
+def _source(data: dict[str, Any], where: Path) -> SourceFormat:
+    try:
+        return parse_source(data.get("source"))
+    except ValueError as exc:
+        raise ContractError(f"{where.name}: source: {exc}") from None
+
+
 def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -> DatasetContract:
     elements = load_elements() if elements is None else elements
     data = _read_yaml(path)
@@ -374,7 +377,6 @@ def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -
     cycle = _require(data, "update_cycle", path)
     if cycle not in _UPDATE_CYCLES:
         raise ContractError(f"{path.name}: update_cycle '{cycle}' not in {sorted(_UPDATE_CYCLES)}")
-    source = data.get("source") or {}
     quality = data.get("quality") or {}
     return DatasetContract(
         code=_require(data, "code", path),
@@ -390,12 +392,7 @@ def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -
         update_cycle=cycle,
         fields=tuple(fields),
         primary_key=primary_key,
-        source=SourceFormat(
-            format=source.get("format", "csv"),
-            encoding=source.get("encoding", "utf-8"),
-            delimiter=source.get("delimiter", ","),
-            header=bool(source.get("header", True)),
-        ),
+        source=_source(data, path),
         max_failure_ratio=float(quality.get("max_failure_ratio", 0.05)),
         path=path,
         cross_field=_cross_field(data, names, path),

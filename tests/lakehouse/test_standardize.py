@@ -14,7 +14,8 @@ import pytest
 from catalog.settings import Settings
 from lakehouse.errors import MalformedSource
 from lakehouse.standardize import normalised_text, standardize, typed_column
-from schemas.loader import DatasetContract, FieldSpec, SourceFormat, load_elements
+from schemas.loader import DatasetContract, FieldSpec, load_elements
+from schemas.source_format import SourceFormat
 from tests.lakehouse import factories
 
 FIELDS = (
@@ -207,11 +208,13 @@ def test_an_empty_file_is_malformed(settings: Settings, tmp_path: Path) -> None:
         standardize(settings, factories.contract(), 10, source)
 
 
-def test_a_header_only_file_is_zero_rows(settings: Settings, tmp_path: Path) -> None:
+def test_a_header_only_file_is_refused(settings: Settings, tmp_path: Path) -> None:
+    """An extract with no rows is a failed export, not an empty month (a replace-mode publish of
+    it would empty the table)."""
     source = factories.write_csv(tmp_path / "header.csv", [])
-    staged = standardize(settings, factories.contract(), 12, source)
-    assert staged.rows_in == 0
-    assert _read(staged.staging_path) == []
+    with pytest.raises(MalformedSource, match="header.csv, line 1: .* no data rows"):
+        standardize(settings, factories.contract(), 12, source)
+    assert _staging_files(settings) == []
 
 
 def test_restandardising_replaces_the_file_whole(settings: Settings, tmp_path: Path) -> None:
