@@ -22,7 +22,7 @@ snapshot it became, or rejects the batch with one reason per failing check.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -107,8 +107,8 @@ def recover(settings: Settings, dataset_code: str) -> Reconciled:
     ):
         dataset = get_dataset(session, dataset_code)
         outcome = reconcile_dataset(session, con, dataset, contract)
-        sweep_dataset(session, settings, dataset, con)
-    return outcome
+        swept = sweep_dataset(session, settings, dataset, con)
+    return replace(outcome, swept=tuple(str(p) for p in swept))
 
 
 def land_step(

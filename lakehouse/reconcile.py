@@ -55,6 +55,8 @@ class Reconciled:
     """Batches whose publish intent was cleared (the lake was never changed)."""
     conflicts: tuple[str, ...] = field(default=())
     """What could not be brought into agreement, for a person to look at."""
+    swept: tuple[str, ...] = ()
+    """Leftover files removed (``lakehouse.sweep``), by path."""
 
     @property
     def agreed(self) -> bool:
