@@ -4,7 +4,7 @@ checks need, a resumed batch's stored verdict, and why a batch was rejected."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from catalog.models import Batch, BatchStatus, QualityReport
 from catalog.settings import Settings
 from lakehouse.errors import LakehouseError
-from quality.dataset_rules import BatchContext
-from quality.validate import rejection_reasons
 from schemas import DatasetContract
+
+if TYPE_CHECKING:
+    from quality.dataset_rules import BatchContext
 
 __all__ = [
     "batch_context",
@@ -46,6 +47,8 @@ def previous_published_rows(session: Session, batch: Batch) -> int | None:
 
 def batch_context(session: Session, batch: Batch) -> BatchContext:
     """The catalog facts the batch-level quality checks of ``batch`` need."""
+    from quality.dataset_rules import BatchContext
+
     return BatchContext(
         previous_rows=previous_published_rows(session, batch), landed_at=batch.landed_at
     )
@@ -95,6 +98,8 @@ def rejection_reasons_of(session: Session, contract: DatasetContract, batch: Bat
     report = report_of(session, batch)
     if report is None:
         return ["quality: the batch was rejected but has no quality report"]
+    from quality.validate import rejection_reasons
+
     reasons = rejection_reasons(
         report.rows_in,
         report.rows_quarantined,

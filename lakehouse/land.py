@@ -12,8 +12,9 @@ the caller to carry on from its last finished step. Bytes whose last batch was `
 ``failed`` land as a new batch with ``retry_of`` naming that one, which stays on record. The
 caller owns the session's transaction.
 
-The temporary copy is held under an exclusive ``flock`` while it is written, so
-``lakehouse.sweep`` can tell the leftover of a killed run (lock free) from a live copy.
+The temporary copy, ``.landing-<pid>-….tmp``, is held under an exclusive ``flock`` until it is
+renamed into place, so ``lakehouse.sweep`` can tell the leftover of a killed run (lock free,
+process gone) from a live copy.
 """
 
 from __future__ import annotations
@@ -81,9 +82,10 @@ def land(
     if not source.is_file():
         raise SourceNotFound(f"{source.name}: no such file to land ({source})")
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
-    sha256, size, temp = _hash_and_copy(source, settings.raw_dir)
-    target = raw_path_for(settings, sha256, source.suffix)
+    held, temp = _temporary(settings.raw_dir)
     try:
+        sha256, size = _hash_and_copy(source, held)
+        target = raw_path_for(settings, sha256, source.suffix)
         if target.exists():
             temp.unlink()
         else:
@@ -93,6 +95,8 @@ def land(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(held)  # lets go of the flock, once the copy is in place or gone
 
     existing = _live(session, dataset.id, sha256)
     if existing is not None:
@@ -172,22 +176,26 @@ def _last_refused(session: Session, dataset_id: int, sha256: str) -> int | None:
     ).first()
 
 
-def _hash_and_copy(source: Path, directory: Path) -> tuple[str, int, Path]:
-    """Stream ``source`` into a temp file in ``directory``; return (sha256, size, temp path)."""
+def _temporary(directory: Path) -> tuple[int, Path]:
+    """A new ``.landing-<pid>-….tmp`` in ``directory``, open and under this process's
+    ``flock`` until the caller closes it (``lakehouse.sweep`` reads both: a copy is dead only
+    when its lock is free and its process is gone)."""
+    handle, name = tempfile.mkstemp(
+        prefix=f"{LANDING_PREFIX}{os.getpid()}-", suffix=".tmp", dir=directory
+    )
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle, Path(name)
+
+
+def _hash_and_copy(source: Path, handle: int) -> tuple[str, int]:
+    """Stream ``source`` into the open file ``handle``; return (sha256, size)."""
     digest = hashlib.sha256()
     size = 0
-    handle, name = tempfile.mkstemp(prefix=LANDING_PREFIX, suffix=".tmp", dir=directory)
-    temp = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out, source.open("rb") as src:
-            fcntl.flock(out.fileno(), fcntl.LOCK_EX)  # live: lakehouse.sweep leaves it alone
-            while chunk := src.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return digest.hexdigest(), size, temp
+    with source.open("rb") as src, os.fdopen(handle, "wb", closefd=False) as out:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+        out.flush()
+        os.fsync(handle)
+    return digest.hexdigest(), size

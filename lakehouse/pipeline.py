@@ -57,7 +57,6 @@ from lakehouse.publish import publish, reject
 from lakehouse.reconcile import Reconciled, reconcile_dataset
 from lakehouse.standardize import standardize
 from lakehouse.sweep import sweep_dataset
-from quality import save_report, validate, write_verdict
 from schemas import load_contract
 
 __all__ = [
@@ -173,6 +172,10 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
 
 
 def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
+    # Imported here: the quality package loads Great Expectations (seconds), which landing,
+    # reconciling and a run killed before validation never need.
+    from quality import save_report, validate, write_verdict
+
     contract = load_contract(dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
@@ -231,6 +234,7 @@ def publish_step(
             reasons = rejection_reasons_of(session, contract, batch)
             reject(session, batch_id, "; ".join(reasons))
             session.commit()
+            _discard_staging(batch)
             return {
                 "batch_id": batch_id,
                 "status": BatchStatus.REJECTED.value,
@@ -244,7 +248,15 @@ def publish_step(
             Path(batch.staging_path),
             Path(verdict_path) if verdict_path else None,
         )
+        _discard_staging(batch)
     return {"batch_id": batch_id, "status": "published", **asdict(published)}
+
+
+def _discard_staging(batch: Batch) -> None:
+    """A finished batch's staging and verdict files: its rows are in the lake, or refused."""
+    if batch.staging_path:
+        for path in (Path(batch.staging_path), verdict_file(batch)):
+            path.unlink(missing_ok=True)
 
 
 EXIT_CODES: dict[str, int] = {

@@ -50,7 +50,6 @@ from lakehouse.errors import LakehouseError, PublishError
 from lakehouse.faults import fault
 from lakehouse.serving import build_serving_index
 from lakehouse.tables import ensure_tables, quarantine_table, table
-from quality.reports import bind_snapshot
 from schemas.loader import DatasetContract
 
 log = logging.getLogger(__name__)
@@ -127,6 +126,10 @@ def record_published(
     current = dataset.current_snapshot_id
     dataset.current_snapshot_id = snapshot_id if current is None else max(current, snapshot_id)
     dataset.status = DatasetStatus.PUBLISHED
+    # Imported here: the quality package loads Great Expectations (seconds), which landing,
+    # reconciling and a run killed before validation never need.
+    from quality.reports import bind_snapshot
+
     session.flush()
     bind_snapshot(session, batch)
     record(

@@ -6,8 +6,9 @@
   are leftovers of a dead run. Swept per dataset, under its ingest lock: no run of that dataset
   can be writing them. Files of batches the catalog does not know are swept by the lake-wide
   :func:`sweep_orphans` only.
-- **Raw-zone copies** (``raw_dir/.landing-*.tmp``): a live landing holds an ``flock`` on its copy;
-  one that is unlocked and more than a minute old belongs to a dead run.
+- **Raw-zone copies** (``raw_dir/.landing-<pid>-*.tmp``): a live landing holds an ``flock`` on its
+  copy from creation to rename; one whose lock is free and whose process is gone belongs to a
+  dead run.
 - **Lake files**: Parquet files under the dataset's table folders that no DuckLake snapshot
   references (``ducklake_delete_orphaned_files`` in dry-run mode names them), swept under the
   dataset's lock, so a file another run is about to commit is never among them; local data paths
@@ -20,7 +21,6 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import time
 from pathlib import Path
 
 import duckdb
@@ -38,9 +38,7 @@ __all__ = ["sweep_dataset", "sweep_orphans", "sweep_raw"]
 
 _STAGING = re.compile(r"^(\.)?(\d+)\.(?:verdict\.)?parquet(?:\..+)?$")
 _FINISHED = {BatchStatus.PUBLISHED, BatchStatus.REJECTED, BatchStatus.FAILED}
-RAW_GRACE_SECONDS = 60.0
-"""A raw-zone copy younger than this is left alone even when unlocked (it may be about to be
-renamed into place)."""
+_LANDING = re.compile(r"^\.landing-(\d+)-")
 
 
 def _staging_files(settings: Settings) -> list[tuple[Path, bool, int]]:
@@ -90,17 +88,18 @@ def sweep_orphans(session: Session, settings: Settings) -> list[Path]:
     return removed + sweep_raw(settings)
 
 
-def sweep_raw(settings: Settings, *, now: float | None = None) -> list[Path]:
-    """Raw-zone copies whose landing died (unlocked and older than :data:`RAW_GRACE_SECONDS`)."""
+def sweep_raw(settings: Settings) -> list[Path]:
+    """Raw-zone copies whose landing died: lock free, and the process that made it gone (the
+    lock alone is free for an instant between a copy's creation and its lock)."""
     folder = settings.raw_dir
     if not folder.is_dir():
         return []
-    moment = time.time() if now is None else now
     removed = []
     for path in folder.glob(f"{LANDING_PREFIX}*.tmp"):
+        owner = _LANDING.match(path.name)
+        if owner is not None and _alive(int(owner.group(1))):
+            continue
         try:
-            if moment - path.stat().st_mtime < RAW_GRACE_SECONDS:
-                continue
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             continue
@@ -112,6 +111,16 @@ def sweep_raw(settings: Settings, *, now: float | None = None) -> list[Path]:
             os.close(fd)
         removed.append(_unlink(path))
     return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _table_name(dataset: Dataset) -> str:

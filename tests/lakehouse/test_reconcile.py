@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -146,22 +146,28 @@ def test_leftovers_are_swept_but_not_a_live_landing(world: World, tmp_path: Path
         Path(settings.resolved_lake_data_path) / "main" / SOCIAL / "ducklake-orphan.parquet",
     ]
     dead = settings.raw_dir / ".landing-dead.tmp"
+    gone = settings.raw_dir / f".landing-{_dead_pid()}-abc.tmp"  # its process is gone
     live = settings.raw_dir / ".landing-live.tmp"
-    for path in [*leftovers, dead, live]:
+    mine = settings.raw_dir / f".landing-{os.getpid()}-abc.tmp"  # a live process, not locked yet
+    for path in [*leftovers, dead, gone, live, mine]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"PAR1")
-    old = time.time() - 3600
-    for path in (dead, live):
-        os.utime(path, (old, old))
     with live.open("rb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # a landing still writing it
         result = CliRunner().invoke(app, ["lake", "reconcile", "--json"])
         assert result.exit_code == 0, result.output
 
     assert [p for p in leftovers if p.exists()] == []
-    assert not dead.exists() and live.exists()
+    assert not dead.exists() and not gone.exists()
+    assert live.exists() and mine.exists()
     assert files_under(staging) == []  # the published batch's own files went too
     assert world.lake_rows() == [(n, 50)]  # nothing the lake references was touched
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_one_dataset_at_a_time_and_different_datasets_side_by_side(world: World) -> None:
