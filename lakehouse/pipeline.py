@@ -165,6 +165,7 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
             }
         batch.staging_path = str(staged.staging_path)
         batch.rows_in = staged.rows_in
+        batch.encoding = batch.encoding or contract.source.encoding  # as declared, until detected
         batch.status = BatchStatus.STANDARDIZED
         session.commit()
         fault(settings, "standardized")

@@ -61,6 +61,10 @@ def test_a_failed_publish_is_recorded_failed_and_its_bytes_run_again(
     assert again.batch_id != batch_id
     assert world.batch(batch_id).status is BatchStatus.FAILED  # kept on record
     assert world.lake_rows() == [(again.batch_id, 60)]
+    assert (world.batch(again.batch_id).encoding, world.batch(again.batch_id).source_kind) == (
+        "gbk",
+        "csv",
+    )
 
 
 def test_a_rejected_batch_runs_again_and_a_published_one_is_a_no_op(
