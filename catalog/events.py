@@ -270,6 +270,18 @@ class BatchRejected(AuditedEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BatchRolledBack(AuditedEvent):
+    """Rows of a batch that reached the lake without the catalog's publication (a failed or
+    refused batch, or one the catalog never knew) were deleted from the lake by reconciliation,
+    in snapshot ``snapshot_id``; no reader was ever served them."""
+
+    action: ClassVar[str] = "batch.rolled_back"
+    batch_id: int
+    snapshot_id: int
+    rows_removed: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckpointSigned(AuditedEvent):
     """The chain's head was signed (Ed25519) at ``last_event_id``; the signature is in
     ``audit_checkpoints``, which is append-only too."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -333,17 +334,33 @@ class Grant(Base):
 
 
 class Batch(Base):
-    """One landing of source data; at most one per (dataset, SHA-256 of the bytes)."""
+    """One landing of source data.
+
+    At most one *live* batch per (dataset, SHA-256 of the bytes): a rejected or failed batch
+    frees its bytes, so delivering them again makes a new batch (``retry_of`` names the one it
+    retries) while the old one stays on record. ``publish_started_at`` is the publish intent,
+    written and committed before the lake commit: a batch that has it but is not published was
+    interrupted between the two commits, and ``lakehouse.reconcile`` finishes or rolls it back.
+    """
 
     __tablename__ = "batches"
-    __table_args__ = (UniqueConstraint("dataset_id", "source_sha256"),)
+    __table_args__ = (
+        Index(
+            "uq_batches_live_source",
+            "dataset_id",
+            "source_sha256",
+            unique=True,
+            sqlite_where=text("status NOT IN ('rejected', 'failed')"),
+            postgresql_where=text("status NOT IN ('rejected', 'failed')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     source_name: Mapped[str] = mapped_column(String(500))
     source_sha256: Mapped[str] = mapped_column(String(64))
     raw_path: Mapped[str] = mapped_column(String(1000))
-    size_bytes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus), default=BatchStatus.LANDED)
     rows_in: Mapped[int | None] = mapped_column(Integer, default=None)
     rows_published: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -352,7 +369,22 @@ class Batch(Base):
     staging_path: Mapped[str] = mapped_column(String(1000), default="")
     error: Mapped[str] = mapped_column(Text, default="")
     landed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    """When the bytes were received."""
     published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    source_kind: Mapped[str] = mapped_column(String(16), default="csv", server_default="csv")
+    """What was delivered: csv, xlsx, json, ndjson, db … (``lakehouse.sources``)."""
+    encoding: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    """The text encoding detected or declared for the source ('' where none applies)."""
+    delivered_by_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", name="fk_batches_delivered_by_department_id"), default=None
+    )
+    """The department whose account delivered the file (None: the platform itself)."""
+    retry_of: Mapped[int | None] = mapped_column(
+        ForeignKey("batches.id", name="fk_batches_retry_of"), default=None
+    )
+    """The rejected or failed batch of the same bytes this batch runs again."""
+    publish_started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    """The publish intent: set and committed just before the lake commit."""
 
     dataset: Mapped[Dataset] = relationship()
 

@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         "a private address; empty allows only https to public addresses (and loopback in "
         "development and test).",
     )
+    ingest_fault_points: str = Field(
+        default="",
+        description="Test only (refused unless ZHONGTAI_ENVIRONMENT=test): comma-separated points "
+        "of an ingest (lakehouse.faults.POINTS) at which the process kills itself with SIGKILL, "
+        "for the crash test; 'sleep:SECONDS' pauses at each point instead.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -155,6 +161,8 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and self.secret_key.lower() in _PLACEHOLDER_SECRETS:
             raise ValueError("ZHONGTAI_SECRET_KEY must be set to a real secret in production")
+        if self.ingest_fault_points and self.environment != "test":
+            raise ValueError("ZHONGTAI_INGEST_FAULT_POINTS is for the test environment only")
         return self
 
     @property

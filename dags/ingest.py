@@ -57,9 +57,9 @@ def build_ingestion_dag(contract: DatasetContract) -> DAG:
             if source is None:
                 raise AirflowSkipException(f"no extract waiting in the inbox of {code}")
             landed = pipeline.land_step(settings, code, source)
-            if landed["duplicate"]:
+            if landed["duplicate"]:  # published before; an unfinished batch resumes instead
                 raise AirflowSkipException(
-                    f"{source.name} was landed before as batch {landed['batch_id']}"
+                    f"{source.name} was published before as batch {landed['batch_id']}"
                 )
             return landed
 
@@ -69,7 +69,7 @@ def build_ingestion_dag(contract: DatasetContract) -> DAG:
 
         @task
         def validate(staged: dict[str, Any]) -> dict[str, Any]:
-            if staged["status"] != "standardized":
+            if staged["status"] not in ("standardized", "validated"):  # validated: resumed
                 raise AirflowSkipException(f"batch {staged['batch_id']} is {staged['status']}")
             return pipeline.validate_step(get_settings(), code, int(staged["batch_id"]))
 

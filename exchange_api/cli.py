@@ -25,6 +25,7 @@ from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_audit_group import audit_app
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
+from exchange_api.cli_lake import lake_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(requests_app, name="requests")
 app.add_typer(grants_app, name="grants")
 app.add_typer(account_app, name="account")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(lake_app, name="lake")
 console = Console()
 err = Console(stderr=True)
 
@@ -56,15 +58,34 @@ def init() -> None:
 
 
 @app.command()
-def ingest(dataset: str, source: Path) -> None:
-    """Carry one extract through land → standardise → validate → publish, in this process."""
-    from lakehouse.pipeline import run_batch
+def ingest(
+    dataset: str = typer.Argument(..., help="The dataset's code."),
+    source: Path | None = typer.Argument(None, help="The extract to ingest."),
+    resume: int | None = typer.Option(
+        None, "--resume", metavar="BATCH", help="Carry an unfinished batch on instead."
+    ),
+) -> None:
+    """Carry one extract through land → standardise → validate → publish, in this process.
+    Exit codes: 0 published, 3 duplicate (published before), 4 rejected, 5 malformed,
+    6 failed (the lake is unchanged; deliver again), 2 usage or other errors."""
+    from lakehouse.pipeline import resume_batch, run_batch
 
-    if not source.is_file():
-        err.print(f"[red]no such file: {source}[/red]")
+    settings = get_settings()
+    if resume is not None:
+        summary = resume_batch(settings, resume, dataset_code=dataset)
+    elif source is None or not source.is_file():
+        err.print(
+            f"[red]no such file: {source}[/red]"
+            if source
+            else "[red]give a FILE or --resume BATCH[/red]"
+        )
         raise typer.Exit(2)
-    summary = run_batch(get_settings(), dataset, source)
+    else:
+        summary = run_batch(settings, dataset, source)
     console.print_json(json.dumps(asdict(summary), ensure_ascii=False))
+    if summary.exit_code:
+        err.print(f"[yellow]{summary.outcome}[/yellow]: {summary.reason or summary.status}")
+    raise typer.Exit(summary.exit_code)
 
 
 @quality_app.command("report")

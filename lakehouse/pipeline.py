@@ -1,9 +1,17 @@
-"""One batch end to end: land → standardise → validate → publish (or reject).
+r"""One batch end to end: land → standardise → validate → publish (or reject).
 
 Each step is a function of (settings, dataset code, ids or paths) that opens what it needs, does
 one thing, commits, and returns a small JSON-able dict, so an Airflow task can call it in a few
 lines and pass only ids and paths to the next task. ``run_batch`` runs all four in this process;
 the CLI and the tests use it, the DAGs call the steps one by one.
+
+Every step holds the dataset's ingest lock (``lakehouse.locks``; ``run_batch`` holds it for the
+whole run), so ingests of one dataset are serialised and different datasets run side by side.
+The land step first :func:`recover`\s the dataset: reconciles lake and catalog
+(``lakehouse.reconcile``) and sweeps leftovers (``lakehouse.sweep``). A batch a killed run left
+``landed``, ``standardized`` or ``validated`` resumes from its last finished step when its bytes
+are delivered again (the land step answers ``resumed``) or through :func:`resume_batch`; each
+step passes a batch that is already past it on to the next.
 
 The validate step hands the quality engine the catalog facts its batch-level checks need (a
 :class:`quality.dataset_rules.BatchContext`: the rows in of the dataset's latest *published*
@@ -14,12 +22,11 @@ snapshot it became, or rejects the batch with one reason per failing check.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -27,20 +34,46 @@ from catalog import actions as act
 from catalog.datasets import get_dataset
 from catalog.db import make_engine, make_sessionmaker
 from catalog.guard import ensure, keeping_refusals
-from catalog.models import Batch, BatchStatus, QualityDecision, QualityReport, utcnow
+from catalog.models import Batch, BatchStatus, Dataset, QualityDecision, utcnow
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import DatasetTerms
 from catalog.settings import Settings
+from lakehouse.batch_facts import (
+    batch_context,
+    next_source,
+    previous_published_rows,
+    rejection_reasons_of,
+    validated_result,
+)
+from lakehouse.batch_facts import (
+    verdict_path as verdict_file,
+)
 from lakehouse.connection import connect, quote_ident
-from lakehouse.errors import LakehouseError, MalformedSource
+from lakehouse.errors import LakehouseError, MalformedSource, PublishError
+from lakehouse.faults import fault
 from lakehouse.land import land
+from lakehouse.locks import dataset_lock
 from lakehouse.publish import publish, reject
+from lakehouse.reconcile import Reconciled, reconcile_dataset
 from lakehouse.standardize import standardize
-from quality import save_report, validate, write_verdict
-from quality.dataset_rules import BatchContext
-from quality.reports import bind_snapshot
-from quality.validate import rejection_reasons
-from schemas import DatasetContract, load_contract
+from lakehouse.sweep import sweep_dataset
+from schemas import load_contract
+
+__all__ = [
+    "EXIT_CODES",
+    "BatchSummary",
+    "advance",
+    "batch_context",
+    "land_step",
+    "next_source",
+    "previous_published_rows",
+    "publish_step",
+    "recover",
+    "resume_batch",
+    "run_batch",
+    "standardize_step",
+    "validate_step",
+]
 
 StepResult = dict[str, Any]
 
@@ -63,37 +96,18 @@ def _batch(session: Session, batch_id: int) -> Batch:
     return batch
 
 
-def previous_published_rows(session: Session, batch: Batch) -> int | None:
-    """Rows in of the dataset's most recently published batch other than ``batch`` (None when
-    nothing was published before)."""
-    return session.scalars(
-        select(Batch.rows_in)
-        .where(
-            Batch.dataset_id == batch.dataset_id,
-            Batch.status == BatchStatus.PUBLISHED,
-            Batch.id != batch.id,
-        )
-        .order_by(Batch.published_at.desc(), Batch.id.desc())
-        .limit(1)
-    ).first()
-
-
-def batch_context(session: Session, batch: Batch) -> BatchContext:
-    """The catalog facts the batch-level quality checks of ``batch`` need."""
-    return BatchContext(
-        previous_rows=previous_published_rows(session, batch), landed_at=batch.landed_at
-    )
-
-
-def next_source(settings: Settings, dataset_code: str) -> Path | None:
-    """The oldest file waiting in the dataset's inbox folder, if any."""
-    inbox = settings.inbox_dir / dataset_code
-    if not inbox.is_dir():
-        return None
-    files = sorted(
-        (p for p in inbox.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name)
-    )
-    return files[0] if files else None
+def recover(settings: Settings, dataset_code: str) -> Reconciled:
+    """Reconcile the dataset's lake and catalog and sweep its leftovers, under its lock."""
+    contract = load_contract(dataset_code)
+    with (
+        dataset_lock(settings, dataset_code),
+        sessions(settings)() as session,
+        connect(settings) as con,
+    ):
+        dataset = get_dataset(session, dataset_code)
+        outcome = reconcile_dataset(session, con, dataset, contract)
+        swept = sweep_dataset(session, settings, dataset, con)
+    return replace(outcome, swept=tuple(str(p) for p in swept))
 
 
 def land_step(
@@ -105,12 +119,20 @@ def land_step(
     actor: Principal = SYSTEM,
 ) -> StepResult:
     """Land ``source`` as a batch of the dataset, if ``actor`` may ingest it (``batch.ingest``:
-    the platform itself — DAGs, the operator's ``zhongtai ingest`` — or the owner's publisher)."""
-    with sessions(settings)() as session, keeping_refusals(session):
-        dataset = get_dataset(session, dataset_code)
-        ensure(session, actor, act.BATCH_INGEST, DatasetTerms.of(dataset), now=now)
-        landing = land(session, settings, dataset, source, now=now)
-        session.commit()
+    the platform itself — DAGs, the operator's ``zhongtai ingest`` — or the owner's publisher).
+    ``duplicate``: the bytes were published before; ``resumed``: an unfinished batch of the same
+    bytes carries on (its ``status`` says from where)."""
+    with dataset_lock(settings, dataset_code):
+        with sessions(settings)() as session, keeping_refusals(session):
+            dataset = get_dataset(session, dataset_code)
+            ensure(session, actor, act.BATCH_INGEST, DatasetTerms.of(dataset), now=now)
+        recover(settings, dataset_code)
+        with sessions(settings)() as session:
+            dataset = get_dataset(session, dataset_code)
+            department = None if actor.is_system else actor.department_id
+            landing = land(session, settings, dataset, source, now=now, department_id=department)
+            session.commit()
+        fault(settings, "landed")
     return {
         "dataset": dataset_code,
         "source": str(source),
@@ -119,10 +141,15 @@ def land_step(
     }
 
 
+_PAST_STANDARDIZE = {BatchStatus.STANDARDIZED, BatchStatus.VALIDATED}
+
+
 def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
     contract = load_contract(dataset_code)
-    with sessions(settings)() as session:
+    with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
+        if batch.status in _PAST_STANDARDIZE:  # a resumed batch: carry on with the next step
+            return {"batch_id": batch_id, "status": batch.status.value, "resumed": True}
         if batch.status is not BatchStatus.LANDED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         try:
@@ -130,22 +157,35 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
         except MalformedSource as exc:
             reject(session, batch_id, f"{exc.code}: {exc}")
             session.commit()
-            return {"batch_id": batch_id, "status": BatchStatus.REJECTED.value, "reason": str(exc)}
+            return {
+                "batch_id": batch_id,
+                "status": BatchStatus.REJECTED.value,
+                "reason": str(exc),
+                "malformed": True,
+            }
         batch.staging_path = str(staged.staging_path)
         batch.rows_in = staged.rows_in
+        batch.encoding = batch.encoding or contract.source.encoding  # as declared, until detected
         batch.status = BatchStatus.STANDARDIZED
         session.commit()
+        fault(settings, "standardized")
     return {"batch_id": batch_id, "status": "standardized", "rows_in": staged.rows_in}
 
 
 def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
+    # Imported here: the quality package loads Great Expectations (seconds), which landing,
+    # reconciling and a run killed before validation never need.
+    from quality import save_report, validate, write_verdict
+
     contract = load_contract(dataset_code)
-    with sessions(settings)() as session:
+    with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
+        if batch.status is BatchStatus.VALIDATED:  # resumed: the stored report stands
+            return validated_result(session, batch)
         if batch.status is not BatchStatus.STANDARDIZED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         staging = Path(batch.staging_path)
-        verdict_path = staging.with_suffix(".verdict.parquet")
+        verdict = verdict_file(batch)
         with connect(settings, lake=False) as con:
             literal = str(staging).replace("'", "''")
             # A view, not a table: every check scans only its own columns of the Parquet file,
@@ -156,10 +196,11 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
             outcome = validate(
                 con, "staged", contract, batch_id=batch_id, context=batch_context(session, batch)
             )
-            write_verdict(con, outcome, verdict_path)
+            write_verdict(con, outcome, verdict)
         save_report(session, batch, outcome)
         batch.status = BatchStatus.VALIDATED
         session.commit()
+        fault(settings, "validated")
     return {
         "batch_id": batch_id,
         "status": "validated",
@@ -168,22 +209,33 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
         "rows_quarantined": outcome.rows_quarantined,
         "score": outcome.score,
         "findings": outcome.findings,
-        "verdict_path": str(verdict_path),
+        "verdict_path": str(verdict),
     }
 
 
 def publish_step(
-    settings: Settings, dataset_code: str, batch_id: int, decision: str, verdict_path: str | None
+    settings: Settings,
+    dataset_code: str,
+    batch_id: int,
+    decision: str | None = None,
+    verdict_path: str | None = None,
 ) -> StepResult:
+    """Publish or reject a validated batch; ``decision`` and ``verdict_path`` default to its
+    stored report's decision and its verdict file (a resumed batch). A lake failure marks the
+    batch FAILED, commits that, and raises :class:`PublishError`."""
     contract = load_contract(dataset_code)
-    with sessions(settings)() as session:
+    with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
         if batch.status is not BatchStatus.VALIDATED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
+        if decision is None:
+            decision = validated_result(session, batch)["decision"]
+            verdict_path = str(verdict_file(batch))
         if QualityDecision(decision) is QualityDecision.REJECT:
-            reasons = _rejection_reasons(session, contract, batch)
+            reasons = rejection_reasons_of(session, contract, batch)
             reject(session, batch_id, "; ".join(reasons))
             session.commit()
+            _discard_staging(batch)
             return {
                 "batch_id": batch_id,
                 "status": BatchStatus.REJECTED.value,
@@ -197,26 +249,26 @@ def publish_step(
             Path(batch.staging_path),
             Path(verdict_path) if verdict_path else None,
         )
-        bind_snapshot(session, batch)
-        session.commit()
+        _discard_staging(batch)
     return {"batch_id": batch_id, "status": "published", **asdict(published)}
 
 
-def _rejection_reasons(session: Session, contract: DatasetContract, batch: Batch) -> list[str]:
-    """Why the validated ``batch`` is rejected, from its stored quality report."""
-    report = session.scalars(
-        select(QualityReport).where(QualityReport.batch_id == batch.id)
-    ).one_or_none()
-    if report is None:
-        return ["quality: the batch was rejected but has no quality report"]
-    reasons = rejection_reasons(
-        report.rows_in,
-        report.rows_quarantined,
-        contract.max_failure_ratio,
-        {str(k): int(v) for k, v in (report.rule_counts or {}).items()},
-        report.batch_findings,
-    )
-    return reasons or ["quality: rejected by the validate step"]
+def _discard_staging(batch: Batch) -> None:
+    """A finished batch's staging and verdict files: its rows are in the lake, or refused."""
+    if batch.staging_path:
+        for path in (Path(batch.staging_path), verdict_file(batch)):
+            path.unlink(missing_ok=True)
+
+
+EXIT_CODES: dict[str, int] = {
+    "published": 0,
+    "duplicate": 3,
+    "rejected": 4,
+    "malformed": 5,
+    "failed": 6,
+}
+"""``zhongtai ingest``'s exit code per outcome (README, "Ingesting an extract"); 2 is a usage or
+other domain error, as for every command."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +284,14 @@ class BatchSummary:
     decision: str | None = None
     reason: str = ""
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outcome: str = "published"
+    """published, duplicate, rejected (by its quality), malformed (unreadable), failed."""
+    resumed: bool = False
+    retry_of: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.outcome]
 
 
 def run_batch(
@@ -243,20 +303,76 @@ def run_batch(
     actor: Principal = SYSTEM,
 ) -> BatchSummary:
     """Carry one source file through every step in this process; ``now`` is the landing time
-    (default: the current time), which the freshness check measures against."""
-    landed = land_step(settings, dataset_code, source, now=now or utcnow(), actor=actor)
-    batch_id = int(landed["batch_id"])
-    if landed["duplicate"]:
-        return BatchSummary(dataset_code, batch_id, True, "duplicate")
-    staged = standardize_step(settings, dataset_code, batch_id)
-    if staged["status"] != "standardized":
-        return BatchSummary(
-            dataset_code, batch_id, False, staged["status"], reason=staged.get("reason", "")
+    (default: the current time), which the freshness check measures against. Bytes published
+    before answer ``duplicate``; an unfinished batch of the same bytes resumes."""
+    with dataset_lock(settings, dataset_code):
+        landed = land_step(settings, dataset_code, source, now=now or utcnow(), actor=actor)
+        batch_id = int(landed["batch_id"])
+        if landed["duplicate"]:
+            return BatchSummary(
+                dataset_code,
+                batch_id,
+                True,
+                "duplicate",
+                outcome="duplicate",
+                reason=f"{source.name} was published before as batch {batch_id}",
+            )
+        return advance(
+            settings,
+            dataset_code,
+            batch_id,
+            resumed=bool(landed["resumed"]),
+            retry_of=landed["retry_of"],
         )
-    checked = validate_step(settings, dataset_code, batch_id)
-    done = publish_step(
-        settings, dataset_code, batch_id, checked["decision"], checked["verdict_path"]
-    )
+
+
+def resume_batch(
+    settings: Settings,
+    batch_id: int,
+    *,
+    dataset_code: str | None = None,
+    actor: Principal = SYSTEM,
+) -> BatchSummary:
+    """Carry an unfinished batch on from its last finished step (``zhongtai ingest --resume``);
+    a finished batch is summarised as it stands. ``dataset_code``, when given, must be the
+    batch's dataset."""
+    with sessions(settings)() as session, keeping_refusals(session):
+        batch = _batch(session, batch_id)
+        dataset = session.get(Dataset, batch.dataset_id)
+        assert dataset is not None  # a foreign key
+        ensure(session, actor, act.BATCH_INGEST, DatasetTerms.of(dataset))
+        code = dataset.code
+    if dataset_code is not None and dataset_code != code:
+        raise PublishError(
+            f"batch {batch_id} belongs to {code}, not {dataset_code}",
+            code="batch.contract_mismatch",
+            batch_id=batch_id,
+        )
+    with dataset_lock(settings, code):
+        recover(settings, code)
+        return advance(settings, code, batch_id, resumed=True)
+
+
+def advance(
+    settings: Settings,
+    dataset_code: str,
+    batch_id: int,
+    *,
+    resumed: bool = False,
+    retry_of: int | None = None,
+) -> BatchSummary:
+    """Run the steps a batch has not finished yet, and summarise where it ended."""
+    with dataset_lock(settings, dataset_code):
+        staged = standardize_step(settings, dataset_code, batch_id)
+        if staged["status"] not in ("standardized", "validated"):
+            return _final(settings, dataset_code, batch_id, resumed, retry_of, staged)
+        checked = validate_step(settings, dataset_code, batch_id)
+        try:
+            done = publish_step(
+                settings, dataset_code, batch_id, checked["decision"], checked["verdict_path"]
+            )
+        except PublishError as exc:
+            done = {"batch_id": batch_id, "status": "failed", "reasons": [exc.message]}
     return BatchSummary(
         dataset=dataset_code,
         batch_id=batch_id,
@@ -269,4 +385,44 @@ def run_batch(
         decision=checked["decision"],
         reason="; ".join(done.get("reasons", [])),
         findings=checked.get("findings", {}),
+        outcome=_outcome(done["status"]),
+        resumed=resumed,
+        retry_of=retry_of,
     )
+
+
+def _outcome(status: str, *, malformed: bool = False) -> str:
+    if status == "rejected":
+        return "malformed" if malformed else "rejected"
+    return "published" if status == "published" else "failed"
+
+
+def _final(
+    settings: Settings,
+    dataset_code: str,
+    batch_id: int,
+    resumed: bool,
+    retry_of: int | None,
+    step: StepResult,
+) -> BatchSummary:
+    """The summary of a batch that ended before validation (malformed), or that was already
+    finished when asked to resume."""
+    with sessions(settings)() as session:
+        batch = _batch(session, batch_id)
+        status = batch.status.value
+        reason = step.get("reason") or batch.error
+        malformed = bool(step.get("malformed")) or batch.error.startswith(MalformedSource.code)
+        return BatchSummary(
+            dataset_code,
+            batch_id,
+            False,
+            status,
+            rows_in=batch.rows_in,
+            rows_published=batch.rows_published,
+            rows_quarantined=batch.rows_quarantined,
+            snapshot_id=batch.snapshot_id,
+            reason=reason,
+            outcome=_outcome(status, malformed=malformed),
+            resumed=resumed,
+            retry_of=retry_of,
+        )

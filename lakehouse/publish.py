@@ -13,9 +13,21 @@ which names the snapshot *this connection* committed, so a concurrent writer can
 for us. Before inserting, the transaction checks that no row of the batch is in either table,
 which catches a batch whose lake commit succeeded but whose catalog update was lost.
 
-The caller owns the SQLAlchemy transaction. On a lake failure the DuckLake transaction is rolled
-back (the lake is unchanged), the batch is marked FAILED with the error, flushed, and
-``PublishError`` is raised: commit the session to keep that mark.
+Publishing is one act for any reader or auditor, in three commits:
+
+1. the **intent**: ``Batch.publish_started_at`` is set and committed once the inputs are checked;
+2. the **lake commit**: one DuckLake snapshot tagged with the batch;
+3. the **catalog commit**: the batch published with its snapshot, the dataset's current snapshot,
+   the quality report bound to it and the ``batch.published`` audit event, in one transaction
+   (:func:`record_published`).
+
+Readers are served only the dataset's current snapshot as the catalog records it, so a snapshot
+between 2 and 3 is seen by nobody; a run killed there leaves the intent, and
+``lakehouse.reconcile`` (run by ``zhongtai lake reconcile`` and at the start of every run of the
+dataset, under its ingest lock) finishes the publication from ``snapshots()``. ``publish``
+commits the session itself. When the lake commit fails, the DuckLake transaction is rolled back
+(the lake is unchanged), the batch is marked FAILED with the error, that mark is committed, and
+``PublishError`` is raised: the bytes may then be delivered again as a new batch.
 """
 
 from __future__ import annotations
@@ -35,13 +47,14 @@ from catalog.models import Batch, BatchStatus, DatasetStatus, utcnow
 from catalog.settings import Settings
 from lakehouse.connection import LAKE, connect, quote_ident, quote_literal
 from lakehouse.errors import LakehouseError, PublishError
+from lakehouse.faults import fault
 from lakehouse.serving import build_serving_index
 from lakehouse.tables import ensure_tables, quarantine_table, table
 from schemas.loader import DatasetContract
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CAST_RULE_PREFIX", "Published", "publish", "reject"]
+__all__ = ["CAST_RULE_PREFIX", "Published", "publish", "record_published", "reject"]
 
 CAST_RULE_PREFIX = "cast:"
 _PUBLISHABLE = {BatchStatus.LANDED, BatchStatus.STANDARDIZED, BatchStatus.VALIDATED}
@@ -64,27 +77,44 @@ def publish(
     staging_path: Path,
     verdict_path: Path | None,
 ) -> Published:
-    """Insert the batch into the lake as one snapshot and record it in the catalog."""
+    """Insert the batch into the lake as one snapshot and record it in the catalog; commits."""
     batch = _publishable_batch(session, contract, batch_id)
-    try:
-        with connect(settings) as con:
+    with contextlib.ExitStack() as stack:
+        try:
+            con = stack.enter_context(connect(settings))
             _check_inputs(con, batch_id, staging_path, verdict_path)
+            batch.publish_started_at = utcnow()
+            session.commit()  # the intent, before the lake is touched
+            fault(settings, "intent")
             snapshot_id, published, quarantined = _commit_snapshot(
                 con, contract, batch_id, staging_path, verdict_path
             )
-            _index_for_serving(con, settings, contract, snapshot_id)
-    except PublishError as exc:
-        if exc.code != "publish.failed":
-            raise  # refused before anything was attempted: the batch stays as it was
-        _mark_failed(session, batch, str(exc))
-        raise
-    except (duckdb.Error, LakehouseError, OSError) as exc:
-        _mark_failed(session, batch, f"{type(exc).__name__}: {exc}")
-        raise PublishError(
-            f"batch {batch_id} of {contract.code} was not published; the lake is unchanged: {exc}",
-            batch_id=batch_id,
-        ) from exc
+        except PublishError as exc:
+            if exc.code != "publish.failed":
+                raise  # refused before anything was attempted: the batch stays as it was
+            _mark_failed(session, batch, str(exc))
+            raise
+        except (duckdb.Error, LakehouseError, OSError) as exc:
+            _mark_failed(session, batch, f"{type(exc).__name__}: {exc}")
+            raise PublishError(
+                f"batch {batch_id} of {contract.code} was not published; the lake is unchanged: "
+                f"{exc}",
+                batch_id=batch_id,
+            ) from exc
+        fault(settings, "lake_committed")
+        # From here the snapshot exists: a failure leaves the intent for reconcile to finish.
+        record_published(session, batch, snapshot_id, published, quarantined)
+        session.commit()
+        fault(settings, "catalog_committed")
+        _index_for_serving(con, settings, contract, snapshot_id)
+    return Published(snapshot_id, published, quarantined)
 
+
+def record_published(
+    session: Session, batch: Batch, snapshot_id: int, published: int, quarantined: int
+) -> None:
+    """The catalog half of a publication: the batch, the dataset's current snapshot, the report's
+    binding and the audit event, for the caller to commit as one transaction."""
     now = utcnow()
     batch.status = BatchStatus.PUBLISHED
     batch.rows_published = published
@@ -93,20 +123,26 @@ def publish(
     batch.published_at = now
     batch.error = ""
     dataset = batch.dataset
-    dataset.current_snapshot_id = snapshot_id
+    current = dataset.current_snapshot_id
+    dataset.current_snapshot_id = snapshot_id if current is None else max(current, snapshot_id)
     dataset.status = DatasetStatus.PUBLISHED
+    # Imported here: the quality package loads Great Expectations (seconds), which landing,
+    # reconciling and a run killed before validation never need.
+    from quality.reports import bind_snapshot
+
+    session.flush()
+    bind_snapshot(session, batch)
     record(
         session,
         BatchPublished(
             dataset_id=dataset.id,
-            batch_id=batch_id,
+            batch_id=batch.id,
             snapshot_id=snapshot_id,
             rows_published=published,
             rows_quarantined=quarantined,
         ),
         now=now,
     )
-    return Published(snapshot_id, published, quarantined)
 
 
 def reject(session: Session, batch_id: int, reason: str) -> None:
@@ -154,9 +190,12 @@ def _publishable_batch(session: Session, contract: DatasetContract, batch_id: in
 
 
 def _mark_failed(session: Session, batch: Batch, error: str) -> None:
+    """Mark the batch FAILED with its error and commit that (the lake was not changed)."""
+    session.rollback()  # nothing half-done of this session may ride along with the mark
     batch.status = BatchStatus.FAILED
     batch.error = error
-    session.flush()
+    batch.publish_started_at = None
+    session.commit()
 
 
 def _parquet(path: Path) -> str:

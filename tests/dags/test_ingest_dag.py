@@ -48,3 +48,37 @@ def test_dag_test_publishes_one_snapshot(airflow_home: Path, settings: Settings)
     with connect(settings) as con:
         published = con.execute(f"SELECT count(*) FROM lake.{DATASET}").fetchone()
     assert published is not None and published[0] == batch.rows_published
+
+
+def test_dag_resumes_a_batch_a_killed_run_left_validated(
+    airflow_home: Path, settings: Settings
+) -> None:
+    """A batch stuck ``validated`` (its run died before publishing) is not skipped as a
+    duplicate when the file comes again: the DAG publishes it, once."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from lakehouse import pipeline
+
+    sessions = init_catalog(settings.resolved_catalog_url)
+    with sessions() as session:
+        seed(session)
+        session.commit()
+    extract = settings.inbox_dir / DATASET / "社保_2026-10.csv"
+    extract.parent.mkdir(parents=True)
+    write_social_insurance_extract(extract, rows=100, defects=False)
+    batch_id = int(pipeline.land_step(settings, DATASET, extract)["batch_id"])
+    pipeline.standardize_step(settings, DATASET, batch_id)
+    pipeline.validate_step(settings, DATASET, batch_id)
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags[f"ingest_{DATASET}"]
+    run = dag.test(run_conf={"source": str(extract)})
+
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert set(states.values()) == {"success"}, states
+    with sessions() as session:
+        batch = session.scalars(select(Batch)).one()
+    assert (batch.id, batch.status, batch.rows_published) == (
+        batch_id,
+        BatchStatus.PUBLISHED,
+        100,
+    )

@@ -73,7 +73,8 @@ def test_same_bytes_twice_is_one_batch_and_no_second_event(
     session.commit()
     again = land(session, settings, dataset, _source(tmp_path, "renamed copy.csv"))
 
-    assert again.duplicate is True
+    # the first batch is unfinished (its run died after landing): the same batch resumes
+    assert (again.duplicate, again.resumed, again.status) == (False, True, "landed")
     assert (again.batch_id, again.sha256, again.raw_path) == (
         first.batch_id,
         first.sha256,
@@ -122,3 +123,26 @@ def test_missing_source_is_refused_and_leaves_nothing(
     assert "nope.csv" in str(caught.value)
     assert session.scalar(select(func.count()).select_from(Batch)) == 0
     assert not settings.raw_dir.exists() or not any(settings.raw_dir.rglob("*"))
+
+
+@pytest.mark.parametrize("status", [BatchStatus.REJECTED, BatchStatus.FAILED])
+def test_refused_bytes_land_again_as_a_retry_and_published_bytes_are_a_duplicate(
+    settings: Settings, session: Session, tmp_path: Path, status: BatchStatus
+) -> None:
+    dataset = factories.dataset(session)
+    first = land(session, settings, dataset, _source(tmp_path, "a.csv"))
+    session.get_one(Batch, first.batch_id).status = status
+    session.commit()
+
+    retry = land(session, settings, dataset, _source(tmp_path, "a.csv"))
+    session.commit()
+    assert (retry.duplicate, retry.resumed, retry.retry_of) == (False, False, first.batch_id)
+    assert retry.batch_id != first.batch_id
+    assert session.get_one(Batch, first.batch_id).status is status  # kept on record
+    assert session.get_one(Batch, retry.batch_id).retry_of == first.batch_id
+
+    session.get_one(Batch, retry.batch_id).status = BatchStatus.PUBLISHED
+    session.commit()
+    again = land(session, settings, dataset, _source(tmp_path, "a.csv"))
+    assert (again.duplicate, again.batch_id) == (True, retry.batch_id)
+    assert session.scalar(select(func.count()).select_from(Batch)) == 2
