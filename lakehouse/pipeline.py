@@ -153,7 +153,9 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
         if batch.status is not BatchStatus.LANDED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         try:
-            staged = standardize(settings, contract, batch_id, Path(batch.raw_path))
+            staged = standardize(
+                settings, contract, batch_id, Path(batch.raw_path), source_name=batch.source_name
+            )
         except MalformedSource as exc:
             reject(session, batch_id, f"{exc.code}: {exc}")
             session.commit()
@@ -165,11 +167,19 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
             }
         batch.staging_path = str(staged.staging_path)
         batch.rows_in = staged.rows_in
-        batch.encoding = batch.encoding or contract.source.encoding  # as declared, until detected
+        batch.source_kind = staged.source_kind  # what was detected, not what was declared
+        batch.encoding = staged.encoding
         batch.status = BatchStatus.STANDARDIZED
         session.commit()
         fault(settings, "standardized")
-    return {"batch_id": batch_id, "status": "standardized", "rows_in": staged.rows_in}
+    return {
+        "batch_id": batch_id,
+        "status": "standardized",
+        "rows_in": staged.rows_in,
+        "source_kind": staged.source_kind,
+        "encoding": staged.encoding,
+        "sheet": staged.sheet,
+    }
 
 
 def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:

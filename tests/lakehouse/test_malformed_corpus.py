@@ -28,6 +28,7 @@ from catalog.models import Batch, BatchStatus
 from catalog.settings import Settings, get_settings
 from lakehouse import pipeline
 from lakehouse.connection import connect
+from lakehouse.samples import write_social_insurance_extract
 from schemas import load_contract
 from schemas.loader import DatasetContract
 from tests.fixtures.postgres import PostgresServer
@@ -188,11 +189,6 @@ def test_each_malformed_file_fails_for_its_own_reason(
     assert _leftovers(lake) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lead's wiring: standardize_step must call standardize(..., "
-    "source_name=batch.source_name); remove this marker once it does",
-)
 def test_the_pipeline_names_the_users_file(
     lake: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -202,3 +198,30 @@ def test_the_pipeline_names_the_users_file(
     landed = pipeline.land_step(lake, SOCIAL, delivery)
     staged = pipeline.standardize_step(lake, SOCIAL, int(landed["batch_id"]))
     assert str(staged["reason"]).startswith("社保缴费_2023-05.csv: not a text file")
+
+
+@pytest.mark.parametrize(("encoding", "declared"), [("gbk", "auto"), ("utf-8", "auto")])
+def test_the_batch_records_what_was_detected(
+    lake: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    encoding: str,
+    declared: str,
+) -> None:
+    monkeypatch.setattr(pipeline, "load_contract", lambda code: _contract({"encoding": declared}))
+    delivery = tmp_path / "社保缴费.csv"
+    write_social_insurance_extract(delivery, rows=30, defects=False)
+    if encoding != "gbk":  # the sample is written in GBK; re-encode it
+        delivery.write_bytes(delivery.read_bytes().decode("gbk").encode(encoding))
+    landed = pipeline.land_step(lake, SOCIAL, delivery)
+    staged = pipeline.standardize_step(lake, SOCIAL, int(landed["batch_id"]))
+    assert staged["status"] == "standardized", staged
+    assert (staged["source_kind"], staged["encoding"]) == ("csv", encoding)
+    sessions = init_catalog(lake.resolved_catalog_url)
+    try:
+        with sessions() as session:
+            batch = session.get(Batch, int(landed["batch_id"]))
+            assert batch is not None
+            assert (batch.source_kind, batch.encoding) == ("csv", encoding)
+    finally:
+        sessions.kw["bind"].dispose()
