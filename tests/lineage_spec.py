@@ -22,6 +22,8 @@ __all__ = ["SPECS", "problems"]
 def _registry() -> tuple[Registry, dict[str, dict[str, Any]]]:
     """The registry of every schema, and each facet's schema by the facet's key in events
     (``columnLineage`` …, the property its schema file defines)."""
+    if not SPECS.is_dir():
+        raise FileNotFoundError(f"the OpenLineage schemas are read from {SPECS} (../shared/specs)")
     resources = []
     by_key: dict[str, dict[str, Any]] = {}
     for path in [SPECS / "OpenLineage.json", *sorted((SPECS / "facets").glob("*.json"))]:

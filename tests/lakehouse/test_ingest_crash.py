@@ -33,6 +33,7 @@ def test_twenty_sigkills_leave_nothing_half_done(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.load  # in make test-load: CI's time goes to the twenty SQLite trials above
 def test_sigkills_on_the_postgresql_catalog(
     tmp_path: Path, postgresql_server: PostgresServer
 ) -> None:
