@@ -32,8 +32,7 @@ from exchange_api.portal.forms import FormActor, LangQuery, Text, page_errors
 from exchange_api.portal.frame import portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG
 from exchange_api.portal.pages import PortalPrincipal
-from exchange_api.routes.audit_evidence import archive_headers
-from exchange_api.streaming import file_chunks
+from exchange_api.routes.audit_evidence import send_archive
 
 __all__ = ["router"]
 
@@ -109,13 +108,4 @@ def evidence_download(
         archive = export_archive(
             session, settings, principal, date_from=date_from, date_to=date_to, now=now_of(request)
         )
-        try:
-            session.commit()
-        except BaseException:
-            archive.discard()
-            raise
-    return StreamingResponse(
-        file_chunks(archive.path, archive.discard),
-        media_type="application/zip",
-        headers=archive_headers(archive),
-    )
+        return send_archive(session, archive)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from catalog.evidence_archive import Archive, export_archive
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
@@ -23,7 +24,7 @@ from exchange_api.openapi import problem_response
 from exchange_api.payloads import BodyIn
 from exchange_api.streaming import file_chunks
 
-__all__ = ["EvidenceIn", "archive_headers", "router"]
+__all__ = ["EvidenceIn", "archive_headers", "router", "send_archive"]
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -33,6 +34,21 @@ class EvidenceIn(BodyIn):
 
     date_from: str = Field(default="", alias="from", max_length=10, description="YYYY-MM-DD, UTC")
     date_to: str = Field(default="", alias="to", max_length=10, description="YYYY-MM-DD, UTC")
+
+
+def send_archive(session: Session, archive: Archive) -> StreamingResponse:
+    """Commit the hand-over (its audit event), then stream the ZIP; a failed commit sends
+    nothing and removes the archive. The API route and the portal form both end here."""
+    try:
+        session.commit()  # the hand-over is on the record before a byte of it leaves
+    except BaseException:
+        archive.discard()
+        raise
+    return StreamingResponse(
+        file_chunks(archive.path, archive.discard),
+        media_type="application/zip",
+        headers=archive_headers(archive),
+    )
 
 
 def archive_headers(archive: Archive) -> dict[str, str]:
@@ -78,13 +94,4 @@ def export_evidence(
         date_to=body.date_to,
         now=now_of(request),
     )
-    try:
-        session.commit()  # the hand-over is on the record before a byte of it leaves
-    except BaseException:
-        archive.discard()
-        raise
-    return StreamingResponse(
-        file_chunks(archive.path, archive.discard),
-        media_type="application/zip",
-        headers=archive_headers(archive),
-    )
+    return send_archive(session, archive)
