@@ -88,7 +88,8 @@ def validated_result(session: Session, batch: Batch) -> StepResult:
         "rows_quarantined": report.rows_quarantined,
         "score": report.score,
         "findings": report.batch_findings,
-        "verdict_path": str(verdict_path(batch)),
+        # only a staging file from before the checking pass has a verdict file
+        "verdict_path": str(verdict) if (verdict := verdict_path(batch)).is_file() else None,
         "resumed": True,
     }
 
@@ -98,7 +99,7 @@ def rejection_reasons_of(session: Session, contract: DatasetContract, batch: Bat
     report = report_of(session, batch)
     if report is None:
         return ["quality: the batch was rejected but has no quality report"]
-    from quality.validate import rejection_reasons
+    from quality.outcome import rejection_reasons
 
     reasons = rejection_reasons(
         report.rows_in,

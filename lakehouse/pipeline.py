@@ -13,9 +13,12 @@ The land step first :func:`recover`\s the dataset: reconciles lake and catalog
 are delivered again (the land step answers ``resumed``) or through :func:`resume_batch`; each
 step passes a batch that is already past it on to the next.
 
-The validate step hands the quality engine the catalog facts its batch-level checks need (a
-:class:`quality.dataset_rules.BatchContext`: the rows in of the dataset's latest *published*
-batch, and when this batch was landed). The publish step binds the batch's quality report to the
+The data is read once: the standardise step also checks every row rule in the same statement
+and writes the rule flags beside the data (:mod:`quality.one_pass`); the validate step has Great
+Expectations judge those flags (:func:`quality.validate_pass.validate_pass`), handing it the
+catalog facts its batch-level checks need (a :class:`quality.dataset_rules.BatchContext`: the rows
+in of the dataset's latest *published* batch, and when this batch was landed); the publish step
+splits published from quarantined rows on the flags, binds the batch's quality report to the
 snapshot it became, or rejects the batch with one reason per failing check.
 """
 
@@ -183,9 +186,15 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
 
 
 def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
-    # Imported here: the quality package loads Great Expectations (seconds), which landing,
-    # reconciling and a run killed before validation never need.
-    from quality import save_report, validate, write_verdict
+    """Judge the rule flags the standardising pass wrote (:func:`quality.validate_pass.
+    validate_pass`); a staging file from before that pass is validated the long way and gets a
+    verdict file. Stores the quality report."""
+    # Imported here: these load Great Expectations (seconds), which landing, reconciling and a
+    # run killed before validation never need.
+    from quality.one_pass import has_flags
+    from quality.reports import save_report
+    from quality.validate import validate, write_verdict
+    from quality.validate_pass import validate_pass
 
     contract = load_contract(dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
@@ -195,7 +204,7 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
         if batch.status is not BatchStatus.STANDARDIZED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         staging = Path(batch.staging_path)
-        verdict = verdict_file(batch)
+        verdict: Path | None = None
         with connect(settings, lake=False) as con:
             literal = str(staging).replace("'", "''")
             # A view, not a table: every check scans only its own columns of the Parquet file,
@@ -203,10 +212,12 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
             con.execute(
                 f"CREATE VIEW {quote_ident('staged')} AS SELECT * FROM read_parquet('{literal}')"
             )
-            outcome = validate(
-                con, "staged", contract, batch_id=batch_id, context=batch_context(session, batch)
-            )
-            write_verdict(con, outcome, verdict)
+            context = batch_context(session, batch)
+            if has_flags(con, "staged"):
+                outcome = validate_pass(con, "staged", contract, batch_id=batch_id, context=context)
+            else:
+                outcome = validate(con, "staged", contract, batch_id=batch_id, context=context)
+                verdict = write_verdict(con, outcome, verdict_file(batch))
         save_report(session, batch, outcome)
         batch.status = BatchStatus.VALIDATED
         session.commit()
@@ -219,7 +230,7 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
         "rows_quarantined": outcome.rows_quarantined,
         "score": outcome.score,
         "findings": outcome.findings,
-        "verdict_path": str(verdict),
+        "verdict_path": None if verdict is None else str(verdict),
     }
 
 
@@ -239,8 +250,8 @@ def publish_step(
         if batch.status is not BatchStatus.VALIDATED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         if decision is None:
-            decision = validated_result(session, batch)["decision"]
-            verdict_path = str(verdict_file(batch))
+            stored = validated_result(session, batch)
+            decision, verdict_path = stored["decision"], stored["verdict_path"]
         if QualityDecision(decision) is QualityDecision.REJECT:
             reasons = rejection_reasons_of(session, contract, batch)
             reject(session, batch_id, "; ".join(reasons))
