@@ -123,7 +123,9 @@ def edges_of(payload: dict[str, Any], batch_of: BatchLookup) -> list[Edge]:
             if batch is not None:
                 edges.append(Edge(source, f"batch:{batch}", batch_id=batch))
                 if snapshot is not None:
-                    edges.append(Edge(f"batch:{batch}", target, snapshot_id=snapshot, batch_id=batch))
+                    edges.append(
+                        Edge(f"batch:{batch}", target, snapshot_id=snapshot, batch_id=batch)
+                    )
             elif snapshot is not None or node_kind(target) == "delivery":
                 edges.append(Edge(source, target, snapshot_id=snapshot, department=department))
         if snapshot is not None or node_kind(target) == "delivery":
@@ -173,6 +175,8 @@ def backfill(connection: Connection) -> int:
     for row in connection.execute(query.where(~has_edges).order_by(events.c.id)).all():
         edges = edges_of(row.payload, lookup)
         if edges:
-            connection.execute(insert(LineageEdge), _rows(row.id, row.run_id, row.event_time, edges))
+            connection.execute(
+                insert(LineageEdge), _rows(row.id, row.run_id, row.event_time, edges)
+            )
             written += len(edges)
     return written

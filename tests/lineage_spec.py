@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "openlineage"
 CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 
-__all__ = ["SPECS", "problems"]
+__all__ = ["SPECS", "NonConformingEvent", "problems", "refuse_nonconforming"]
 
 
 @lru_cache(maxsize=1)
@@ -77,3 +77,15 @@ def _facets(payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             out.append((f"{side}[{index}].facets", dataset.get("facets") or {}))
             out.append((f"{side}[{index}].{extra}", dataset.get(extra) or {}))
     return out
+
+
+class NonConformingEvent(AssertionError):
+    """A test stored a lineage event the OpenLineage schemas refuse."""
+
+
+def refuse_nonconforming(mapper: object, connection: object, target: Any) -> None:
+    """A ``before_insert`` listener on ``LineageEvent`` (``tests/conftest.py``): validate the
+    payload about to be stored, raising :class:`NonConformingEvent` with every problem."""
+    found = problems(target.payload)
+    if found:
+        raise NonConformingEvent(f"lineage event {target.job_name!r} breaks the spec: {found}")
