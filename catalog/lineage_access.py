@@ -19,12 +19,22 @@ from catalog import actions as act
 from catalog.audit_tables import AuditEvent
 from catalog.guard import ensure
 from catalog.lineage_edges import LAKE_NAMESPACE
+from catalog.lineage_query import (
+    DEFAULT_DEPTH,
+    Direction,
+    Graph,
+    Recipient,
+    check_depth,
+    parse_node,
+    recipients,
+    traverse,
+)
 from catalog.models import Batch, Dataset, utcnow
 from catalog.policy import Allowed, authorize
 from catalog.policy_lineage import LineageTerms
 from catalog.principals import Principal
 
-__all__ = ["WHOLE_GRAPH", "allow_lineage", "owners"]
+__all__ = ["WHOLE_GRAPH", "allow_lineage", "file_recipients", "lineage_graph", "owners"]
 
 _LAKE_PREFIX = f"dataset:{LAKE_NAMESPACE}/lake.main."
 
@@ -84,3 +94,29 @@ def allow_lineage(
         return cache[node]
 
     return within
+
+
+def lineage_graph(
+    session: Session,
+    actor: Principal,
+    node: str,
+    *,
+    direction: Direction,
+    depth: int = DEFAULT_DEPTH,
+    field: str = "",
+) -> Graph:
+    """``lineage.view`` of ``node`` (a key or a dataset code), then its graph up or down; a
+    steward's keeps to its own department's nodes."""
+    key = parse_node(node)
+    check_depth(depth)
+    within = allow_lineage(session, actor, key)
+    return traverse(session, key, direction=direction, depth=depth, field=field, within=within)
+
+
+def file_recipients(
+    session: Session, actor: Principal, sha256: str, start: dt.date, end: dt.date
+) -> list[Recipient]:
+    """``lineage.view`` of the landed file, then the departments that received its rows."""
+    key = parse_node(f"file:{sha256.strip().lower()}")
+    allow_lineage(session, actor, key)
+    return recipients(session, key.removeprefix("file:"), start, end)

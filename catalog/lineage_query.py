@@ -35,6 +35,7 @@ __all__ = [
     "Graph",
     "GraphEdge",
     "Recipient",
+    "check_depth",
     "node_exists",
     "parse_node",
     "recipients",

@@ -42,6 +42,7 @@ from exchange_api.routes import (
     datasets,
     grants,
     health,
+    lineage,
     quality,
     requests,
     verify,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(change_routes.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
+    app.include_router(lineage.router)  # last: its /{node:path} takes any path
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
