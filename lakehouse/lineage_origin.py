@@ -31,7 +31,15 @@ from lakehouse.connection import LAKE, connect, quote_ident
 from lakehouse.lineage_deliveries import DELIVERY_MODES
 from lakehouse.tables import SYSTEM_COLUMNS
 
-__all__ = ["MAX_ROWS", "Origin", "SourceRow", "delivered_origin", "delivery_node", "origin", "parse_key"]
+__all__ = [
+    "MAX_ROWS",
+    "Origin",
+    "SourceRow",
+    "delivered_origin",
+    "delivery_node",
+    "origin",
+    "parse_key",
+]
 
 MAX_ROWS = 20
 _TABLE_PREFIX = f"dataset:{LAKE_NAMESPACE}/lake.main."
