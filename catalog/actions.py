@@ -34,6 +34,7 @@ __all__ = [
     "GRANT_RENEW",
     "GRANT_REVOKE",
     "GRANT_VIEW",
+    "LINEAGE_REBUILD",
     "LINEAGE_VIEW",
     "QUARANTINE_VIEW",
     "REPORT_SIGN_OFF",
@@ -130,6 +131,9 @@ SUBSCRIPTION_CANCEL = Action("subscription.cancel", "subscription", "cancel a su
 LINEAGE_VIEW = Action(
     "lineage.view", "lineage", "follow lineage: which files fed a table, who received it"
 )
+LINEAGE_REBUILD = Action(
+    "lineage.rebuild", "platform", "derive the lineage graph's edges of events stored before it"
+)
 SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
@@ -169,4 +173,5 @@ ACTIONS: tuple[Action, ...] = (
     SUBSCRIPTION_CANCEL,
     SUBSCRIPTION_FETCH,
     LINEAGE_VIEW,
+    LINEAGE_REBUILD,
 )

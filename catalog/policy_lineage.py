@@ -1,7 +1,8 @@
 """The rule of ``lineage.view``: the lineage graph says which departments received what, so the
 whole of it is the auditors' (and the platform administrators'); a department's steward sees
 the lineage of its own department's datasets — upstream to its own files, downstream to the
-deliveries of its datasets — and nothing that belongs to another department.
+deliveries of its datasets — and nothing that belongs to another department. Rebuilding the
+graph's edges (``lineage.rebuild``) is the administrators' (and the platform's).
 ``catalog.policy`` registers the rule; the same ``authorize`` decides it.
 """
 
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from catalog.models import Role
 from catalog.principals import Principal
 from catalog.read_plan import Refusal
+from catalog.resources import Platform
 
-__all__ = ["LineageTerms", "lineage_view"]
+__all__ = ["LineageTerms", "lineage_rebuild", "lineage_view"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +39,10 @@ def lineage_view(actor: Principal, terms: LineageTerms) -> Refusal | None:
         "lineage.not_allowed",
         "only auditors see the whole lineage graph; a steward sees its own department's datasets",
     )
+
+
+def lineage_rebuild(actor: Principal, platform: Platform) -> Refusal | None:
+    """Deriving the graph's edges again writes (a derived index): admins and the platform."""
+    if actor.is_system or (Role.ADMIN in actor.roles):
+        return None
+    return Refusal("role.admin_required", "only admins (or the platform) rebuild the lineage graph")

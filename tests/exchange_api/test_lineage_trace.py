@@ -6,7 +6,10 @@ hostile steward of another department refused (403 problem+json, audited)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
+import os
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -14,11 +17,14 @@ from typing import Any
 import pytest
 from openlineage.client.event_v2 import RunState
 from sqlalchemy import select
+from typer.testing import CliRunner, Result
 
 from catalog.lineage import record_lineage
 from catalog.lineage_edges import dataset_node
 from catalog.models import AuditEvent, Batch, Department, Role
+from catalog.settings import get_settings
 from catalog.tokens import issue_account
+from exchange_api.cli import app
 from exchange_api.demo import DATASET
 from lakehouse.lineage_runs import IngestRun, ingest_event, ingest_run_id
 from schemas.loader import load_contract
@@ -166,3 +172,53 @@ def test_a_hostile_steward_is_refused_and_audited(
         ).all()
         objects = [e.detail.get("resource") or e.object for e in refused]
     assert sum("lineage:" in str(o) for o in objects) == 5, objects
+
+
+def _cli(platform: Platform, monkeypatch: pytest.MonkeyPatch, account: str, *args: str) -> Result:
+    monkeypatch.setenv("ZHONGTAI_VAR_DIR", str(platform.settings.var_dir))
+    monkeypatch.setenv("ZHONGTAI_ENVIRONMENT", "test")
+    monkeypatch.setenv("ZHONGTAI_ENV_FILE", os.devnull)
+    monkeypatch.setenv("ZHONGTAI_CATALOG_URL", platform.settings.resolved_catalog_url)
+    monkeypatch.setenv("ZHONGTAI_LAKE_CATALOG", platform.settings.resolved_lake_catalog)
+    monkeypatch.setenv("ZHONGTAI_TOKEN", platform.tokens.by_account[account])
+    monkeypatch.setenv("COLUMNS", "300")
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, ["lineage", *args])
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_cli(
+    platform: Platform, delivered: tuple[int, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event_id, row = delivered
+    up = _cli(platform, monkeypatch, AUDIT, "up", f"delivery:330100SWJ/{event_id}", "--json")
+    assert up.exit_code == 0, up.output
+    assert f"file:{platform.manifest.sha256}" in {n["key"] for n in json.loads(up.output)["nodes"]}
+    down = _cli(platform, monkeypatch, RSJ, "down", DATASET)
+    assert down.exit_code == 0, down.output
+    assert "(downstream)" in down.output
+    down = _cli(platform, monkeypatch, RSJ, "down", DATASET, "--json")
+    assert f"delivery:330100SWJ/{event_id}" in {
+        e["target"] for e in json.loads(down.output)["edges"]
+    }
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    got = _cli(
+        platform, monkeypatch, AUDIT, "recipients", platform.manifest.sha256,
+        "--from", str(today - dt.timedelta(days=1)), "--to", str(today), "--json",
+    )  # fmt: skip
+    assert got.exit_code == 0, got.output
+    assert "330100SWJ" in {r["department"] for r in json.loads(got.output)}
+    key = [arg for f in ("employer_uscc", "period") for arg in ("--key", f"{f}={row[f]}")]
+    origin = _cli(platform, monkeypatch, AUDIT, "origin", str(event_id), *key)
+    assert origin.exit_code == 0, origin.output
+    assert platform.manifest.sha256 in origin.output
+    refused = _cli(platform, monkeypatch, SWJ, "up", DATASET)
+    assert refused.exit_code != 0
+    assert getattr(refused.exception, "code", None) == "lineage.not_allowed"
+    bad = _cli(platform, monkeypatch, AUDIT, "up", DATASET, "--depth", "0")
+    assert getattr(bad.exception, "code", None) == "lineage.bad_depth"
+    rebuilt = _cli(platform, monkeypatch, "dsj-admin", "rebuild")
+    assert rebuilt.exit_code == 0 and "0 edges written" in rebuilt.output
+    assert _cli(platform, monkeypatch, AUDIT, "rebuild").exit_code != 0  # auditors change nothing
