@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import actions as act
-from catalog.audit_tables import AuditEvent
 from catalog.guard import ensure
 from catalog.lineage_edges import LAKE_NAMESPACE
 from catalog.lineage_query import (
@@ -29,7 +28,7 @@ from catalog.lineage_query import (
     recipients,
     traverse,
 )
-from catalog.models import Batch, Dataset, utcnow
+from catalog.models import AuditEvent, Batch, Dataset, utcnow
 from catalog.policy import Allowed, authorize
 from catalog.policy_lineage import LineageTerms
 from catalog.principals import Principal

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
-from catalog.audit_tables import LineageEdge, LineageEvent
+from catalog.models import LineageEdge, LineageEvent
 
 __all__ = [
     "DELIVERY_NAMESPACE",

@@ -22,9 +22,9 @@ from typing import Literal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from catalog.audit_tables import LineageEdge
 from catalog.errors import InvalidInput, NotFound
 from catalog.lineage_edges import dataset_node, node_kind
+from catalog.models import LineageEdge
 from catalog.usage_window import day_start
 
 __all__ = [
@@ -151,7 +151,7 @@ def _level(
         far_field = LineageEdge.source_field if direction == "up" else LineageEdge.target_field
         query = query.where(far_field == "")
     wanted = set(frontier)
-    rows = session.scalars(query.order_by(LineageEdge.id.desc()).limit(limit + 1)).all()
+    rows = sorted(session.scalars(query.limit(limit + 1)).all(), key=lambda r: r.id)
     return [r for r in rows if (getattr(r, near.key), getattr(r, near_field.key)) in wanted]
 
 
