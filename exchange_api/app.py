@@ -24,6 +24,7 @@ from exchange_api.portal import (
     forms,
     grant_pages,
     inbox,
+    lineage_pages,
     login,
     pages,
     reproduce_pages,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_pages.router,
         reproduce_pages.router,
         evidence_pages.router,
+        lineage_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
