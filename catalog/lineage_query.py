@@ -17,9 +17,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import InvalidInput, NotFound
@@ -120,7 +120,7 @@ def node_exists(session: Session, key: str) -> bool:
     return found is not None
 
 
-def _edge(row: LineageEdge, depth: int) -> GraphEdge:
+def _edge(row: Row[Any] | LineageEdge, depth: int) -> GraphEdge:
     return GraphEdge(
         row.source,
         row.target,
@@ -137,8 +137,9 @@ def _edge(row: LineageEdge, depth: int) -> GraphEdge:
 
 def _level(
     session: Session, frontier: Sequence[tuple[str, str]], direction: Direction, limit: int
-) -> list[LineageEdge]:
-    """The edges one step from ``frontier`` ((node, field) pairs): one indexed query."""
+) -> list[Row[Any]]:
+    """The edges one step from ``frontier`` ((node, field) pairs): one indexed query, read as
+    plain rows (no ORM objects: a level may hold hundreds)."""
     near, near_field = (
         (LineageEdge.target, LineageEdge.target_field)
         if direction == "up"
@@ -146,12 +147,12 @@ def _level(
     )
     nodes = sorted({node for node, _ in frontier})
     fields = sorted({field for _, field in frontier})
-    query = select(LineageEdge).where(near.in_(nodes), near_field.in_(fields))
+    query = select(*LineageEdge.__table__.c).where(near.in_(nodes), near_field.in_(fields))
     if fields == [""]:
         far_field = LineageEdge.source_field if direction == "up" else LineageEdge.target_field
         query = query.where(far_field == "")
     wanted = set(frontier)
-    rows = sorted(session.scalars(query.limit(limit + 1)).all(), key=lambda r: r.id)
+    rows = sorted(session.execute(query.limit(limit + 1)).all(), key=lambda r: int(r.id))
     return [r for r in rows if (getattr(r, near.key), getattr(r, near_field.key)) in wanted]
 
 
