@@ -5,7 +5,7 @@ name stands for, all through a local ``referencing`` registry — nothing is fet
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,26 +39,37 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
 
 
+@lru_cache(maxsize=1)
+def _core() -> Draft202012Validator:
+    registry, _ = _registry()
+    core = registry.contents(CORE_ID)
+    return _validator({"$ref": f"{CORE_ID}#/$defs/RunEvent", **_defs(core)})
+
+
+@cache
+def _facet(key: str) -> Draft202012Validator | None:
+    """The validator of the facet named ``key`` (one a facet, built once: every stored event of
+    the suite is validated, and building one costs more than using it)."""
+    _, by_key = _registry()
+    schema = by_key.get(key)
+    return None if schema is None else _validator(schema)
+
+
 def problems(payload: dict[str, Any]) -> list[str]:
     """Every way ``payload`` breaks the core schema or a facet's schema; a facet whose name
     the specification does not define is a problem too (Zhongtai emits standard facets only)."""
-    registry, by_key = _registry()
-    core = registry.contents(CORE_ID)
     found = [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in _validator({"$ref": f"{CORE_ID}#/$defs/RunEvent", **_defs(core)}).iter_errors(
-            payload
-        )
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _core().iter_errors(payload)
     ]
     for where, facets in _facets(payload):
         for key, facet in facets.items():
-            schema = by_key.get(key)
-            if schema is None:
+            validator = _facet(key)
+            if validator is None:
                 found.append(f"{where}.{key}: not a facet of the specification")
                 continue
             found.extend(
                 f"{where}.{key}/{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                for e in _validator(schema).iter_errors({key: facet})
+                for e in validator.iter_errors({key: facet})
             )
     return found
 
