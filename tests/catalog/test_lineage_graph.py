@@ -9,9 +9,10 @@ import datetime as dt
 
 import pytest
 from openlineage.client.event_v2 import RunEvent, RunState
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import Engine, delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from catalog.db import downgrade, upgrade
 from catalog.errors import AccessRefused, InvalidInput, NotFound
 from catalog.lineage import record_lineage
 from catalog.lineage_access import allow_lineage
@@ -183,3 +184,19 @@ def test_every_stored_event_is_validated_and_a_bad_one_is_caught(catalog_session
     facets["sideways"] = facets["columnLineage"]  # a facet the specification does not define
     with pytest.raises(NonConformingEvent, match="sideways: not a facet"):
         record_lineage(catalog_session, bad)
+
+
+def test_migration_0009_derives_the_edges_of_events_stored_before_it(graph: Session) -> None:
+    """Events stored on a catalog at 0008 (no edges table) have their edges after the upgrade."""
+    engine = graph.get_bind()
+    assert isinstance(engine, Engine)
+    expected = graph.scalar(select(func.count()).select_from(LineageEdge))
+    graph.commit()
+    graph.close()
+    downgrade(engine, "0008")
+    assert "lineage_edges" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(LineageEdge)) == expected
+        up = traverse(session, "delivery:330100SWJ/77", direction="up")
+        assert f"file:{SHA}" in up.nodes
