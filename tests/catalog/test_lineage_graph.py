@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from openlineage.client.event_v2 import RunEvent, RunState
 from sqlalchemy import Engine, delete, event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import downgrade, upgrade
 from catalog.errors import AccessRefused, InvalidInput, NotFound
-from catalog.lineage import record_lineage
+from catalog.lineage import lineage_client, record_lineage
 from catalog.lineage_access import allow_lineage
 from catalog.lineage_edges import backfill, dataset_node
 from catalog.lineage_query import parse_node, recipients, traverse
@@ -29,6 +30,7 @@ from catalog.models import (
     Role,
 )
 from catalog.principals import Principal
+from catalog.settings import Settings
 from catalog.tokens import issue_account
 from exchange_api.demo import seed
 from lakehouse.lineage_runs import Delivery, IngestRun, delivery_event, ingest_event
@@ -200,3 +202,18 @@ def test_migration_0009_derives_the_edges_of_events_stored_before_it(graph: Sess
         assert session.scalar(select(func.count()).select_from(LineageEdge)) == expected
         up = traverse(session, "delivery:330100SWJ/77", direction="up")
         assert f"file:{SHA}" in up.nodes
+
+
+def test_the_client_transport_writes_the_edges_too(
+    catalog_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    settings = Settings(var_dir=tmp_path, environment="test", _env_file=None)  # type: ignore[call-arg]
+    lineage_client(settings, catalog_factory).emit(_delivery(91, "330100SWJ", 4, AT))
+    with catalog_factory() as session:
+        edges = session.scalars(select(LineageEdge)).all()
+        assert {(e.source, e.target, e.target_field) for e in edges} == {
+            (TABLE, "delivery:330100SWJ/91", ""),
+            (TABLE, "delivery:330100SWJ/91", "amount"),
+            (TABLE, "delivery:330100SWJ/91", "period"),
+        }
+        assert {e.department for e in edges} == {"330100SWJ"}
