@@ -158,7 +158,8 @@ def build_ingestion_dag(entry: DagEntry, inbox: Path) -> DAG:
             return finish(settings, sessions(settings), code, landed)
 
         landed = land()
-        publish(validate(standardize(landed))) >> record()  # type: ignore[arg-type]
+        # A teardown: it runs whatever happened, and the run still fails when a step failed.
+        publish(validate(standardize(landed))) >> record().as_teardown()  # type: ignore[arg-type]
 
     return ingest()
 
