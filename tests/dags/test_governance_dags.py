@@ -20,7 +20,7 @@ from tests.dags.conftest import REPO
 pytestmark = pytest.mark.airflow
 
 
-def test_governance_dags_sign_the_chain_refresh_the_manifest_and_deliver(
+def test_the_hourly_duties_sign_the_chain_and_refresh_the_manifest(
     airflow_home: Path, settings: Settings
 ) -> None:
     from airflow.dag_processing.dagbag import DagBag
@@ -51,6 +51,18 @@ def test_governance_dags_sign_the_chain_refresh_the_manifest_and_deliver(
         "scjgj_enterprise_registration",
     ]
 
+
+def test_daily_duties_and_subscription_deliveries_run(
+    airflow_home: Path, settings: Settings
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    sessions = init_catalog(settings.resolved_catalog_url)
+    with sessions() as session:
+        seed(session)
+        session.commit()
+    sessions.kw["bind"].dispose()
+    bag = DagBag(dag_folder=str(REPO / "dags"))
     for dag_id in ("governance_daily", "deliver_subscriptions"):
         run = bag.dags[dag_id].test()
         states = {ti.task_id: ti.state for ti in run.get_task_instances()}
