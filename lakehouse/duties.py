@@ -34,8 +34,12 @@ def sign_audit_checkpoint(settings: Settings) -> dict[str, Any]:
         checkpoint = sign_checkpoint(session, signing_key(session, store_of(settings), settings))
         session.commit()
         if checkpoint is None:
-            return {"signed": False, "last_event_id": 0}
-        return {"signed": True, "last_event_id": checkpoint.last_event_id}
+            return {"signed": False, "last_event_id": 0, "last_hash": ""}
+        return {
+            "signed": True,
+            "last_event_id": checkpoint.last_event_id,
+            "last_hash": checkpoint.last_hash,
+        }
 
 
 def deliver_subscriptions(settings: Settings) -> dict[str, Any]:
