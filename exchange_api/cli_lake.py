@@ -59,3 +59,12 @@ def reconcile(
     if not outcome.agreed:
         err.print("[yellow]the lake and the catalog do not fully agree (see above)[/yellow]")
         raise typer.Exit(1)
+
+
+@lake_app.command("dag-manifest")
+def dag_manifest() -> None:
+    """Rewrite the ingestion DAGs' manifest from the catalog (one DAG a registered dataset);
+    Airflow picks it up at its next parse. The hourly governance DAG does this too."""
+    from lakehouse.duties import refresh_dag_manifest
+
+    console.print(refresh_dag_manifest(get_settings())["manifest"])

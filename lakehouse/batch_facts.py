@@ -55,12 +55,14 @@ def batch_context(session: Session, batch: Batch) -> BatchContext:
 
 
 def next_source(settings: Settings, dataset_code: str) -> Path | None:
-    """The oldest file waiting in the dataset's inbox folder, if any."""
+    """The oldest file waiting in the dataset's inbox folder, if any (its ``done/`` and
+    ``rejected/`` folders and hidden files are not waiting: ``lakehouse.inbox``)."""
     inbox = settings.inbox_dir / dataset_code
     if not inbox.is_dir():
         return None
     files = sorted(
-        (p for p in inbox.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name)
+        (p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")),
+        key=lambda p: (p.stat().st_mtime, p.name),
     )
     return files[0] if files else None
 

@@ -41,6 +41,7 @@ from catalog.models import Batch, BatchStatus, Dataset, QualityDecision, utcnow
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import DatasetTerms
 from catalog.settings import Settings
+from lakehouse import lineage_ingest
 from lakehouse.batch_facts import (
     batch_context,
     next_source,
@@ -136,6 +137,8 @@ def land_step(
             landing = land(session, settings, dataset, source, now=now, department_id=department)
             session.commit()
         fault(settings, "landed")
+        if not (landing.duplicate or landing.resumed):
+            lineage_ingest.started(settings, sessions(settings), dataset_code, landing.batch_id)
     return {
         "dataset": dataset_code,
         "source": str(source),
@@ -162,6 +165,7 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
         except MalformedSource as exc:
             reject(session, batch_id, f"{exc.code}: {exc}")
             session.commit()
+            lineage_ingest.failed(settings, sessions(settings), dataset_code, batch_id, str(exc))
             return {
                 "batch_id": batch_id,
                 "status": BatchStatus.REJECTED.value,
@@ -257,20 +261,28 @@ def publish_step(
             reject(session, batch_id, "; ".join(reasons))
             session.commit()
             _discard_staging(batch)
+            lineage_ingest.failed(
+                settings, sessions(settings), dataset_code, batch_id, "; ".join(reasons)
+            )
             return {
                 "batch_id": batch_id,
                 "status": BatchStatus.REJECTED.value,
                 "reasons": reasons,
             }
-        published = publish(
-            session,
-            settings,
-            contract,
-            batch_id,
-            Path(batch.staging_path),
-            Path(verdict_path) if verdict_path else None,
-        )
+        try:
+            published = publish(
+                session,
+                settings,
+                contract,
+                batch_id,
+                Path(batch.staging_path),
+                Path(verdict_path) if verdict_path else None,
+            )
+        except PublishError as exc:
+            lineage_ingest.failed(settings, sessions(settings), dataset_code, batch_id, exc.message)
+            raise
         _discard_staging(batch)
+        lineage_ingest.completed(settings, sessions(settings), dataset_code, batch_id)
     return {"batch_id": batch_id, "status": "published", **asdict(published)}
 
 
