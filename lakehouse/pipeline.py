@@ -25,7 +25,7 @@ snapshot it became, or rejects the batch with one reason per failing check.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from lakehouse.batch_facts import (
 from lakehouse.batch_facts import (
     verdict_path as verdict_file,
 )
+from lakehouse.batch_summary import EXIT_CODES, BatchSummary, outcome_of
 from lakehouse.connection import connect, quote_ident
 from lakehouse.errors import LakehouseError, MalformedSource, PublishError
 from lakehouse.faults import fault
@@ -293,40 +294,6 @@ def _discard_staging(batch: Batch) -> None:
             path.unlink(missing_ok=True)
 
 
-EXIT_CODES: dict[str, int] = {
-    "published": 0,
-    "duplicate": 3,
-    "rejected": 4,
-    "malformed": 5,
-    "failed": 6,
-}
-"""``zhongtai ingest``'s exit code per outcome (README, "Ingesting an extract"); 2 is a usage or
-other domain error, as for every command."""
-
-
-@dataclass(frozen=True, slots=True)
-class BatchSummary:
-    dataset: str
-    batch_id: int
-    duplicate: bool
-    status: str
-    rows_in: int | None = None
-    rows_published: int | None = None
-    rows_quarantined: int | None = None
-    snapshot_id: int | None = None
-    decision: str | None = None
-    reason: str = ""
-    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    outcome: str = "published"
-    """published, duplicate, rejected (by its quality), malformed (unreadable), failed."""
-    resumed: bool = False
-    retry_of: int | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CODES[self.outcome]
-
-
 def run_batch(
     settings: Settings,
     dataset_code: str,
@@ -418,16 +385,10 @@ def advance(
         decision=checked["decision"],
         reason="; ".join(done.get("reasons", [])),
         findings=checked.get("findings", {}),
-        outcome=_outcome(done["status"]),
+        outcome=outcome_of(done["status"]),
         resumed=resumed,
         retry_of=retry_of,
     )
-
-
-def _outcome(status: str, *, malformed: bool = False) -> str:
-    if status == "rejected":
-        return "malformed" if malformed else "rejected"
-    return "published" if status == "published" else "failed"
 
 
 def _final(
@@ -455,7 +416,7 @@ def _final(
             rows_quarantined=batch.rows_quarantined,
             snapshot_id=batch.snapshot_id,
             reason=reason,
-            outcome=_outcome(status, malformed=malformed),
+            outcome=outcome_of(status, malformed=malformed),
             resumed=resumed,
             retry_of=retry_of,
         )
