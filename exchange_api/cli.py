@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+import threading
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -66,28 +67,62 @@ def ingest(
     resume: int | None = typer.Option(
         None, "--resume", metavar="BATCH", help="Carry an unfinished batch on instead."
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the summary as JSON on stdout (the table goes to stderr)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Carry one extract through land → standardise → validate → publish, in this process.
+    """Carry one extract through land → standardise → validate → publish, in this process,
+    with a progress bar on a terminal and a summary table at the end.
     Exit codes: 0 published, 3 duplicate (published before), 4 rejected, 5 malformed,
     6 failed (the lake is unchanged; deliver again), 2 usage or other errors."""
-    from lakehouse.pipeline import resume_batch, run_batch
-
-    settings = get_settings()
-    if resume is not None:
-        summary = resume_batch(settings, resume, dataset_code=dataset)
-    elif source is None or not source.is_file():
+    if resume is None and (source is None or not source.is_file()):
         err.print(
             f"[red]no such file: {source}[/red]"
             if source
             else "[red]give a FILE or --resume BATCH[/red]"
         )
         raise typer.Exit(2)
-    else:
-        summary = run_batch(settings, dataset, source)
-    console.print_json(json.dumps(asdict(summary), ensure_ascii=False))
+    _preload_validation()
+    from exchange_api.ingest_view import TerminalProgress, summary_record, summary_table
+    from lakehouse.pipeline import resume_batch, run_batch
+    from lakehouse.progress import reporting
+
+    settings = get_settings()
+    size = source.stat().st_size if source is not None and resume is None else None
+    shown = not quiet and err.is_terminal
+    view = TerminalProgress(err, size) if shown else TerminalProgress(Console(quiet=True), size)
+    with view, reporting(view):
+        if resume is not None:
+            view.stage("recover")
+            summary = resume_batch(settings, resume, dataset_code=dataset)
+        else:
+            assert source is not None
+            view.stage("land", total_bytes=size)
+            summary = run_batch(settings, dataset, source)
+    name = source.name if source is not None and resume is None else f"batch {resume}"
+    if as_json:
+        console.print_json(
+            json.dumps(summary_record(summary, view.seconds, name), ensure_ascii=False)
+        )
+    (err if as_json else console).print(summary_table(summary, view.seconds, name))
     if summary.exit_code:
         err.print(f"[yellow]{summary.outcome}[/yellow]: {summary.reason or summary.status}")
     raise typer.Exit(summary.exit_code)
+
+
+def _preload_validation() -> None:
+    """Start importing the validation stack (Great Expectations: seconds) in the background, so
+    it overlaps landing and standardising (DuckDB and hashing release the GIL); the validate
+    step's own import then finds it loaded, or waits on the import lock for the rest."""
+
+    def load() -> None:
+        try:
+            importlib.import_module("quality")
+        except Exception:  # the validate step imports it again and reports the error
+            pass
+
+    threading.Thread(target=load, name="preload-quality", daemon=True).start()
 
 
 @quality_app.command("report")
