@@ -71,11 +71,32 @@ def ingest(
         False, "--json", help="Print the summary as JSON on stdout (the table goes to stderr)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    from_db: str | None = typer.Option(
+        None,
+        "--from-db",
+        metavar="URL",
+        help="Extract from a database (SQLAlchemy URL) instead of a FILE: only rows past the "
+        "last published extract's watermark. Prefer a URL without a password (~/.pgpass).",
+    ),
+    table: str | None = typer.Option(None, "--table", help="With --from-db: the table."),
+    query: str | None = typer.Option(None, "--query", help="With --from-db: a query instead."),
+    watermark: str | None = typer.Option(
+        None, "--watermark", metavar="COLUMN", help="With --from-db: the incremental column."
+    ),
 ) -> None:
     """Carry one extract through land → standardise → validate → publish, in this process,
     with a progress bar on a terminal and a summary table at the end.
     Exit codes: 0 published, 3 duplicate (published before), 4 rejected, 5 malformed,
     6 failed (the lake is unchanged; deliver again), 2 usage or other errors."""
+    if from_db is not None:
+        if source is not None or resume is not None:
+            err.print("[red]--from-db takes no FILE and no --resume[/red]")
+            raise typer.Exit(2)
+        _ingest_from_db(dataset, from_db, table, query, watermark, as_json=as_json, quiet=quiet)
+        return
+    if table or query or watermark:
+        err.print("[red]--table, --query and --watermark go with --from-db[/red]")
+        raise typer.Exit(2)
     if resume is None and (source is None or not source.is_file()):
         err.print(
             f"[red]no such file: {source}[/red]"
@@ -106,6 +127,43 @@ def ingest(
             json.dumps(summary_record(summary, view.seconds, name), ensure_ascii=False)
         )
     (err if as_json else console).print(summary_table(summary, view.seconds, name))
+    if summary.exit_code:
+        err.print(f"[yellow]{summary.outcome}[/yellow]: {summary.reason or summary.status}")
+    raise typer.Exit(summary.exit_code)
+
+
+def _ingest_from_db(
+    dataset: str,
+    url: str,
+    table: str | None,
+    query: str | None,
+    watermark: str | None,
+    *,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    _preload_validation()
+    from exchange_api.ingest_view import TerminalProgress, summary_record, summary_table
+    from lakehouse.db_ingest import ingest_from_db
+    from lakehouse.progress import reporting
+
+    shown = not quiet and err.is_terminal
+    view = TerminalProgress(err if shown else Console(quiet=True))
+    with view, reporting(view):
+        done = ingest_from_db(
+            get_settings(), dataset, url, table=table, query=query, watermark=watermark
+        )
+    extracted = {"rows_extracted": done.rows, "since": done.since, "through": done.through}
+    if done.summary is None:
+        if as_json:
+            console.print_json(json.dumps({"source": done.source, **extracted}, ensure_ascii=False))
+        err.print(f"{done.source}: no new rows since {done.since}")
+        raise typer.Exit(0)
+    summary = done.summary
+    if as_json:
+        record = {**summary_record(summary, view.seconds, done.source), **extracted}
+        console.print_json(json.dumps(record, ensure_ascii=False))
+    (err if as_json else console).print(summary_table(summary, view.seconds, done.source))
     if summary.exit_code:
         err.print(f"[yellow]{summary.outcome}[/yellow]: {summary.reason or summary.status}")
     raise typer.Exit(summary.exit_code)

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -108,7 +109,7 @@ def summary_record(
 
 def summary_table(summary: BatchSummary, seconds: dict[str, float], source_name: str) -> Table:
     colour = {"published": "green", "duplicate": "yellow"}.get(summary.outcome, "red")
-    table = Table(title=f"{summary.dataset} · {source_name}", show_header=False)
+    table = Table(title=escape(f"{summary.dataset} · {source_name}"), show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
     rows: list[tuple[str, str]] = [
