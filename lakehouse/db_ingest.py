@@ -82,12 +82,19 @@ def _password(url: str) -> str | None:
         return None
 
 
-def _source(contract_source: SourceFormat, **given: str | None) -> SourceFormat:
-    chosen = {k: v for k, v in given.items() if v is not None}
-    if "table" in chosen or "query" in chosen:
-        chosen.setdefault("table", None)
-        chosen.setdefault("query", None)
-    source = dataclasses.replace(contract_source, **chosen)  # type: ignore[arg-type]
+def _source(
+    contract_source: SourceFormat,
+    table: str | None,
+    query: str | None,
+    watermark: str | None,
+) -> SourceFormat:
+    """The contract's source with the caller's table or query (which replaces both) and
+    watermark column, when given."""
+    source = contract_source
+    if table is not None or query is not None:
+        source = dataclasses.replace(source, table=table, query=query)
+    if watermark is not None:
+        source = dataclasses.replace(source, watermark=watermark)
     if (source.table is None) == (source.query is None):
         raise MalformedSource("database source", "give exactly one of a table or a query")
     return source
@@ -165,7 +172,7 @@ def ingest_from_db(
     """Extract what is new since the last published extract of this source, land it and carry
     it through the pipeline (see the module docstring)."""
     contract = load_contract(dataset_code)
-    source = _source(contract.source, table=table, query=query, watermark=watermark)
+    source = _source(contract.source, table, query, watermark)
     masked = mask(url)
     identity = _identity(masked, source)
     with dataset_lock(settings, dataset_code):
