@@ -104,10 +104,11 @@ def ingest(
             else "[red]give a FILE or --resume BATCH[/red]"
         )
         raise typer.Exit(2)
-    _preload_validation()
     from exchange_api.ingest_view import TerminalProgress, summary_record, summary_table
     from lakehouse.pipeline import resume_batch, run_batch
     from lakehouse.progress import reporting
+
+    _preload_validation()
 
     settings = get_settings()
     size = source.stat().st_size if source is not None and resume is None else None
@@ -142,10 +143,11 @@ def _ingest_from_db(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    _preload_validation()
     from exchange_api.ingest_view import TerminalProgress, summary_record, summary_table
     from lakehouse.db_ingest import ingest_from_db
     from lakehouse.progress import reporting
+
+    _preload_validation()
 
     shown = not quiet and err.is_terminal
     view = TerminalProgress(err if shown else Console(quiet=True))
@@ -172,7 +174,9 @@ def _ingest_from_db(
 def _preload_validation() -> None:
     """Start importing the validation stack (Great Expectations: seconds) in the background, so
     it overlaps landing and standardising (DuckDB and hashing release the GIL); the validate
-    step's own import then finds it loaded, or waits on the import lock for the rest."""
+    step's own import then finds it loaded, or waits on the import lock for the rest. Called
+    once the pipeline's own modules are imported: the two threads then share no module being
+    imported but the validation stack's, and no import-lock cycle can form between them."""
 
     def load() -> None:
         try:
