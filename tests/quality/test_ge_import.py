@@ -50,3 +50,21 @@ def test_importing_quality_leaves_scipy_stats_and_altair_unloaded() -> None:
     assert probe["inner"] == []  # none of their submodules ran either
     assert probe["counts"] == {"month.format": 1}  # the GE suite ran, in DuckDB
     assert probe["cdf"] == 0.5 and probe["after"] is True  # and loads on first use
+
+
+def test_only_ge_import_imports_great_expectations() -> None:
+    """Every package module takes Great Expectations from ``quality.ge_import``, so the lazy
+    finder is installed before GE's own imports run."""
+    offenders = []
+    for package in ("catalog", "quality", "lakehouse", "exchange_api", "dags", "schemas"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path == ROOT / "quality" / "ge_import.py":
+                continue
+            for line in path.read_text(encoding="utf-8").splitlines():
+                words = line.split()
+                if words[:2] in (["import", "great_expectations"], ["from", "great_expectations"]):
+                    offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+                elif len(words) > 1 and words[0] in ("import", "from"):
+                    if words[1].startswith("great_expectations."):
+                        offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert offenders == []
