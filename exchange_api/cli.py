@@ -171,6 +171,10 @@ def _ingest_from_db(
     raise typer.Exit(summary.exit_code)
 
 
+_VALIDATION_MODULES = ("quality.validate_pass", "quality.reports", "quality.validate")
+"""What the validate step imports (``lakehouse.pipeline.validate_step``)."""
+
+
 def _preload_validation() -> None:
     """Start importing the validation stack (Great Expectations: seconds) in the background, so
     it overlaps landing and standardising (DuckDB and hashing release the GIL); the validate
@@ -180,7 +184,8 @@ def _preload_validation() -> None:
 
     def load() -> None:
         try:
-            importlib.import_module("quality")
+            for module in _VALIDATION_MODULES:
+                importlib.import_module(module)
         except Exception:  # the validate step imports it again and reports the error
             pass
 

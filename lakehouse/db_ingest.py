@@ -38,6 +38,7 @@ from catalog.settings import Settings
 from lakehouse.errors import LakehouseError, MalformedSource
 from lakehouse.locks import dataset_lock
 from lakehouse.pipeline import BatchSummary, advance, land_step, sessions
+from lakehouse.progress import stage_started
 from lakehouse.sources.database import extract
 from schemas import load_contract
 from schemas.source_format import SourceFormat
@@ -175,6 +176,7 @@ def ingest_from_db(
     source = _source(contract.source, table, query, watermark)
     masked = mask(url)
     identity = _identity(masked, source)
+    stage_started("extract")
     with dataset_lock(settings, dataset_code):
         with sessions(settings)() as session:
             dataset = get_dataset(session, dataset_code)
@@ -186,6 +188,7 @@ def ingest_from_db(
             recorded = _recorded(identity, since, got.watermark)
             if got.rows == 0:
                 return DbIngest(recorded, 0, since, got.watermark, None)
+            stage_started("land", total_bytes=target.stat().st_size)
             landed = land_step(settings, dataset_code, target, actor=actor)
         batch_id = int(landed["batch_id"])
         with sessions(settings)() as session:

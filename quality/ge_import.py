@@ -25,6 +25,7 @@ from types import ModuleType
 __all__ = [
     "LAZY_MODULES",
     "DataContextConfig",
+    "ExpectColumnSumToBeBetween",
     "ExpectColumnValuesToNotBeNull",
     "ExpectTableRowCountToBeBetween",
     "InMemoryStoreBackendDefaults",
@@ -78,6 +79,9 @@ from great_expectations.data_context.types.base import (  # noqa: E402
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
+)
+from great_expectations.expectations.core.expect_column_sum_to_be_between import (  # noqa: E402
+    ExpectColumnSumToBeBetween,
 )
 from great_expectations.expectations.core.expect_column_values_to_not_be_null import (  # noqa: E402
     ExpectColumnValuesToNotBeNull,

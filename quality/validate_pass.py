@@ -23,19 +23,15 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-import great_expectations as gx
-from great_expectations.expectations.core.expect_column_sum_to_be_between import (
-    ExpectColumnSumToBeBetween,
-)
-from great_expectations.expectations.core.expect_column_values_to_not_be_null import (
-    ExpectColumnValuesToNotBeNull,
-)
-from great_expectations.expectations.core.expect_table_row_count_to_be_between import (
-    ExpectTableRowCountToBeBetween,
-)
 
 from quality.dataset_rules import BatchContext, contract_rules
 from quality.errors import EngineFailure, RelationMismatch
+from quality.ge_import import (
+    ExpectColumnSumToBeBetween,
+    ExpectColumnValuesToNotBeNull,
+    ExpectTableRowCountToBeBetween,
+    gx,
+)
 from quality.one_pass import FAILED_RULES_COLUMN, PASSED_COLUMN, flag_columns, has_flags
 from quality.outcome import QualityOutcome, decide, score
 from quality.rules import Rule, quote_ident

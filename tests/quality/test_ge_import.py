@@ -15,6 +15,8 @@ _PROBE = """
 import json, sys
 import duckdb
 import quality
+import quality.suite, quality.validate_pass  # these import Great Expectations
+assert "great_expectations" in sys.modules
 from schemas import load_contract
 from tests.quality.factories import good_rows, load
 
