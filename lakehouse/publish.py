@@ -48,6 +48,7 @@ from catalog.settings import Settings
 from lakehouse.connection import LAKE, connect, quote_ident, quote_literal
 from lakehouse.errors import LakehouseError, PublishError
 from lakehouse.faults import fault
+from lakehouse.progress import watching
 from lakehouse.serving import build_serving_index
 from lakehouse.tables import ensure_tables, quarantine_table, table
 from quality.one_pass import FAILED_RULES_COLUMN, PASSED_COLUMN
@@ -87,9 +88,10 @@ def publish(
             batch.publish_started_at = utcnow()
             session.commit()  # the intent, before the lake is touched
             fault(settings, "intent")
-            snapshot_id, published, quarantined = _commit_snapshot(
-                con, contract, batch_id, staging_path, verdict_path
-            )
+            with watching(con, "publish", staging_path.stat().st_size):
+                snapshot_id, published, quarantined = _commit_snapshot(
+                    con, contract, batch_id, staging_path, verdict_path
+                )
         except PublishError as exc:
             if exc.code != "publish.failed":
                 raise  # refused before anything was attempted: the batch stays as it was

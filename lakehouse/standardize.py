@@ -64,6 +64,7 @@ from lakehouse.normalise import (
     sql_string,
     typed_column,
 )
+from lakehouse.progress import watching
 from lakehouse.sources import csv_text
 from lakehouse.sources.csv_text import CsvLayout
 from lakehouse.sources.detect import Detected, detect
@@ -153,10 +154,11 @@ def standardize(
         with connect(settings, lake=False) as con:
             ensure_all_code_lists(con)  # the tables the code-list rules look values up in
             try:
-                row = con.execute(
-                    f"COPY ({select_sql}) TO '{quote_literal(str(temp))}' "
-                    "(FORMAT parquet, COMPRESSION zstd)"
-                ).fetchone()
+                with watching(con, "standardise", ready.readable.stat().st_size):
+                    row = con.execute(
+                        f"COPY ({select_sql}) TO '{quote_literal(str(temp))}' "
+                        "(FORMAT parquet, COMPRESSION zstd)"
+                    ).fetchone()
             except duckdb.InvalidInputException as exc:
                 raise _explain(exc, name, detected, ready) from exc
         rows_in = int(row[0]) if row else 0
