@@ -290,6 +290,7 @@ class BatchSummary:
     rows_in: int | None = None
     rows_published: int | None = None
     rows_quarantined: int | None = None
+    rows_superseded: int | None = None
     snapshot_id: int | None = None
     decision: str | None = None
     reason: str = ""
@@ -391,6 +392,7 @@ def advance(
         rows_in=checked["rows_in"],
         rows_published=done.get("rows_published"),
         rows_quarantined=done.get("rows_quarantined", checked["rows_quarantined"]),
+        rows_superseded=done.get("rows_superseded"),
         snapshot_id=done.get("snapshot_id"),
         decision=checked["decision"],
         reason="; ".join(done.get("reasons", [])),

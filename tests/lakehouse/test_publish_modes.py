@@ -11,15 +11,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
+from pytest import MonkeyPatch
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import AuditEvent, Batch, Dataset
+from catalog.models import AuditEvent, Batch, BatchStatus, Dataset
 from catalog.settings import Settings
 from lakehouse.changes import read_changes
 from lakehouse.connection import connect
 from lakehouse.land import land
 from lakehouse.publish import Published, publish
+from lakehouse.reconcile import reconcile_dataset
 from lakehouse.standardize import standardize
 from schemas.loader import DatasetContract
 from schemas.publish_mode import PublishOptions
@@ -54,6 +57,10 @@ def _publish(
     landing = land(session, settings, dataset, source)
     session.commit()
     staged = standardize(settings, contract, landing.batch_id, landing.raw_path)
+    batch = session.get(Batch, landing.batch_id)
+    assert batch is not None
+    batch.status = BatchStatus.VALIDATED  # as validation leaves it (no verdict: every row passed)
+    session.commit()
     return publish(session, settings, contract, landing.batch_id, staged.staging_path, None)
 
 
@@ -265,3 +272,33 @@ def test_a_reader_never_sees_a_half_applied_replace(
         stop.set()
         reader.join()
     assert seen and seen <= {(300, 1), (100, 1)}
+
+
+class _Killed(BaseException):
+    """Stands in for SIGKILL right after the lake commit: nothing in publish catches it."""
+
+
+def test_reconcile_finishes_a_killed_keep_last_publication_with_its_superseded_rows(
+    settings: Settings, catalog_session: Session, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    def die(_settings: object, point: str) -> None:
+        if point == "lake_committed":
+            raise _Killed(point)
+
+    contract = _contract("merge", "keep_last")
+    rows, _ = _duplicated()
+    monkeypatch.setattr("lakehouse.publish.fault", die)
+    with pytest.raises(_Killed):
+        _publish(catalog_session, settings, tmp_path, "k.csv", rows, contract)
+    monkeypatch.undo()
+    catalog_session.rollback()
+    dataset = catalog_session.scalars(select(Dataset)).one()
+    with connect(settings) as con:
+        done = reconcile_dataset(catalog_session, con, dataset, contract)
+    assert list(done.finished) == [1]
+    batch = catalog_session.get(Batch, 1)
+    assert batch is not None and (batch.rows_published, batch.rows_quarantined) == (10, 0)
+    event = catalog_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "batch.published")
+    ).one()
+    assert (event.detail["rows_superseded"], event.detail["mode"]) == (4, "merge")
