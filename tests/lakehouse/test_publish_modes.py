@@ -4,6 +4,7 @@ line-ending regression of issue 11, a change feed over a merge, and a reader dur
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from lakehouse.connection import connect
 from lakehouse.land import land
 from lakehouse.publish import Published, publish
 from lakehouse.reconcile import reconcile_dataset
+from lakehouse.serving import ROWID, serving_path
 from lakehouse.standardize import standardize
 from schemas.loader import DatasetContract
 from schemas.publish_mode import PublishOptions
@@ -160,6 +162,14 @@ def test_merge_updates_changed_values_inserts_new_keys_and_the_feed_says_changed
     }
     # the same rows merged again change nothing a reader can see
     assert unchanged.counts() == {"added": 0, "changed": 0, "removed": 0}
+    # the serving index of the merged snapshot holds exactly the lake's rows, with their row ids
+    lake = _all(settings, f"SELECT rowid, citizen_id, amount FROM {_at(c.snapshot_id)} ORDER BY 1")
+    index = serving_path(settings, "rsj_social_insurance", c.snapshot_id)
+    with contextlib.closing(duckdb.connect(str(index), read_only=True)) as served:
+        served_rows = served.execute(
+            f"SELECT {ROWID}, citizen_id, amount FROM rows ORDER BY 1"
+        ).fetchall()
+    assert [tuple(r) for r in served_rows] == lake
 
 
 def test_replace_makes_the_batch_the_whole_table_and_keeps_the_old_snapshot(
