@@ -7,7 +7,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install system-deps demo test test-load lint bench clean
+.PHONY: install system-deps demo airflow test test-load lint bench clean
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,11 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 demo: install
 	$(VENV)/bin/zhongtai demo $(if $(DEMO_NO_SERVE),--no-serve,)
+
+# Airflow 3 on 127.0.0.1:8080 (AIRFLOW_PORT=…) against dags/, its home and SQLite metadata DB in
+# var/airflow; sign in as admin with the password in var/airflow/passwords.json (README).
+airflow: install
+	bash infra/airflow.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -88,7 +88,8 @@ def _utf8_copy(source: Path, target: Path) -> None:
         out.write(decoder.decode(b"", final=True))
 
 
-def _settings(workdir: Path) -> Settings:
+def _settings(workdir: Path, memory_limit: str = "1GB") -> Settings:
+    os.environ["ZHONGTAI_DUCKDB_MEMORY_LIMIT"] = memory_limit  # what keeps peak RSS bounded
     os.environ["ZHONGTAI_VAR_DIR"] = str(workdir / "var")
     os.environ["ZHONGTAI_ENV_FILE"] = str(workdir / "none.env")
     os.environ["ZHONGTAI_ENVIRONMENT"] = "test"
@@ -96,8 +97,8 @@ def _settings(workdir: Path) -> Settings:
     return get_settings()
 
 
-def bench(rows: int, workdir: Path) -> dict[str, Any]:
-    settings = _settings(workdir)
+def bench(rows: int, workdir: Path, memory_limit: str = "1GB") -> dict[str, Any]:
+    settings = _settings(workdir, memory_limit)
     contract = load_contract(CONTRACT)
     source = workdir / "社保缴费.csv"
     generate(source, rows, [f.source_column for f in contract.fields])
@@ -157,6 +158,7 @@ def bench(rows: int, workdir: Path) -> dict[str, Any]:
         "params": {
             "rows": rows,
             "threads": settings.duckdb_threads,
+            "duckdb_memory_limit": settings.duckdb_memory_limit,
             "source_mb": round(source.stat().st_size / 1e6, 1),
             "total_s": round(total, 2),
             "baseline_s": round(baseline_s, 2),
@@ -170,9 +172,10 @@ def bench(rows: int, workdir: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--memory-limit", default="1GB", help="DuckDB's memory_limit")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_ingest_e2e_") as tmp:
-        result = bench(args.rows, Path(tmp))
+        result = bench(args.rows, Path(tmp), args.memory_limit)
     write_result(result)
 
 

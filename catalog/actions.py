@@ -34,6 +34,8 @@ __all__ = [
     "GRANT_RENEW",
     "GRANT_REVOKE",
     "GRANT_VIEW",
+    "LINEAGE_REBUILD",
+    "LINEAGE_VIEW",
     "QUARANTINE_VIEW",
     "REPORT_SIGN_OFF",
     "REPORT_VIEW",
@@ -61,6 +63,7 @@ ResourceKind = Literal[
     "platform",
     "account",
     "subscription",
+    "lineage",
 ]
 
 
@@ -125,6 +128,12 @@ SUBSCRIPTION_VIEW = Action(
     "subscription.view", "subscription", "see a subscription and its delivery manifests"
 )
 SUBSCRIPTION_CANCEL = Action("subscription.cancel", "subscription", "cancel a subscription")
+LINEAGE_VIEW = Action(
+    "lineage.view", "lineage", "follow lineage: which files fed a table, who received it"
+)
+LINEAGE_REBUILD = Action(
+    "lineage.rebuild", "platform", "derive the lineage graph's edges of events stored before it"
+)
 SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
@@ -163,4 +172,6 @@ ACTIONS: tuple[Action, ...] = (
     SUBSCRIPTION_VIEW,
     SUBSCRIPTION_CANCEL,
     SUBSCRIPTION_FETCH,
+    LINEAGE_VIEW,
+    LINEAGE_REBUILD,
 )

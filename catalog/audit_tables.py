@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.audit_chain import HASH_FORMAT
 from catalog.models import AuditOutcome, Base, _enum, utcnow
 
-__all__ = ["AuditCheckpoint", "AuditEvent", "LineageEvent"]
+__all__ = ["AuditCheckpoint", "AuditEvent", "LineageEdge", "LineageEvent"]
 
 
 SEQUENCE_NUMBER = BigInteger().with_variant(Integer, "sqlite")
@@ -95,3 +95,34 @@ class LineageEvent(Base):
     event_type: Mapped[str] = mapped_column(String(16))
     event_time: Mapped[dt.datetime] = mapped_column()
     payload: Mapped[dict[str, Any]] = mapped_column()
+
+
+class LineageEdge(Base):
+    """One input→output edge of a stored lineage event (``catalog.lineage_edges`` derives them
+    in the event's transaction): dataset-level when both fields are empty, else column-level.
+
+    Node keys: ``file:<sha256>``, ``batch:<id>``, ``dataset:<namespace>/<name>``,
+    ``delivery:<department>/<audit event id>``. Indexed from both ends for traversal.
+    """
+
+    __tablename__ = "lineage_edges"
+    __table_args__ = (
+        Index("ix_lineage_edges_source", "source", "source_field", "target"),
+        Index("ix_lineage_edges_target", "target", "target_field", "source"),
+        Index("ix_lineage_edges_source_time", "source", "event_time"),
+        Index("ix_lineage_edges_event", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("lineage_events.id"))
+    source: Mapped[str] = mapped_column(String(400))
+    source_field: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    target: Mapped[str] = mapped_column(String(400))
+    target_field: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    run_id: Mapped[str] = mapped_column(String(64))
+    event_time: Mapped[dt.datetime] = mapped_column()
+    snapshot_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """The lake snapshot: published by an ingestion, read by a delivery."""
+    batch_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    department: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    """The receiving department's code, on an edge into a delivery."""

@@ -274,6 +274,20 @@ class BatchRejected(AuditedEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class IngestFailed(AuditedEvent):
+    """An ingestion run of the dataset failed (a task's last attempt raised): an alert for the
+    dataset's steward, on the dataset's record. ``batch_id`` is absent when the run failed
+    before landing; a batch rejected for its quality or as malformed is ``batch.rejected``."""
+
+    action: ClassVar[str] = "batch.ingest_failed"
+    outcome: AuditOutcome = AuditOutcome.ERROR
+    batch_id: int | None = None
+    task: str
+    run: str
+    error: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class BatchRolledBack(AuditedEvent):
     """Rows of a batch that reached the lake without the catalog's publication (a failed or
     refused batch, or one the catalog never knew) were deleted from the lake by reconciliation,

@@ -23,6 +23,7 @@ from catalog.errors import AccessRefused, CatalogError, NotFound
 from catalog.events import ActRefused
 from catalog.models import utcnow
 from catalog.policy import Allowed, Refusal, authorize
+from catalog.policy_lineage import LineageTerms
 from catalog.principals import Principal
 from catalog.resources import (
     AccountTerms,
@@ -43,7 +44,7 @@ def ensure(
     session: Session,
     actor: Principal,
     action: Action,
-    resource: Resource | SubscriptionTerms,
+    resource: Resource | SubscriptionTerms | LineageTerms,
     *,
     now: dt.datetime | None = None,
 ) -> Allowed:
@@ -92,8 +93,12 @@ def keeping_refusals(session: Session) -> Iterator[Session]:
         raise
 
 
-def _describe(resource: Resource | SubscriptionTerms) -> tuple[int | None, int | None, str]:
+def _describe(
+    resource: Resource | SubscriptionTerms | LineageTerms,
+) -> tuple[int | None, int | None, str]:
     """(dataset id, grant id, ``kind:id``) of a resource, for the refusal event."""
+    if isinstance(resource, LineageTerms):
+        return None, None, f"lineage:{resource.node}"[:120]
     if isinstance(resource, SubscriptionTerms):
         held = resource.grant
         dataset_id = held.dataset.dataset_id if held.dataset is not None else None

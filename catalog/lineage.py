@@ -27,6 +27,7 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from openlineage.client.transport.transport import Config, Transport
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.lineage_edges import write_edges
 from catalog.models import LineageEvent
 from catalog.settings import Settings
 
@@ -57,7 +58,8 @@ def _event_time(payload: dict[str, Any]) -> dt.datetime:
 
 
 def record_lineage(session: Session, event: RunEvent) -> LineageEvent:
-    """Store ``event`` in the caller's transaction (the caller commits with its act)."""
+    """Store ``event`` and its graph edges (``catalog.lineage_edges``) in the caller's
+    transaction (the caller commits with its act)."""
     payload = event_payload(event)
     row = LineageEvent(
         run_id=str(payload["run"]["runId"]),
@@ -68,6 +70,7 @@ def record_lineage(session: Session, event: RunEvent) -> LineageEvent:
     )
     session.add(row)
     session.flush()
+    write_edges(session.connection(), row)
     return row
 
 

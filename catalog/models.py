@@ -426,4 +426,5 @@ from catalog import subscription_tables as _subscription_tables  # noqa: E402, F
 from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401
 from catalog.audit_tables import AuditCheckpoint as AuditCheckpoint  # noqa: E402
 from catalog.audit_tables import AuditEvent as AuditEvent  # noqa: E402
+from catalog.audit_tables import LineageEdge as LineageEdge  # noqa: E402
 from catalog.audit_tables import LineageEvent as LineageEvent  # noqa: E402

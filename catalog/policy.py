@@ -37,6 +37,8 @@ report.view        the owner department (any role), auditors, admins
 quarantine.view    a publisher or steward of the owner department
 report.sign_off    a steward of the owner department
 audit.*            see ``catalog.policy_audit`` (verify, checkpoint, view, usage, export…)
+lineage.view       auditors, admins; a steward for its own department's datasets
+lineage.rebuild    admins, and the platform itself
 batch.ingest       a publisher of the owner department, and the platform itself
 account.issue      admins; the platform itself only for a catalog's first admin (bootstrap)
 account.view       admins, auditors, and the account itself (never the token or its hash)
@@ -64,6 +66,7 @@ from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
+from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
 from catalog.principals import Principal
 from catalog.read_plan import (
     MAX_LIMIT,
@@ -120,7 +123,7 @@ class Allowed:
 def authorize(
     actor: Principal,
     action: Action,
-    resource: Resource | VerifyResource | AggregateResource | SubscriptionTerms,
+    resource: Resource | VerifyResource | AggregateResource | SubscriptionTerms | LineageTerms,
     *,
     now: dt.datetime,
 ) -> Allowed | Refusal:
@@ -387,6 +390,7 @@ _KINDS: dict[str, type] = {
     "platform": Platform,
     "account": AccountTerms,
     "subscription": SubscriptionTerms,
+    "lineage": LineageTerms,
 }
 
 #: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),
@@ -413,6 +417,8 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.AUDIT_EXPORT: policy_audit.audit_export,
     act.AUDIT_REPRODUCE: policy_audit.audit_reproduce,
     act.AUDIT_KEY: policy_audit.audit_key,
+    act.LINEAGE_VIEW: lineage_view,
+    act.LINEAGE_REBUILD: lineage_rebuild,
     act.BATCH_INGEST: _batch_ingest,
     act.ACCOUNT_ISSUE: _account_issue,
     act.ACCOUNT_VIEW: _account_view,

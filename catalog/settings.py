@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
+    duckdb_temp_dir: str = Field(
+        default="",
+        description="Where DuckDB spills what does not fit in duckdb_memory_limit; default "
+        "var_dir/spill.",
+    )
     reply_working_days: int = Field(
         default=5, ge=1, le=60, description="Working days an owner has to answer a share request."
     )
@@ -190,6 +195,15 @@ class Settings(BaseSettings):
     def raw_dir(self) -> Path:
         """Raw zone: every file as received, addressed by SHA-256, never modified."""
         return (self.var_dir / "raw").resolve()
+
+    @property
+    def spill_dir(self) -> Path:
+        """DuckDB's temp_directory: sorts, joins and aggregates larger than memory spill here."""
+        return (
+            Path(self.duckdb_temp_dir).resolve()
+            if self.duckdb_temp_dir
+            else (self.var_dir / "spill").resolve()
+        )
 
     @property
     def staging_dir(self) -> Path:

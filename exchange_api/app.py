@@ -24,6 +24,7 @@ from exchange_api.portal import (
     forms,
     grant_pages,
     inbox,
+    lineage_pages,
     login,
     pages,
     reproduce_pages,
@@ -42,6 +43,7 @@ from exchange_api.routes import (
     datasets,
     grants,
     health,
+    lineage,
     quality,
     requests,
     verify,
@@ -111,11 +113,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_pages.router,
         reproduce_pages.router,
         evidence_pages.router,
+        lineage_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
+    app.include_router(lineage.router)  # last: its /{node:path} takes any path
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

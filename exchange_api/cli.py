@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+import threading
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from exchange_api.cli_audit_group import audit_app
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
 from exchange_api.cli_lake import lake_app
+from exchange_api.cli_lineage import lineage_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
@@ -41,6 +43,7 @@ app.add_typer(grants_app, name="grants")
 app.add_typer(account_app, name="account")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
+app.add_typer(lineage_app, name="lineage")
 console = Console()
 err = Console(stderr=True)
 
@@ -64,28 +67,129 @@ def ingest(
     resume: int | None = typer.Option(
         None, "--resume", metavar="BATCH", help="Carry an unfinished batch on instead."
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the summary as JSON on stdout (the table goes to stderr)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    from_db: str | None = typer.Option(
+        None,
+        "--from-db",
+        metavar="URL",
+        help="Extract from a database (SQLAlchemy URL) instead of a FILE: only rows past the "
+        "last published extract's watermark. Prefer a URL without a password (~/.pgpass).",
+    ),
+    table: str | None = typer.Option(None, "--table", help="With --from-db: the table."),
+    query: str | None = typer.Option(None, "--query", help="With --from-db: a query instead."),
+    watermark: str | None = typer.Option(
+        None, "--watermark", metavar="COLUMN", help="With --from-db: the incremental column."
+    ),
 ) -> None:
-    """Carry one extract through land → standardise → validate → publish, in this process.
+    """Carry one extract through land → standardise → validate → publish, in this process,
+    with a progress bar on a terminal and a summary table at the end.
     Exit codes: 0 published, 3 duplicate (published before), 4 rejected, 5 malformed,
     6 failed (the lake is unchanged; deliver again), 2 usage or other errors."""
-    from lakehouse.pipeline import resume_batch, run_batch
-
-    settings = get_settings()
-    if resume is not None:
-        summary = resume_batch(settings, resume, dataset_code=dataset)
-    elif source is None or not source.is_file():
+    if from_db is not None:
+        if source is not None or resume is not None:
+            err.print("[red]--from-db takes no FILE and no --resume[/red]")
+            raise typer.Exit(2)
+        _ingest_from_db(dataset, from_db, table, query, watermark, as_json=as_json, quiet=quiet)
+        return
+    if table or query or watermark:
+        err.print("[red]--table, --query and --watermark go with --from-db[/red]")
+        raise typer.Exit(2)
+    if resume is None and (source is None or not source.is_file()):
         err.print(
             f"[red]no such file: {source}[/red]"
             if source
             else "[red]give a FILE or --resume BATCH[/red]"
         )
         raise typer.Exit(2)
-    else:
-        summary = run_batch(settings, dataset, source)
-    console.print_json(json.dumps(asdict(summary), ensure_ascii=False))
+    from exchange_api.ingest_view import TerminalProgress, summary_record, summary_table
+    from lakehouse.pipeline import resume_batch, run_batch
+    from lakehouse.progress import reporting
+
+    _preload_validation()
+
+    settings = get_settings()
+    size = source.stat().st_size if source is not None and resume is None else None
+    shown = not quiet and err.is_terminal
+    view = TerminalProgress(err, size) if shown else TerminalProgress(Console(quiet=True), size)
+    with view, reporting(view):
+        if resume is not None:
+            view.stage("recover")
+            summary = resume_batch(settings, resume, dataset_code=dataset)
+        else:
+            assert source is not None
+            view.stage("land", total_bytes=size)
+            summary = run_batch(settings, dataset, source)
+    name = source.name if source is not None and resume is None else f"batch {resume}"
+    if as_json:
+        console.print_json(
+            json.dumps(summary_record(summary, view.seconds, name), ensure_ascii=False)
+        )
+    (err if as_json else console).print(summary_table(summary, view.seconds, name))
     if summary.exit_code:
         err.print(f"[yellow]{summary.outcome}[/yellow]: {summary.reason or summary.status}")
     raise typer.Exit(summary.exit_code)
+
+
+def _ingest_from_db(
+    dataset: str,
+    url: str,
+    table: str | None,
+    query: str | None,
+    watermark: str | None,
+    *,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    from exchange_api.ingest_view import TerminalProgress, summary_record, summary_table
+    from lakehouse.db_ingest import ingest_from_db
+    from lakehouse.progress import reporting
+
+    _preload_validation()
+
+    shown = not quiet and err.is_terminal
+    view = TerminalProgress(err if shown else Console(quiet=True))
+    with view, reporting(view):
+        done = ingest_from_db(
+            get_settings(), dataset, url, table=table, query=query, watermark=watermark
+        )
+    extracted = {"rows_extracted": done.rows, "since": done.since, "through": done.through}
+    if done.summary is None:
+        if as_json:
+            console.print_json(json.dumps({"source": done.source, **extracted}, ensure_ascii=False))
+        err.print(f"{done.source}: no new rows since {done.since}")
+        raise typer.Exit(0)
+    summary = done.summary
+    if as_json:
+        record = {**summary_record(summary, view.seconds, done.source), **extracted}
+        console.print_json(json.dumps(record, ensure_ascii=False))
+    (err if as_json else console).print(summary_table(summary, view.seconds, done.source))
+    if summary.exit_code:
+        err.print(f"[yellow]{summary.outcome}[/yellow]: {summary.reason or summary.status}")
+    raise typer.Exit(summary.exit_code)
+
+
+_VALIDATION_MODULES = ("quality.validate_pass", "quality.reports", "quality.validate")
+"""What the validate step imports (``lakehouse.pipeline.validate_step``)."""
+
+
+def _preload_validation() -> None:
+    """Start importing the validation stack (Great Expectations: seconds) in the background, so
+    it overlaps landing and standardising (DuckDB and hashing release the GIL); the validate
+    step's own import then finds it loaded, or waits on the import lock for the rest. Called
+    once the pipeline's own modules are imported: the two threads then share no module being
+    imported but the validation stack's, and no import-lock cycle can form between them."""
+
+    def load() -> None:
+        try:
+            for module in _VALIDATION_MODULES:
+                importlib.import_module(module)
+        except Exception:  # the validate step imports it again and reports the error
+            pass
+
+    threading.Thread(target=load, name="preload-quality", daemon=True).start()
 
 
 @quality_app.command("report")

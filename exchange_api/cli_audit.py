@@ -103,25 +103,16 @@ def _verify_offline(path: Path, pinned: dict[str, Ed25519PublicKey]) -> None:
 
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
-    """Sign the current head of the chain with the platform's Ed25519 key."""
-    from catalog import actions as act
-    from catalog.audit import sign_checkpoint
-    from catalog.audit_keys import signing_key, store_of
-    from catalog.db import make_engine, make_sessionmaker
-    from catalog.guard import ensure
-    from catalog.principals import SYSTEM
-    from catalog.resources import PLATFORM
+    """Sign the current head of the chain with the platform's Ed25519 key (the platform's own
+    act; the hourly governance DAG does the same)."""
+    from lakehouse.duties import sign_audit_checkpoint
 
-    settings = get_settings()
-    with make_sessionmaker(make_engine(settings.resolved_catalog_url))() as session:
-        ensure(session, SYSTEM, act.AUDIT_CHECKPOINT, PLATFORM)  # the platform's own act
-        checkpoint = sign_checkpoint(session, signing_key(session, store_of(settings), settings))
-        session.commit()
-    if checkpoint is None:
+    signed = sign_audit_checkpoint(get_settings())
+    if not signed["signed"]:
         console.print("audit log is empty; nothing to sign")
     else:
         console.print(
-            f"signed checkpoint at event {checkpoint.last_event_id} ({checkpoint.last_hash[:16]}…)"
+            f"signed checkpoint at event {signed['last_event_id']} ({signed['last_hash'][:16]}…)"
         )
 
 

@@ -167,3 +167,12 @@ def read_at(
     finally:
         engine.dispose()
     typer.echo(delivery.body.decode("utf-8"), nl=False)
+
+
+@lake_app.command("dag-manifest")
+def dag_manifest() -> None:
+    """Rewrite the ingestion DAGs' manifest from the catalog (one DAG a registered dataset);
+    Airflow picks it up at its next parse. The hourly governance DAG does this too."""
+    from lakehouse.duties import refresh_dag_manifest
+
+    console.print(refresh_dag_manifest(get_settings())["manifest"])

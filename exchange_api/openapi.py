@@ -24,6 +24,7 @@ FastAPI's own ``HTTPValidationError`` is replaced, since the 422 it describes is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -84,12 +85,16 @@ def _statuses(route: APIRoute, operation: dict[str, Any]) -> set[int]:
     return statuses
 
 
+_CONVERTOR = re.compile(r"\{(\w+):\w+\}")
+
+
 def _document(app: FastAPI, schema: dict[str, Any]) -> None:
     for route in app.routes:
         if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1"):
             continue
         for method in route.methods:
-            operation = schema["paths"].get(route.path, {}).get(method.lower())
+            path = _CONVERTOR.sub(r"{\1}", route.path)  # ``{node:path}`` is ``{node}`` there
+            operation = schema["paths"].get(path, {}).get(method.lower())
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})

@@ -55,12 +55,14 @@ def batch_context(session: Session, batch: Batch) -> BatchContext:
 
 
 def next_source(settings: Settings, dataset_code: str) -> Path | None:
-    """The oldest file waiting in the dataset's inbox folder, if any."""
+    """The oldest file waiting in the dataset's inbox folder, if any (its ``done/`` and
+    ``rejected/`` folders and hidden files are not waiting: ``lakehouse.inbox``)."""
     inbox = settings.inbox_dir / dataset_code
     if not inbox.is_dir():
         return None
     files = sorted(
-        (p for p in inbox.iterdir() if p.is_file()), key=lambda p: (p.stat().st_mtime, p.name)
+        (p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")),
+        key=lambda p: (p.stat().st_mtime, p.name),
     )
     return files[0] if files else None
 
@@ -88,7 +90,8 @@ def validated_result(session: Session, batch: Batch) -> StepResult:
         "rows_quarantined": report.rows_quarantined,
         "score": report.score,
         "findings": report.batch_findings,
-        "verdict_path": str(verdict_path(batch)),
+        # only a staging file from before the checking pass has a verdict file
+        "verdict_path": str(verdict) if (verdict := verdict_path(batch)).is_file() else None,
         "resumed": True,
     }
 
@@ -98,7 +101,7 @@ def rejection_reasons_of(session: Session, contract: DatasetContract, batch: Bat
     report = report_of(session, batch)
     if report is None:
         return ["quality: the batch was rejected but has no quality report"]
-    from quality.validate import rejection_reasons
+    from quality.outcome import rejection_reasons
 
     reasons = rejection_reasons(
         report.rows_in,

@@ -62,6 +62,8 @@ def load_extensions(con: duckdb.DuckDBPyConnection, *names: str) -> None:
 
 
 def _new_connection(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A connection held to ``duckdb_memory_limit``, spilling past it under ``spill_dir``."""
+    settings.spill_dir.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(
         database,
         config={
@@ -69,6 +71,7 @@ def _new_connection(settings: Settings, database: str = ":memory:") -> duckdb.Du
             "autoload_known_extensions": False,
             "allow_unsigned_extensions": False,
             "memory_limit": settings.duckdb_memory_limit,
+            "temp_directory": str(settings.spill_dir),
             "threads": settings.duckdb_threads,
         },
     )

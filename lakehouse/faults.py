@@ -6,6 +6,10 @@ names points of :data:`POINTS`; reaching one kills the process with SIGKILL — 
 pauses at every point, so a test that kills the process from outside at a random moment hits
 each step's window with a known chance. With the setting empty (always, outside tests),
 :func:`fault` is one string comparison.
+
+The points are the pipeline's step boundaries, so :func:`fault` also tells the progress reporter
+(:func:`lakehouse.progress.boundary`: one context-variable look-up when no one is watching) that
+a step has finished and the next begins.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import signal
 import time
 
 from catalog.settings import Settings
+from lakehouse.progress import boundary
 
 __all__ = ["POINTS", "fault"]
 
@@ -30,6 +35,7 @@ POINTS = (
 
 def fault(settings: Settings, point: str) -> None:
     """Die (or pause) here if the test settings ask for it."""
+    boundary(point)
     wanted = settings.ingest_fault_points
     if not wanted or settings.environment != "test":
         return

@@ -1,7 +1,8 @@
 """OpenLineage events of the lakehouse's acts, built from what the catalog records.
 
 - an **ingestion run** of one batch: ``START`` when the file is landed, ``COMPLETE`` when the
-  batch is published (or rejected: a run that ended as designed), ``FAIL`` when it broke — input:
+  batch is published, ``FAIL`` when it was rejected (its quality, or malformed: no output was
+  written) or its publish broke (``lakehouse.lineage_ingest`` emits them) — input:
   the landed file (namespace ``file://HOST``, name its raw-zone path, version its SHA-256);
   output: the lake table (namespace ``ducklake://zhongtai``, version the snapshot id) with the
   facets ``schema``, ``ownership``, ``dataQualityAssertions`` (one assertion a rule, failed when

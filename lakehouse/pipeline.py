@@ -13,16 +13,19 @@ The land step first :func:`recover`\s the dataset: reconciles lake and catalog
 are delivered again (the land step answers ``resumed``) or through :func:`resume_batch`; each
 step passes a batch that is already past it on to the next.
 
-The validate step hands the quality engine the catalog facts its batch-level checks need (a
-:class:`quality.dataset_rules.BatchContext`: the rows in of the dataset's latest *published*
-batch, and when this batch was landed). The publish step binds the batch's quality report to the
+The data is read once: the standardise step also checks every row rule in the same statement
+and writes the rule flags beside the data (:mod:`quality.one_pass`); the validate step has Great
+Expectations judge those flags (:func:`quality.validate_pass.validate_pass`), handing it the
+catalog facts its batch-level checks need (a :class:`quality.dataset_rules.BatchContext`: the rows
+in of the dataset's latest *published* batch, and when this batch was landed); the publish step
+splits published from quarantined rows on the flags, binds the batch's quality report to the
 snapshot it became, or rejects the batch with one reason per failing check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from catalog.models import Batch, BatchStatus, Dataset, QualityDecision, utcnow
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import DatasetTerms
 from catalog.settings import Settings
+from lakehouse import lineage_ingest
 from lakehouse.batch_facts import (
     batch_context,
     next_source,
@@ -48,6 +52,7 @@ from lakehouse.batch_facts import (
 from lakehouse.batch_facts import (
     verdict_path as verdict_file,
 )
+from lakehouse.batch_summary import EXIT_CODES, BatchSummary, outcome_of
 from lakehouse.connection import connect, quote_ident
 from lakehouse.errors import LakehouseError, MalformedSource, PublishError
 from lakehouse.faults import fault
@@ -133,6 +138,8 @@ def land_step(
             landing = land(session, settings, dataset, source, now=now, department_id=department)
             session.commit()
         fault(settings, "landed")
+        if not (landing.duplicate or landing.resumed):
+            lineage_ingest.started(settings, sessions(settings), dataset_code, landing.batch_id)
     return {
         "dataset": dataset_code,
         "source": str(source),
@@ -159,6 +166,7 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
         except MalformedSource as exc:
             reject(session, batch_id, f"{exc.code}: {exc}")
             session.commit()
+            lineage_ingest.failed(settings, sessions(settings), dataset_code, batch_id, str(exc))
             return {
                 "batch_id": batch_id,
                 "status": BatchStatus.REJECTED.value,
@@ -183,9 +191,15 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
 
 
 def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
-    # Imported here: the quality package loads Great Expectations (seconds), which landing,
-    # reconciling and a run killed before validation never need.
-    from quality import save_report, validate, write_verdict
+    """Judge the rule flags the standardising pass wrote (:func:`quality.validate_pass.
+    validate_pass`); a staging file from before that pass is validated the long way and gets a
+    verdict file. Stores the quality report."""
+    # Imported here: these load Great Expectations (seconds), which landing, reconciling and a
+    # run killed before validation never need.
+    from quality.one_pass import has_flags
+    from quality.reports import save_report
+    from quality.validate import validate, write_verdict
+    from quality.validate_pass import validate_pass
 
     contract = load_contract(dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
@@ -195,7 +209,7 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
         if batch.status is not BatchStatus.STANDARDIZED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         staging = Path(batch.staging_path)
-        verdict = verdict_file(batch)
+        verdict: Path | None = None
         with connect(settings, lake=False) as con:
             literal = str(staging).replace("'", "''")
             # A view, not a table: every check scans only its own columns of the Parquet file,
@@ -203,10 +217,12 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
             con.execute(
                 f"CREATE VIEW {quote_ident('staged')} AS SELECT * FROM read_parquet('{literal}')"
             )
-            outcome = validate(
-                con, "staged", contract, batch_id=batch_id, context=batch_context(session, batch)
-            )
-            write_verdict(con, outcome, verdict)
+            context = batch_context(session, batch)
+            if has_flags(con, "staged"):
+                outcome = validate_pass(con, "staged", contract, batch_id=batch_id, context=context)
+            else:
+                outcome = validate(con, "staged", contract, batch_id=batch_id, context=context)
+                verdict = write_verdict(con, outcome, verdict_file(batch))
         save_report(session, batch, outcome)
         batch.status = BatchStatus.VALIDATED
         session.commit()
@@ -219,7 +235,7 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
         "rows_quarantined": outcome.rows_quarantined,
         "score": outcome.score,
         "findings": outcome.findings,
-        "verdict_path": str(verdict),
+        "verdict_path": None if verdict is None else str(verdict),
     }
 
 
@@ -239,27 +255,35 @@ def publish_step(
         if batch.status is not BatchStatus.VALIDATED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
         if decision is None:
-            decision = validated_result(session, batch)["decision"]
-            verdict_path = str(verdict_file(batch))
+            stored = validated_result(session, batch)
+            decision, verdict_path = stored["decision"], stored["verdict_path"]
         if QualityDecision(decision) is QualityDecision.REJECT:
             reasons = rejection_reasons_of(session, contract, batch)
             reject(session, batch_id, "; ".join(reasons))
             session.commit()
             _discard_staging(batch)
+            lineage_ingest.failed(
+                settings, sessions(settings), dataset_code, batch_id, "; ".join(reasons)
+            )
             return {
                 "batch_id": batch_id,
                 "status": BatchStatus.REJECTED.value,
                 "reasons": reasons,
             }
-        published = publish(
-            session,
-            settings,
-            contract,
-            batch_id,
-            Path(batch.staging_path),
-            Path(verdict_path) if verdict_path else None,
-        )
+        try:
+            published = publish(
+                session,
+                settings,
+                contract,
+                batch_id,
+                Path(batch.staging_path),
+                Path(verdict_path) if verdict_path else None,
+            )
+        except PublishError as exc:
+            lineage_ingest.failed(settings, sessions(settings), dataset_code, batch_id, exc.message)
+            raise
         _discard_staging(batch)
+        lineage_ingest.completed(settings, sessions(settings), dataset_code, batch_id)
     return {"batch_id": batch_id, "status": "published", **asdict(published)}
 
 
@@ -268,41 +292,6 @@ def _discard_staging(batch: Batch) -> None:
     if batch.staging_path:
         for path in (Path(batch.staging_path), verdict_file(batch)):
             path.unlink(missing_ok=True)
-
-
-EXIT_CODES: dict[str, int] = {
-    "published": 0,
-    "duplicate": 3,
-    "rejected": 4,
-    "malformed": 5,
-    "failed": 6,
-}
-"""``zhongtai ingest``'s exit code per outcome (README, "Ingesting an extract"); 2 is a usage or
-other domain error, as for every command."""
-
-
-@dataclass(frozen=True, slots=True)
-class BatchSummary:
-    dataset: str
-    batch_id: int
-    duplicate: bool
-    status: str
-    rows_in: int | None = None
-    rows_published: int | None = None
-    rows_quarantined: int | None = None
-    rows_superseded: int | None = None
-    snapshot_id: int | None = None
-    decision: str | None = None
-    reason: str = ""
-    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    outcome: str = "published"
-    """published, duplicate, rejected (by its quality), malformed (unreadable), failed."""
-    resumed: bool = False
-    retry_of: int | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CODES[self.outcome]
 
 
 def run_batch(
@@ -397,16 +386,10 @@ def advance(
         decision=checked["decision"],
         reason="; ".join(done.get("reasons", [])),
         findings=checked.get("findings", {}),
-        outcome=_outcome(done["status"]),
+        outcome=outcome_of(done["status"]),
         resumed=resumed,
         retry_of=retry_of,
     )
-
-
-def _outcome(status: str, *, malformed: bool = False) -> str:
-    if status == "rejected":
-        return "malformed" if malformed else "rejected"
-    return "published" if status == "published" else "failed"
 
 
 def _final(
@@ -434,7 +417,7 @@ def _final(
             rows_quarantined=batch.rows_quarantined,
             snapshot_id=batch.snapshot_id,
             reason=reason,
-            outcome=_outcome(status, malformed=malformed),
+            outcome=outcome_of(status, malformed=malformed),
             resumed=resumed,
             retry_of=retry_of,
         )

@@ -53,6 +53,7 @@ from lakehouse.faults import fault
 from lakehouse.publish_modes import Applied, apply_batch
 from lakehouse.serving import build_serving_index
 from lakehouse.tables import ensure_tables, quarantine_table, table
+from quality.one_pass import FAILED_RULES_COLUMN, PASSED_COLUMN
 from schemas.loader import DatasetContract
 
 log = logging.getLogger(__name__)
@@ -237,6 +238,13 @@ def _check_inputs(
         )
     if verdict is None:
         return
+    if _checked(con, staging):
+        raise PublishError(
+            f"batch {batch_id}: staging file {staging.name} carries its own verdict (it was "
+            f"written by the checking pass); a separate verdict {verdict.name} is refused",
+            code="verdict.malformed",
+            batch_id=batch_id,
+        )
     if not verdict.is_file():
         raise PublishError(
             f"batch {batch_id}: verdict file {verdict.name} does not exist",
@@ -270,22 +278,7 @@ def _commit_snapshot(
     staging: Path,
     verdict: Path | None,
 ) -> tuple[int, Applied]:
-    staged = _parquet(staging)
-    rules = (
-        _EMPTY_VERDICT
-        if verdict is None
-        else f"(SELECT _row, flatten(list(failed_rules)) AS failed_rules "
-        f"FROM {_parquet(verdict)} GROUP BY _row)"
-    )
-    failing = (
-        f"SELECT s.*, list_sort(list_distinct(list_concat(coalesce(v.failed_rules, []), "
-        f"list_transform(s._cast_errors, e -> '{CAST_RULE_PREFIX}' || e)))) AS failed_rules "
-        f"FROM {staged} s LEFT JOIN {rules} v USING (_row) "
-        f"WHERE v._row IS NOT NULL OR len(s._cast_errors) > 0"
-    )
-    passing = (
-        f"SELECT s.* FROM {staged} s ANTI JOIN {rules} v USING (_row) WHERE len(s._cast_errors) = 0"
-    )
+    passing, failing = _split(con, staging, verdict)
     con.execute("BEGIN TRANSACTION")
     try:
         ensure_tables(con, contract)
@@ -306,6 +299,43 @@ def _commit_snapshot(
     if row is None or row[0] is None:
         raise LakehouseError(f"DuckLake reported no snapshot for batch {batch_id}")
     return int(row[0]), applied
+
+
+def _split(con: duckdb.DuckDBPyConnection, staging: Path, verdict: Path | None) -> tuple[str, str]:
+    """SELECTs of the batch's passing rows and of its failing rows with ``failed_rules``.
+
+    A staging file written by the checking pass carries its verdict (``_passed``,
+    ``_failed_rules``): the split is a filter. An older one is joined with its verdict file.
+    Either way a row with a cast error is never published."""
+    staged = _parquet(staging)
+    if _checked(con, staging):
+        return (
+            f"SELECT * FROM {staged} WHERE {PASSED_COLUMN} AND len(_cast_errors) = 0",
+            f"SELECT *, list_sort(list_distinct(list_concat({FAILED_RULES_COLUMN}, "
+            f"list_transform(_cast_errors, e -> '{CAST_RULE_PREFIX}' || e)))) AS failed_rules "
+            f"FROM {staged} WHERE NOT ({PASSED_COLUMN} AND len(_cast_errors) = 0)",
+        )
+    rules = (
+        _EMPTY_VERDICT
+        if verdict is None
+        else f"(SELECT _row, flatten(list(failed_rules)) AS failed_rules "
+        f"FROM {_parquet(verdict)} GROUP BY _row)"
+    )
+    failing = (
+        f"SELECT s.*, list_sort(list_distinct(list_concat(coalesce(v.failed_rules, []), "
+        f"list_transform(s._cast_errors, e -> '{CAST_RULE_PREFIX}' || e)))) AS failed_rules "
+        f"FROM {staged} s LEFT JOIN {rules} v USING (_row) "
+        f"WHERE v._row IS NOT NULL OR len(s._cast_errors) > 0"
+    )
+    passing = (
+        f"SELECT s.* FROM {staged} s ANTI JOIN {rules} v USING (_row) WHERE len(s._cast_errors) = 0"
+    )
+    return passing, failing
+
+
+def _checked(con: duckdb.DuckDBPyConnection, staging: Path) -> bool:
+    described = con.execute(f"DESCRIBE SELECT * FROM {_parquet(staging)}").fetchall()
+    return PASSED_COLUMN in {str(row[0]) for row in described}
 
 
 def _index_for_serving(

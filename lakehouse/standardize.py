@@ -31,6 +31,11 @@ listed in ``_cast_errors``, so the publish step can quarantine it instead of los
 ``_row`` is the 1-based data-row number (``WITH ORDINALITY``; DuckDB keeps insertion order, so
 the Parquet file is in source order too).
 
+The same statement checks every row rule of the contract (:mod:`quality.one_pass`): beside the
+data it writes one BOOLEAN flag column per rule, ``_failed_rules`` and ``_passed``, so the validate
+step judges those flags (Great Expectations aggregates them) and the publish step splits on
+``_passed``, and neither reads the data again to evaluate a rule.
+
 Every message names ``source_name``, the file the user gave (the batch's ``source_name``), never
 the raw-zone hash name. The output is one Parquet file, ``staging_dir/<batch_id>.parquet``,
 written under a temporary name and renamed, so it is either complete or absent; the temporary
@@ -54,6 +59,7 @@ from lakehouse.normalise import (
     FULL_WIDTH,
     HALF_WIDTH,
     STRIP,
+    has_full_width,
     normalised_text,
     sql_string,
     typed_column,
@@ -63,6 +69,9 @@ from lakehouse.sources.csv_text import CsvLayout
 from lakehouse.sources.detect import Detected, detect
 from lakehouse.sources.json_records import read_json
 from lakehouse.sources.xlsx import read_xlsx
+from quality.code_lists import ensure_all_code_lists
+from quality.dataset_rules import contract_rules
+from quality.one_pass import checked_query
 from schemas.loader import DatasetContract, FieldSpec
 
 __all__ = [
@@ -73,13 +82,15 @@ __all__ = [
     "typed_column",
 ]
 
+_FULL_WIDTH_ROW = "__full_width"
 _CHECK = re.compile(r"zhongtai-check:(\w+):(\d+):(.*?)(?:\n|$)")
 
 
 @dataclass(frozen=True, slots=True)
 class Staged:
-    """A standardised batch: one Parquet file of ``_row``, the fields and ``_cast_errors``, and
-    what was detected about the source (for the batch to record)."""
+    """A standardised, checked batch: one Parquet file of ``_row``, the fields, ``_cast_errors``,
+    the rule flags, ``_failed_rules`` and ``_passed``, and what was detected about the source (for
+    the batch to record)."""
 
     staging_path: Path
     rows_in: int
@@ -133,10 +144,14 @@ def standardize(
         unnamed = [i + offset for i, h in enumerate(ready.header) if not _header_key(h)]
         unnamed += range(len(ready.header) + offset, ready.plan.width)
         line = "c0" if ready.line_column else "ordinality"
-        select_sql = _select_sql(
-            csv_text.reader_sql(ready.readable, ready.plan), contract, positions, unnamed, line
+        select_sql = checked_query(
+            _select_sql(
+                csv_text.reader_sql(ready.readable, ready.plan), contract, positions, unnamed, line
+            ),
+            contract_rules(contract),
         )
         with connect(settings, lake=False) as con:
+            ensure_all_code_lists(con)  # the tables the code-list rules look values up in
             try:
                 row = con.execute(
                     f"COPY ({select_sql}) TO '{quote_literal(str(temp))}' "
@@ -249,7 +264,7 @@ def _select_sql(
         text_name = quote_ident(f"__text_{spec.name}")
         # An optional field absent from the header is NULL in every row.
         raw = f"c{positions[spec.name]}" if spec.name in positions else "CAST(NULL AS VARCHAR)"
-        texts.append(f"{normalised_text(spec, raw)} AS {text_name}")
+        texts.append(f"{normalised_text(spec, raw, _FULL_WIDTH_ROW)} AS {text_name}")
         if spec.name in positions:
             arms += _checks(spec, text_name, "__line_ref", contract)
         typed = typed_column(spec, text_name)
@@ -274,11 +289,16 @@ def _select_sql(
     cast_errors = f"list_filter([{', '.join(errors)}], e -> e IS NOT NULL)" if errors else "[]"
     checked = f"CASE {' '.join(arms)} ELSE {cast_errors} END" if arms else cast_errors
     passed = ", ".join(f"c{i}" for i in unnamed)
+    # One regex test per row for full-width characters, over the fields' raw values together,
+    # instead of one per value (most rows have none; a row that has one is translated field by
+    # field, which leaves the fields without any unchanged).
+    used = ", ".join(f"c{p}" for p in sorted(set(positions.values()))) or "''"
+    row_test = has_full_width(f"concat_ws('', {used})")
     return (
         f"SELECT CAST(ordinality AS BIGINT) AS _row, {', '.join(finals)}, "
         f"CAST({checked} AS VARCHAR[]) AS _cast_errors "
         f"FROM (SELECT ordinality, {line} AS __line_ref, {passed + ', ' if passed else ''}"
-        f"{', '.join(texts)} FROM {reader})"
+        f"{', '.join(texts)} FROM (SELECT *, {row_test} AS {_FULL_WIDTH_ROW} FROM {reader}))"
     )
 
 

@@ -161,9 +161,7 @@ def compile_verify(
         for n, t in plan.field_types
     )
     stored = ", ".join(f"{_ALIAS}.{quote_ident(n)}" for n in plan.fields)
-    stored_rows = (
-        f"SELECT {stored} FROM {verify_relation(plan.table, snapshot_id, params, source)}"
-    )
+    stored_rows = f"SELECT {stored} FROM {verify_relation(plan.table, snapshot_id, params, source)}"
     if plan.conditions:
         stored_rows += " WHERE " + " AND ".join(
             f"({condition_sql(c, params)})" for c in plan.conditions

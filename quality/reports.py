@@ -43,7 +43,7 @@ from catalog.principals import Principal
 from catalog.resources import DatasetTerms, ReportTerms
 from quality.dataset_rules import contract_rules
 from quality.errors import UnsupportedContract
-from quality.validate import QualityOutcome
+from quality.outcome import QualityOutcome
 from schemas import load_contract
 from schemas.loader import ContractError
 

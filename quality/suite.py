@@ -24,25 +24,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import duckdb
-import great_expectations as gx
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
-from great_expectations.expectations.core.expect_column_values_to_not_be_null import (
-    ExpectColumnValuesToNotBeNull,
-)
-from great_expectations.expectations.core.expect_table_row_count_to_be_between import (
-    ExpectTableRowCountToBeBetween,
-)
-from great_expectations.expectations.core.unexpected_rows_expectation import (
-    UnexpectedRowsExpectation,
-)
 
 from quality.dataset_rules import FRESHNESS, ROW_COUNT_CHANGE, contract_rules
 from quality.errors import EngineFailure
 from quality.ge_duckdb import datasource_kwargs
+from quality.ge_import import (
+    DataContextConfig,
+    ExpectColumnValuesToNotBeNull,
+    ExpectTableRowCountToBeBetween,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+    UnexpectedRowsExpectation,
+    gx,
+)
 from quality.rules import Rule, failing_rows_query
 from schemas.loader import DatasetContract
 

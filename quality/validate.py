@@ -24,13 +24,11 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from catalog.models import QualityDecision
 from quality.code_lists import ensure_all_code_lists
 from quality.dataset_rules import (
     FRESHNESS,
@@ -46,6 +44,13 @@ from quality.dataset_rules import (
     row_count_finding,
 )
 from quality.errors import EngineFailure, RelationMismatch
+from quality.outcome import (
+    QualityOutcome,
+    blocking_failures,
+    decide,
+    rejection_reasons,
+    score,
+)
 from quality.rules import (
     CAST_ERRORS_COLUMN,
     ROW_COLUMN,
@@ -65,56 +70,22 @@ from quality.suite import (
 )
 from schemas.loader import DatasetContract
 
+__all__ = [  # the outcome's names stay importable from here, where they were first
+    "QualityOutcome",
+    "batch_check_results",
+    "batch_checks",
+    "check_agreement",
+    "blocking_failures",
+    "decide",
+    "ensure_code_tables",
+    "ge_rule_counts",
+    "rejection_reasons",
+    "score",
+    "validate",
+    "write_verdict",
+]
+
 VERDICT_PREFIX = "_quality_verdict_"
-
-
-@dataclass(frozen=True, slots=True)
-class QualityOutcome:
-    """What validating one batch found. ``verdict_relation`` names a table in the connection."""
-
-    batch_id: int
-    rows_in: int
-    rows_passed: int
-    rows_quarantined: int
-    rule_counts: dict[str, int]
-    score: float
-    decision: QualityDecision
-    ge_success: bool
-    ge_result: dict[str, Any]
-    verdict_relation: str
-    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Batch-level checks by code: ``{"passed", "observed", "bound", "blocking", "message"}``."""
-
-
-def blocking_failures(findings: Mapping[str, Mapping[str, Any]] | None) -> list[str]:
-    """Codes of the batch checks that failed and block publication, sorted."""
-    return sorted(
-        code
-        for code, finding in (findings or {}).items()
-        if finding.get("blocking") and not finding.get("passed")
-    )
-
-
-def decide(
-    rows_in: int,
-    rows_quarantined: int,
-    max_failure_ratio: float,
-    findings: Mapping[str, Mapping[str, Any]] | None = None,
-) -> QualityDecision:
-    """PUBLISH when clean, PUBLISH_WITH_QUARANTINE up to the contract's ratio, else REJECT; and
-    REJECT whenever a blocking batch-level finding failed."""
-    if rows_in <= 0 or blocking_failures(findings):
-        return QualityDecision.REJECT
-    if rows_quarantined == 0:
-        return QualityDecision.PUBLISH
-    if rows_quarantined / rows_in <= max_failure_ratio:
-        return QualityDecision.PUBLISH_WITH_QUARANTINE
-    return QualityDecision.REJECT
-
-
-def score(rows_in: int, rows_passed: int) -> float:
-    """Share of rows that passed, 0-100, two decimals (0 for an empty batch)."""
-    return round(rows_passed / rows_in * 100, 2) if rows_in else 0.0
 
 
 def ensure_code_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -170,31 +141,6 @@ def _verdict_counts(
     return counts
 
 
-def rejection_reasons(
-    rows_in: int,
-    rows_quarantined: int,
-    max_failure_ratio: float,
-    rule_counts: Mapping[str, int],
-    findings: Mapping[str, Mapping[str, Any]] | None = None,
-) -> list[str]:
-    """Why a batch with these counts and findings is rejected, one line per failing check."""
-    reasons: list[str] = []
-    if rows_in <= 0:
-        reasons.append("quality: the batch has no rows")
-    elif rows_quarantined / rows_in > max_failure_ratio:
-        failing = ", ".join(
-            f"{code} ({count})" for code, count in sorted(rule_counts.items()) if count
-        )
-        reasons.append(
-            f"quality: {rows_quarantined} of {rows_in} rows failed "
-            f"({rows_quarantined / rows_in:.2%} > {max_failure_ratio:.2%}): {failing}"
-        )
-    for code in blocking_failures(findings):
-        message = (findings or {})[code].get("message", "")
-        reasons.append(f"{code}: {message}")
-    return reasons
-
-
 def batch_check_results(ge_result: dict[str, Any]) -> dict[str, bool]:
     """GE's success per batch-level check code (``meta["batch_check"]``)."""
     results: dict[str, bool] = {}
@@ -206,7 +152,7 @@ def batch_check_results(ge_result: dict[str, Any]) -> dict[str, bool]:
     return results
 
 
-def _batch_checks(
+def batch_checks(
     con: duckdb.DuckDBPyConnection,
     relation: str,
     verdict: str,
@@ -271,30 +217,13 @@ def validate(
     findings: list[Finding] = []
     batch_expectations: dict[str, Any] = {}
     if context is not None:
-        findings, batch_expectations = _batch_checks(
+        findings, batch_expectations = batch_checks(
             con, relation, verdict, contract, rows_in, context
         )
 
     suite = build_suite(contract, rules, batch_expectations=list(batch_expectations.values()))
     ge_result = run_suite(con, relation, suite)
-    ge_counts = ge_rule_counts(ge_result)
-    if ge_counts != rule_counts:
-        disagreements = {
-            code: (ge_counts.get(code), count)
-            for code, count in rule_counts.items()
-            if ge_counts.get(code) != count
-        }
-        raise EngineFailure(
-            f"Great Expectations and the SQL verdict disagree on {disagreements}",
-            disagreements=disagreements,
-        )
-    ge_batch = batch_check_results(ge_result)
-    executed = {f.code: f.passed for f in findings if f.code in batch_expectations}
-    if any(ge_batch.get(code) is not passed for code, passed in executed.items()):
-        raise EngineFailure(
-            f"Great Expectations and the batch checks disagree: GE {ge_batch}, SQL {executed}",
-            disagreements={"ge": ge_batch, "sql": executed},
-        )
+    check_agreement(ge_result, rule_counts, findings, batch_expectations, against="SQL verdict")
 
     by_code = {f.code: f.as_dict() for f in findings}
     rows_passed = rows_in - rows_quarantined
@@ -311,6 +240,36 @@ def validate(
         verdict_relation=verdict_name,
         findings=by_code,
     )
+
+
+def check_agreement(
+    ge_result: dict[str, Any],
+    rule_counts: Mapping[str, int],
+    findings: list[Finding],
+    batch_expectations: Mapping[str, Any],
+    *,
+    against: str,
+) -> None:
+    """Raise :class:`EngineFailure` unless GE evaluated every expectation, its unexpected count
+    per rule equals ``rule_counts``, and its batch checks passed exactly where ``findings`` did."""
+    ge_counts = ge_rule_counts(ge_result)
+    if ge_counts != dict(rule_counts):
+        disagreements = {
+            code: (ge_counts.get(code), count)
+            for code, count in rule_counts.items()
+            if ge_counts.get(code) != count
+        }
+        raise EngineFailure(
+            f"Great Expectations and the {against} disagree on {disagreements}",
+            disagreements=disagreements,
+        )
+    ge_batch = batch_check_results(ge_result)
+    executed = {f.code: f.passed for f in findings if f.code in batch_expectations}
+    if any(ge_batch.get(code) is not passed for code, passed in executed.items()):
+        raise EngineFailure(
+            f"Great Expectations and the batch checks disagree: GE {ge_batch}, SQL {executed}",
+            disagreements={"ge": ge_batch, "sql": executed},
+        )
 
 
 def write_verdict(con: duckdb.DuckDBPyConnection, outcome: QualityOutcome, path: Path) -> Path:

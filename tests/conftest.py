@@ -9,10 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
+from catalog.models import LineageEvent
 from catalog.settings import Settings, get_settings
+from tests.lineage_spec import refuse_nonconforming
 
 pytest_plugins = ["tests.fixtures.postgres"]
+
+# Every lineage event any test stores is validated against the OpenLineage schemas as it is
+# inserted: a non-conforming one fails the flush, hence the act and the test that stored it.
+event.listen(LineageEvent, "before_insert", refuse_nonconforming)
 
 LEFT_MOUNT = "/test_a_full_disk0/small"  # the full-disk test's tmpfs (test_audit_fail_closed)
 

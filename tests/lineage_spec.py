@@ -5,7 +5,7 @@ name stands for, all through a local ``referencing`` registry — nothing is fet
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "openlineage"
 CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 
-__all__ = ["SPECS", "problems"]
+__all__ = ["SPECS", "NonConformingEvent", "problems", "refuse_nonconforming"]
 
 
 @lru_cache(maxsize=1)
@@ -39,26 +39,37 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
 
 
+@lru_cache(maxsize=1)
+def _core() -> Draft202012Validator:
+    registry, _ = _registry()
+    core = registry.contents(CORE_ID)
+    return _validator({"$ref": f"{CORE_ID}#/$defs/RunEvent", **_defs(core)})
+
+
+@cache
+def _facet(key: str) -> Draft202012Validator | None:
+    """The validator of the facet named ``key`` (one a facet, built once: every stored event of
+    the suite is validated, and building one costs more than using it)."""
+    _, by_key = _registry()
+    schema = by_key.get(key)
+    return None if schema is None else _validator(schema)
+
+
 def problems(payload: dict[str, Any]) -> list[str]:
     """Every way ``payload`` breaks the core schema or a facet's schema; a facet whose name
     the specification does not define is a problem too (Zhongtai emits standard facets only)."""
-    registry, by_key = _registry()
-    core = registry.contents(CORE_ID)
     found = [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in _validator({"$ref": f"{CORE_ID}#/$defs/RunEvent", **_defs(core)}).iter_errors(
-            payload
-        )
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _core().iter_errors(payload)
     ]
     for where, facets in _facets(payload):
         for key, facet in facets.items():
-            schema = by_key.get(key)
-            if schema is None:
+            validator = _facet(key)
+            if validator is None:
                 found.append(f"{where}.{key}: not a facet of the specification")
                 continue
             found.extend(
                 f"{where}.{key}/{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                for e in _validator(schema).iter_errors({key: facet})
+                for e in validator.iter_errors({key: facet})
             )
     return found
 
@@ -77,3 +88,15 @@ def _facets(payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             out.append((f"{side}[{index}].facets", dataset.get("facets") or {}))
             out.append((f"{side}[{index}].{extra}", dataset.get(extra) or {}))
     return out
+
+
+class NonConformingEvent(AssertionError):
+    """A test stored a lineage event the OpenLineage schemas refuse."""
+
+
+def refuse_nonconforming(mapper: object, connection: object, target: Any) -> None:
+    """A ``before_insert`` listener on ``LineageEvent`` (``tests/conftest.py``): validate the
+    payload about to be stored, raising :class:`NonConformingEvent` with every problem."""
+    found = problems(target.payload)
+    if found:
+        raise NonConformingEvent(f"lineage event {target.job_name!r} breaks the spec: {found}")

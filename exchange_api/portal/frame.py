@@ -5,7 +5,8 @@ roles here: the catalog is shown to whoever may view a dataset; "my requests" to
 a request for some dataset; "my grants" to whoever may renew a grant its department would hold;
 the inbox to whoever may approve a pending request for some dataset, filed by another department;
 "grants given" to whoever may revoke a grant of some dataset; the audit log and usage pages to
-whoever may do ``audit.view`` and ``audit.usage``. "My grants", the inbox and "grants given" ask
+whoever may do ``audit.view`` and ``audit.usage``; lineage to whoever may follow some dataset's
+(``lineage.view``). "My grants", the inbox and "grants given" ask
 about a hypothetical request or grant built from each dataset's catalog row
 (:func:`_request_on`, :func:`_grant_on`), since the question is "could I act here", not "on which
 object".
@@ -29,8 +30,10 @@ from sqlalchemy.orm import Session
 from catalog import actions as act
 from catalog.actions import Action
 from catalog.datasets import list_datasets
+from catalog.lineage_edges import dataset_node
 from catalog.models import Department, RequestStatus
 from catalog.policy import Allowed, authorize
+from catalog.policy_lineage import LineageTerms
 from catalog.principals import Principal
 from catalog.resources import PLATFORM, DatasetTerms, GrantTerms, RequestTerms, Resource
 from catalog.settings import Settings
@@ -50,7 +53,9 @@ class NavLink:
     current: bool
 
 
-def allowed(principal: Principal, action: Action, resource: Resource, now: dt.datetime) -> bool:
+def allowed(
+    principal: Principal, action: Action, resource: Resource | LineageTerms, now: dt.datetime
+) -> bool:
     """Whether the one access decision lets ``principal`` do ``action`` (nothing is audited:
     this only decides what to offer; the act itself is decided again, and audited, when done)."""
     return isinstance(authorize(principal, action, resource, now=now), Allowed)
@@ -81,13 +86,19 @@ def _grant_on(dataset: DatasetTerms, grantee_department_id: int) -> GrantTerms:
     )
 
 
+def _lineage_of(dataset: DatasetTerms) -> LineageTerms:
+    return LineageTerms(dataset_node(dataset.code), frozenset({dataset.owner_department_id}))
+
+
 def navigation(
     session: Session, principal: Principal, lang: Lang, current: str, now: dt.datetime
 ) -> tuple[NavLink, ...]:
     """The links ``principal`` is offered, each decided by the access rules."""
     datasets = [DatasetTerms.of(d) for d in list_datasets(session)]
 
-    def any_allowed(action: Action, resource: Callable[[DatasetTerms], Resource]) -> bool:
+    def any_allowed(
+        action: Action, resource: Callable[[DatasetTerms], Resource | LineageTerms]
+    ) -> bool:
         return any(allowed(principal, action, resource(d), now) for d in datasets)
 
     wanted = [("home", "/portal/", True)]
@@ -108,6 +119,8 @@ def navigation(
     wanted.append(
         ("evidence", "/portal/audit/evidence", allowed(principal, act.AUDIT_EXPORT, PLATFORM, now))
     )
+    lineage = any_allowed(act.LINEAGE_VIEW, _lineage_of)
+    wanted.append(("lineage", "/portal/lineage", lineage))
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted

@@ -2,12 +2,15 @@
 
 :func:`extract` runs ``SELECT *`` over the contract's ``source.table`` (or its ``source.query``
 as a subquery), only rows whose ``source.watermark`` column is greater than ``since`` when one is
-given, ordered by the watermark, streamed ``chunk`` rows at a time into a UTF-8 CSV with a header
-of the result's column names (written under a temporary name and renamed). That file is landed
-like any delivered file, so the raw zone keeps exactly what was read, and standardised as a UTF-8
-CSV. The returned watermark (the largest value read, as text) is what the next extract continues
-from: persisting it beside the batch is the caller's part. Identifiers are quoted by the
-database's own dialect; ``since`` is a bound parameter.
+given, ordered by the watermark, streamed ``chunk`` rows at a time into a CSV with a header of the
+result's column names (written under a temporary name and renamed): UTF-8 and commas by default,
+or the ``encoding`` and ``delimiter`` the dataset's contract reads its CSV extracts in, with
+``title_lines`` lines above the header when the contract's ``header_line`` skips some. That file
+is landed like any delivered file, so the raw zone keeps exactly what was read. A value the
+encoding cannot hold refuses the extract, naming its row and column. The returned watermark (the
+largest value read, as text) is what the next extract continues from: persisting it is the
+caller's part (``lakehouse.db_ingest``). Identifiers are quoted by the database's own dialect;
+``since`` is a bound parameter.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -62,6 +66,9 @@ def extract(
     *,
     since: str | None = None,
     chunk: int = 10_000,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    title_lines: int = 0,
 ) -> Extract:
     """Extract the rows after ``since`` into ``target`` (see the module docstring)."""
     if since is not None and not source.watermark:
@@ -72,7 +79,7 @@ def extract(
     watermark = since
     rows = 0
     try:
-        with engine.connect() as conn, temp.open("w", encoding="utf-8", newline="") as out:
+        with engine.connect() as conn, temp.open("w", encoding=encoding, newline="") as out:
             result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
                 _statement(engine, source, since)
             )
@@ -82,11 +89,13 @@ def extract(
                 raise MalformedSource(
                     name, f"the result has no watermark column {source.watermark}"
                 )
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+            for _ in range(title_lines):
+                writer.writerow([f"extract of {source.table or 'a query'}"])
             writer.writerow(columns)
             for rows, row in enumerate(result, start=1):
                 texts = [cell_text(v, name, rows + 1, c) for v, c in zip(row, columns, strict=True)]
-                writer.writerow(texts)
+                _write(writer, texts, name, rows, columns, encoding)
                 if mark is not None and row[mark] is not None:
                     watermark = texts[mark]
         os.replace(temp, target)
@@ -94,3 +103,20 @@ def extract(
         temp.unlink(missing_ok=True)
         engine.dispose()
     return Extract(target, rows, watermark)
+
+
+def _write(
+    writer: Any, texts: list[str], name: str, row: int, columns: list[str], encoding: str
+) -> None:
+    try:
+        writer.writerow(texts)
+    except UnicodeEncodeError as exc:
+        for column, text in zip(columns, texts, strict=True):
+            try:
+                text.encode(encoding)
+            except UnicodeEncodeError as bad:
+                char = text[bad.start : bad.end]
+                raise MalformedSource(
+                    name, f"row {row}, column {column}: {char!r} cannot be written as {encoding}"
+                ) from None
+        raise MalformedSource(name, f"row {row} cannot be written as {encoding}") from exc

@@ -82,3 +82,34 @@ def test_dag_resumes_a_batch_a_killed_run_left_validated(
         BatchStatus.PUBLISHED,
         100,
     )
+
+
+def test_a_failed_run_alerts_the_steward_on_the_dataset(
+    airflow_home: Path, settings: Settings
+) -> None:
+    """A task's last failure (here a file that is not there: no retry can help) leaves a
+    ``batch.ingest_failed`` event on the dataset's record; the other tasks do not run."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from catalog.models import AuditEvent
+
+    sessions = init_catalog(settings.resolved_catalog_url)
+    with sessions() as session:
+        seed(session)
+        session.commit()
+    missing = settings.inbox_dir / DATASET / "不存在.csv"
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags[f"ingest_{DATASET}"]
+    run = dag.test(run_conf={"source": str(missing)})
+
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["land"] == "failed" and states["record"] == "success", states
+    with sessions() as session:
+        dataset = session.scalars(select(Dataset).where(Dataset.code == DATASET)).one()
+        alerts = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "batch.ingest_failed")
+        ).all()
+        assert [(a.dataset_id, a.outcome.value) for a in alerts] == [(dataset.id, "error")]
+        assert alerts[0].detail["task"] == "land" and "不存在.csv" in alerts[0].detail["error"]
+        assert session.scalars(select(Batch)).all() == []

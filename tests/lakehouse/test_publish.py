@@ -40,7 +40,10 @@ def _landed_and_staged(
     *,
     seed: int = 7,
     bad_amount_rows: tuple[int, ...] = (),
+    legacy: bool = False,
 ) -> tuple[int, Path]:
+    """A landed, standardised batch; ``legacy``: its staging file as written before the checking
+    pass (no rule flags), which a separate verdict file judges."""
     dataset = session.scalars(select(Dataset)).first() or factories.dataset(session)
     rows = [list(r.cells) for r in factories.source_rows(n, seed=seed)]
     for i in bad_amount_rows:
@@ -48,7 +51,22 @@ def _landed_and_staged(
     source = factories.write_csv(tmp_path / name, rows)
     landing = land(session, settings, dataset, source)
     staged = standardize(settings, factories.contract(), landing.batch_id, landing.raw_path)
+    if legacy:
+        _strip_checks(staged.staging_path)
     return landing.batch_id, staged.staging_path
+
+
+def _strip_checks(staging: Path) -> None:
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"COPY (SELECT _row, COLUMNS(c -> c NOT LIKE '\\_rule\\_%' ESCAPE '\\' "
+            f"AND c NOT IN ('_row', '_failed_rules', '_passed')) FROM read_parquet('{staging}')) "
+            f"TO '{staging}.tmp' (FORMAT parquet)"
+        )
+    finally:
+        con.close()
+    Path(f"{staging}.tmp").replace(staging)
 
 
 def _verdict(path: Path, failing: dict[int, list[str]]) -> Path:
@@ -84,7 +102,7 @@ def test_publish_is_one_snapshot_with_passing_and_quarantined_rows(
     settings: Settings, session: Session, tmp_path: Path
 ) -> None:
     batch_id, staging = _landed_and_staged(
-        session, settings, tmp_path, "a.csv", 30, bad_amount_rows=(7,)
+        session, settings, tmp_path, "a.csv", 30, bad_amount_rows=(7,), legacy=True
     )
     verdict = _verdict(tmp_path / "v.parquet", {2: ["citizen_id.gb11643"], 5: ["a", "b"]})
     before = _snapshots(settings)
@@ -194,7 +212,7 @@ def test_a_failing_lake_transaction_changes_nothing_and_marks_the_batch_failed(
     settings: Settings, session: Session, tmp_path: Path
 ) -> None:
     contract = factories.contract()
-    batch_id, staging = _landed_and_staged(session, settings, tmp_path, "a.csv", 6)
+    batch_id, staging = _landed_and_staged(session, settings, tmp_path, "a.csv", 6, legacy=True)
     verdict = _verdict(tmp_path / "v.parquet", {3: ["rule"]})
     with connect(settings) as con:  # a quarantine table whose failed_rules cannot take a list
         ensure_tables(con, contract)
@@ -232,13 +250,44 @@ def test_schema_drift_is_refused_before_anything_is_written(
 def test_verdict_naming_unknown_rows_is_refused(
     settings: Settings, session: Session, tmp_path: Path
 ) -> None:
-    batch_id, staging = _landed_and_staged(session, settings, tmp_path, "a.csv", 3)
+    batch_id, staging = _landed_and_staged(session, settings, tmp_path, "a.csv", 3, legacy=True)
     verdict = _verdict(tmp_path / "v.parquet", {99: ["rule"]})
     with pytest.raises(PublishError) as caught:
         publish(session, settings, factories.contract(), batch_id, staging, verdict)
     assert caught.value.code == "verdict.malformed"
     batch = session.get(Batch, batch_id)
     assert batch is not None and batch.status is BatchStatus.LANDED
+
+
+def test_a_checked_staging_file_is_split_on_its_own_flags(
+    settings: Settings, session: Session, tmp_path: Path
+) -> None:
+    """The checking pass wrote the verdict into the staging file: publish splits on ``_passed``
+    and keeps each failing row's rules; a cast error is quarantined with its cast rule."""
+    batch_id, staging = _landed_and_staged(
+        session, settings, tmp_path, "a.csv", 12, bad_amount_rows=(4, 9)
+    )
+    published = publish(session, settings, factories.contract(), batch_id, staging, None)
+    assert (published.rows_published, published.rows_quarantined) == (10, 2)
+    with connect(settings) as con:
+        quarantined = con.execute(
+            f"SELECT _row, failed_rules, amount FROM {QUARANTINE} ORDER BY _row"
+        ).fetchall()
+        published_rows = {r[0] for r in con.execute(f"SELECT _row FROM {TABLE}").fetchall()}
+    assert quarantined == [(4, ["cast:amount"], None), (9, ["cast:amount"], None)]
+    assert published_rows == set(range(1, 13)) - {4, 9}
+
+
+def test_a_second_verdict_for_a_checked_staging_file_is_refused(
+    settings: Settings, session: Session, tmp_path: Path
+) -> None:
+    """Two verdicts for one batch could disagree: the one the checking pass wrote stands alone."""
+    batch_id, staging = _landed_and_staged(session, settings, tmp_path, "a.csv", 3)
+    verdict = _verdict(tmp_path / "v.parquet", {1: ["rule"]})
+    with pytest.raises(PublishError) as caught:
+        publish(session, settings, factories.contract(), batch_id, staging, verdict)
+    assert caught.value.code == "verdict.malformed"
+    assert _scalar(settings, "SELECT count(*) FROM lake.snapshots()") == 1  # only the creation
 
 
 def test_reject_marks_and_audits_once_and_publishes_nothing(

@@ -14,6 +14,8 @@ import pytest
 from catalog.settings import Settings
 from lakehouse.errors import MalformedSource
 from lakehouse.standardize import normalised_text, standardize, typed_column
+from quality.dataset_rules import contract_rules
+from quality.one_pass import flag_columns
 from schemas.loader import DatasetContract, FieldSpec, load_elements
 from schemas.source_format import SourceFormat
 from tests.lakehouse import factories
@@ -57,7 +59,11 @@ def test_normalises_every_value_as_the_contract_says(settings: Settings, tmp_pat
     assert staged.extra_columns == ()
     assert _staging_files(settings) == ["11.parquet"]
     rows = _read(staged.staging_path)
-    assert list(rows[0]) == ["_row", *FIELDS, "_cast_errors"]
+    rules = contract_rules(factories.contract())
+    flags = [name for name, _ in flag_columns(rules)]
+    assert list(rows[0]) == ["_row", *FIELDS, "_cast_errors", *flags, "_failed_rules", "_passed"]
+    assert len(flags) == len(rules) > 20
+    assert all(row["_passed"] and row["_failed_rules"] == [] for row in rows)
     for i, (row, want) in enumerate(zip(rows, expected, strict=True), start=1):
         assert row["_row"] == i
         assert row["citizen_id"] == want.citizen_id

@@ -215,6 +215,6 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
     assert links(SWJ) == ["home", "catalog", "requests", "grants"]
-    assert links(RSJ) == ["home", "catalog", "inbox", "given"]
-    assert links("dsj-audit") == ["home", "catalog", "audit", "usage", "evidence"]
+    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage"]  # its own datasets'
+    assert links("dsj-audit") == ["home", "catalog", "audit", "usage", "evidence", "lineage"]
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from catalog.models import QualityDecision
-from quality import QualityOutcome, RelationMismatch, decide, validate, write_verdict
+from quality import QualityOutcome, RelationMismatch, decide, write_verdict
 from quality.dataset_rules import BatchContext
 from quality.suite import RULE_EXPECTATION_TYPE
-from quality.validate import ge_rule_counts
+from quality.validate import ge_rule_counts, validate
 from schemas import DatasetContract, load_contract
 from schemas import generators as gen
 from schemas.loader import parse_contract
