@@ -37,7 +37,7 @@ system-deps:
 	bash infra/system-deps.sh
 
 test: system-deps lint
-	$(VENV)/bin/pytest -m "not load"
+	$(VENV)/bin/pytest -m "not load" --durations=30
 
 # What `make test` leaves out to stay within CI's time (marker `load`): the benchmarks' smoke
 # tests and the crash trials on a PostgreSQL catalog; and the audit concurrency test at full size,

@@ -257,6 +257,10 @@ class BatchPublished(AuditedEvent):
     snapshot_id: int
     rows_published: int
     rows_quarantined: int
+    rows_superseded: int = 0
+    """Duplicate-key copies set aside by the contract's keep_first/keep_last (not failures)."""
+    mode: str = "append"
+    """The contract's publish mode: append, merge or replace."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,9 @@ Only a snapshot that a batch of *this* dataset was published as (``Batch.snapsho
 ``published`` batch) names a state of the dataset a grantee may ask about; DuckLake's snapshot ids
 are shared by every table of the lake, so any other id — another dataset's batch, a snapshot that
 created a table, one never published through the catalog — is ``snapshot.unknown``.
-:func:`snapshot_range` checks the range a ``changes`` read asks for.
+:func:`snapshot_range` checks the range a ``changes`` read asks for; :func:`resolve_snapshot` the
+one snapshot a read of an earlier state asks for, by id or by time (the newest snapshot the
+catalog bound at or before it).
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import Conflict, InvalidInput
+from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.models import Batch, BatchStatus, Dataset
 
-__all__ = ["PublishedSnapshot", "published_snapshots", "snapshot_range"]
+__all__ = ["PublishedSnapshot", "published_snapshots", "resolve_snapshot", "snapshot_range"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +71,43 @@ def snapshot_range(
             code="snapshot.range_invalid",
         )
     return from_snapshot, to
+
+
+def resolve_snapshot(
+    session: Session,
+    dataset: Dataset,
+    *,
+    snapshot_id: int | None = None,
+    at: dt.datetime | None = None,
+) -> PublishedSnapshot:
+    """The published snapshot of ``dataset`` a read asks for: ``snapshot_id`` itself, or the
+    newest one published at or before ``at`` (an aware time), or the current one when neither is
+    given. Only snapshots the catalog bound to a batch of this dataset: any other id (another
+    dataset's, a lake snapshot the catalog does not know) is ``snapshot.unknown``, a time before
+    the first publication ``snapshot.none_before``; both 404."""
+    if snapshot_id is not None and at is not None:
+        raise InvalidInput("give a snapshot or a time, not both", code="snapshot.ambiguous")
+    known = published_snapshots(session, dataset)
+    if not known or dataset.current_snapshot_id is None:
+        raise Conflict(
+            f"Dataset {dataset.code} has no published snapshot yet.", code="dataset.not_published"
+        )
+    current = dataset.current_snapshot_id
+    bound = [s for s in known if s.snapshot_id <= current]
+    if at is not None:
+        if at.tzinfo is None:
+            raise InvalidInput("the time needs a zone offset", code="snapshot.invalid_time")
+        before = [s for s in bound if s.published_at is not None and s.published_at <= at]
+        if not before:
+            raise NotFound(
+                f"Dataset {dataset.code} had no published snapshot at {at.isoformat()}.",
+                code="snapshot.none_before",
+            )
+        return max(before, key=lambda s: s.snapshot_id)
+    wanted = current if snapshot_id is None else snapshot_id
+    for snapshot in bound:
+        if snapshot.snapshot_id == wanted:
+            return snapshot
+    raise NotFound(
+        f"{wanted} is not a published snapshot of dataset {dataset.code}", code="snapshot.unknown"
+    )

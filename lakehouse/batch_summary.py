@@ -28,6 +28,7 @@ class BatchSummary:
     rows_in: int | None = None
     rows_published: int | None = None
     rows_quarantined: int | None = None
+    rows_superseded: int | None = None
     snapshot_id: int | None = None
     decision: str | None = None
     reason: str = ""

@@ -381,6 +381,7 @@ def advance(
         rows_in=checked["rows_in"],
         rows_published=done.get("rows_published"),
         rows_quarantined=done.get("rows_quarantined", checked["rows_quarantined"]),
+        rows_superseded=done.get("rows_superseded"),
         snapshot_id=done.get("snapshot_id"),
         decision=checked["decision"],
         reason="; ".join(done.get("reasons", [])),

@@ -2,8 +2,10 @@
 
 ``publish`` reads the staging Parquet and the quality verdict (a Parquet file of
 ``_row BIGINT, failed_rules VARCHAR[]`` listing only failing rows) and, in ONE DuckLake transaction,
-creates the lake tables if needed, inserts passing rows into ``lake.<code>`` and failing rows, with
-their rules, into ``lake.<code>__quarantine``. A row whose typed value failed its cast in
+creates the lake tables if needed, writes passing rows into ``lake.<code>`` as the contract's
+``publish.mode`` says (append, merge or replace; ``lakehouse.publish_modes``, which also applies
+the key across the whole table and the contract's ``duplicate_keys`` policy) and appends failing
+rows, with their rules, to ``lake.<code>__quarantine``. A row whose typed value failed its cast in
 standardisation (``_cast_errors``) is quarantined too, with rule ``cast:<field>``, whatever the
 verdict says, so no value is published as a silent NULL.
 
@@ -45,10 +47,11 @@ from catalog.audit import record
 from catalog.events import BatchPublished, BatchRejected
 from catalog.models import Batch, BatchStatus, DatasetStatus, utcnow
 from catalog.settings import Settings
-from lakehouse.connection import LAKE, connect, quote_ident, quote_literal
+from lakehouse.connection import LAKE, connect, quote_literal
 from lakehouse.errors import LakehouseError, PublishError
 from lakehouse.faults import fault
 from lakehouse.progress import watching
+from lakehouse.publish_modes import Applied, apply_batch
 from lakehouse.serving import build_serving_index
 from lakehouse.tables import ensure_tables, quarantine_table, table
 from quality.one_pass import FAILED_RULES_COLUMN, PASSED_COLUMN
@@ -69,6 +72,9 @@ class Published:
     snapshot_id: int
     rows_published: int
     rows_quarantined: int
+    rows_superseded: int = 0
+    """Duplicate-key copies the contract's ``keep_first``/``keep_last`` set aside (quarantine
+    table, rule ``primary_key.superseded``); not counted in ``rows_quarantined``."""
 
 
 def publish(
@@ -89,7 +95,7 @@ def publish(
             session.commit()  # the intent, before the lake is touched
             fault(settings, "intent")
             with watching(con, "publish", staging_path.stat().st_size):
-                snapshot_id, published, quarantined = _commit_snapshot(
+                snapshot_id, applied = _commit_snapshot(
                     con, contract, batch_id, staging_path, verdict_path
                 )
         except PublishError as exc:
@@ -106,15 +112,30 @@ def publish(
             ) from exc
         fault(settings, "lake_committed")
         # From here the snapshot exists: a failure leaves the intent for reconcile to finish.
-        record_published(session, batch, snapshot_id, published, quarantined)
+        record_published(
+            session,
+            batch,
+            snapshot_id,
+            applied.published,
+            applied.quarantined,
+            superseded=applied.superseded,
+            mode=contract.publish.mode,
+        )
         session.commit()
         fault(settings, "catalog_committed")
         _index_for_serving(con, settings, contract, snapshot_id)
-    return Published(snapshot_id, published, quarantined)
+    return Published(snapshot_id, applied.published, applied.quarantined, applied.superseded)
 
 
 def record_published(
-    session: Session, batch: Batch, snapshot_id: int, published: int, quarantined: int
+    session: Session,
+    batch: Batch,
+    snapshot_id: int,
+    published: int,
+    quarantined: int,
+    *,
+    superseded: int = 0,
+    mode: str = "append",
 ) -> None:
     """The catalog half of a publication: the batch, the dataset's current snapshot, the report's
     binding and the audit event, for the caller to commit as one transaction."""
@@ -143,6 +164,8 @@ def record_published(
             snapshot_id=snapshot_id,
             rows_published=published,
             rows_quarantined=quarantined,
+            rows_superseded=superseded,
+            mode=mode,
         ),
         now=now,
     )
@@ -256,29 +279,15 @@ def _commit_snapshot(
     batch_id: int,
     staging: Path,
     verdict: Path | None,
-) -> tuple[int, int, int]:
-    fields = ", ".join(quote_ident(f.name) for f in contract.fields)
+) -> tuple[int, Applied]:
     passing, failing = _split(con, staging, verdict)
     con.execute("BEGIN TRANSACTION")
     try:
         ensure_tables(con, contract)
         _refuse_if_in_lake(con, contract, batch_id)
-        published = _count(
-            con.execute(
-                f"INSERT INTO {table(contract)} ({fields}, _batch_id, _row) "
-                f"SELECT {fields}, ?, _row FROM ({passing})",
-                [batch_id],
-            )
-        )
-        quarantined = _count(
-            con.execute(
-                f"INSERT INTO {quarantine_table(contract)} "
-                f"({fields}, _batch_id, _row, failed_rules) "
-                f"SELECT {fields}, ?, _row, failed_rules FROM ({failing})",
-                [batch_id],
-            )
-        )
-        info = json.dumps({"batch_id": batch_id, "dataset": contract.code})
+        applied = apply_batch(con, contract, batch_id, passing, failing)
+        mode = contract.publish.mode
+        info = json.dumps({"batch_id": batch_id, "dataset": contract.code, "mode": mode})
         con.execute(
             f"CALL {LAKE}.set_commit_message('zhongtai', ?, extra_info => ?)",
             [f"publish batch {batch_id} of {contract.code}", info],
@@ -291,7 +300,7 @@ def _commit_snapshot(
     row = con.execute("SELECT * FROM ducklake_last_committed_snapshot(?)", [LAKE]).fetchone()
     if row is None or row[0] is None:
         raise LakehouseError(f"DuckLake reported no snapshot for batch {batch_id}")
-    return int(row[0]), published, quarantined
+    return int(row[0]), applied
 
 
 def _split(con: duckdb.DuckDBPyConnection, staging: Path, verdict: Path | None) -> tuple[str, str]:
@@ -353,11 +362,6 @@ def _index_for_serving(
         )
     except (duckdb.Error, OSError) as exc:
         log.warning("serving index of %s@%s not built: %s", contract.code, snapshot, exc)
-
-
-def _count(result: duckdb.DuckDBPyConnection) -> int:
-    row = result.fetchone()
-    return int(row[0]) if row else 0
 
 
 def _refuse_if_in_lake(

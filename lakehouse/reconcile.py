@@ -36,6 +36,7 @@ from catalog.events import BatchRolledBack
 from catalog.models import Batch, BatchStatus, Dataset
 from lakehouse.connection import LAKE
 from lakehouse.publish import record_published
+from lakehouse.publish_modes import SUPERSEDED_RULE
 from lakehouse.tables import quarantine_table, table
 from schemas.loader import DatasetContract
 
@@ -91,11 +92,19 @@ def _table_exists(con: duckdb.DuckDBPyConnection, contract: DatasetContract) -> 
     return bool(row and row[0])
 
 
+_SUPERSEDED = f"failed_rules = ['{SUPERSEDED_RULE}']"
+
+
 def _rows(
-    con: duckdb.DuckDBPyConnection, name: str, batch_id: int, snapshot_id: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    batch_id: int,
+    snapshot_id: int | None = None,
+    where: str = "true",
 ) -> int:
     at = "" if snapshot_id is None else f" AT (VERSION => {int(snapshot_id)})"
-    row = con.execute(f"SELECT count(*) FROM {name}{at} WHERE _batch_id = ?", [batch_id]).fetchone()
+    sql = f"SELECT count(*) FROM {name}{at} WHERE _batch_id = ? AND {where}"
+    row = con.execute(sql, [batch_id]).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -130,7 +139,16 @@ def reconcile_dataset(
         ):
             published = _rows(con, table(contract), batch_id, snapshot_id)
             quarantined = _rows(con, quarantine_table(contract), batch_id, snapshot_id)
-            record_published(session, batch, snapshot_id, published, quarantined)
+            superseded = _rows(con, quarantine_table(contract), batch_id, snapshot_id, _SUPERSEDED)
+            record_published(
+                session,
+                batch,
+                snapshot_id,
+                published,
+                quarantined - superseded,
+                superseded=superseded,
+                mode=contract.publish.mode,
+            )
             session.commit()
             finished.append(batch_id)
             continue

@@ -33,7 +33,8 @@ Rule codes are stable strings that reports and the quarantine count by:
 ``required:<field>``         a required field is NULL or empty (and was not a failed cast)
 ``cast:<field>``             the raw value could not be cast (the field is in ``_cast_errors``);
                              an unparseable date is this, not ``<element>.range``
-``primary_key.unique``       the row's primary key occurs more than once in the batch
+``primary_key.unique``       the row's primary key occurs more than once in the batch (only with
+                             the contract's ``publish.duplicate_keys: quarantine``, the default)
 ============================ ===================================================================
 
 The compilers live in :mod:`quality.elements`; the code-list tables they join against are loaded
@@ -179,7 +180,9 @@ def compile_rules(
         element = None if spec.element is None else elements[spec.element]
         qualifier = f":{spec.name}" if spec.element and shared[spec.element] > 1 else ""
         rules.extend(field_rules(spec, element, qualifier))
-    if contract.primary_key:
+    if contract.primary_key and contract.publish.duplicate_keys == "quarantine":
+        # keep_first / keep_last: duplicates are resolved at publish (lakehouse.publish_modes),
+        # as superseded rows, not quality failures.
         rules.append(
             Rule(
                 "primary_key.unique",

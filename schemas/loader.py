@@ -24,7 +24,8 @@ column; ``id_sex`` that character 17 (odd: male ``1``, even: female ``2``) agree
 column holding a GB/T 2261.1 code. Code-list membership is an element check, not a key here.
 
 The ``source:`` block (format, encoding, delimiter, header line, sheet …) is parsed by
-:mod:`schemas.source_format`.
+:mod:`schemas.source_format`; the ``publish:`` block (``mode: append|merge|replace``,
+``duplicate_keys: quarantine|keep_first|keep_last``) by :mod:`schemas.publish_mode`.
 
 A field's ``mask:`` (default: its element's ``default_mask:``) is one mask written as text, e.g.
 ``mask: keep:3:4`` or ``mask: hash``; :mod:`schemas.masks` lists the forms. A bad one is refused.
@@ -42,6 +43,7 @@ import yaml
 
 from schemas.errors import ZhongtaiError
 from schemas.masks import MaskKind, MaskSpec
+from schemas.publish_mode import PublishOptions, parse_publish
 from schemas.source_format import SourceFormat, parse_source
 
 SCHEMAS_DIR = Path(__file__).resolve().parent
@@ -187,6 +189,7 @@ class DatasetContract:
     row_count_change: RowCountChange | None = None
     freshness: Freshness | None = None
     batch_checks_block: bool = False
+    publish: PublishOptions = PublishOptions()
 
     @property
     def table_name(self) -> str:
@@ -334,6 +337,13 @@ def _source(data: dict[str, Any], where: Path) -> SourceFormat:
         raise ContractError(f"{where.name}: source: {exc}") from None
 
 
+def _publish(data: dict[str, Any], keyed: bool, where: Path) -> PublishOptions:
+    try:
+        return parse_publish(data.get("publish"), keyed=keyed)
+    except ValueError as exc:
+        raise ContractError(f"{where.name}: publish: {exc}") from None
+
+
 def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -> DatasetContract:
     elements = load_elements() if elements is None else elements
     data = _read_yaml(path)
@@ -399,6 +409,7 @@ def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -
         row_count_change=_row_count_change(quality, path),
         freshness=_freshness(quality, names, cycle, path),
         batch_checks_block=bool(quality.get("batch_checks_block", False)),
+        publish=_publish(data, bool(primary_key), path),
     )
 
 

@@ -158,6 +158,8 @@ def test_publish_is_one_snapshot_with_passing_and_quarantined_rows(
         "snapshot_id": snapshot_id,
         "rows_published": 27,
         "rows_quarantined": 3,
+        "rows_superseded": 0,
+        "mode": "append",
     }
 
 
