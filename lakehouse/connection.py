@@ -8,7 +8,9 @@ extension's signature on LOAD.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,7 +85,7 @@ def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     data_path = settings.resolved_lake_data_path
     if metadata.startswith("sqlite:"):
         load_extensions(con, "ducklake", "sqlite_scanner")
-        Path(metadata.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+        write_ahead_log(Path(metadata.removeprefix("sqlite:")))
     elif metadata.startswith("postgres:"):
         load_extensions(con, "ducklake", "postgres_scanner")
     else:
@@ -94,6 +96,18 @@ def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
         f"(DATA_PATH '{quote_literal(data_path)}')"
     )
+
+
+def write_ahead_log(path: Path) -> None:
+    """Put the lake's SQLite metadata file in WAL mode (creating it if need be), once: the mode
+    is kept in the file. In SQLite's default rollback-journal mode every reader's shared lock
+    blocks a writer's commit, so a busy exchange API could make publishes fail ("database is
+    locked"); with a write-ahead log readers and the one writer do not block each other."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+        row = db.execute("PRAGMA journal_mode").fetchone()
+        if row is None or str(row[0]).lower() != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
 
 
 def quote_literal(value: str) -> str:

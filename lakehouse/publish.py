@@ -37,6 +37,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +97,7 @@ def publish(
             session.commit()  # the intent, before the lake is touched
             fault(settings, "intent")
             with watching(con, "publish", staging_path.stat().st_size):
-                snapshot_id, applied = _commit_snapshot(
+                snapshot_id, applied = _commit_retrying(
                     con, contract, batch_id, staging_path, verdict_path
                 )
         except PublishError as exc:
@@ -271,6 +273,34 @@ def _check_inputs(
             code="verdict.malformed",
             batch_id=batch_id,
         )
+
+
+_LOCK_RETRIES = 8
+
+
+def _commit_retrying(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    batch_id: int,
+    staging: Path,
+    verdict: Path | None,
+) -> tuple[int, Applied]:
+    """:func:`_commit_snapshot`, again when a SQLite metadata file refused it as locked.
+
+    On the embedded default the lake's metadata is a SQLite file, and a reader that holds its
+    lock at the moment of one of our statements (the COMMIT most often) makes the publish fail
+    ("database is locked") although nothing is wrong with the batch. The failed transaction was
+    rolled back (the lake is unchanged; data files it wrote are swept as unreferenced), so it is
+    safe to run again: up to eight attempts over about thirteen seconds, then the error stands."""
+    for attempt in range(_LOCK_RETRIES):
+        try:
+            return _commit_snapshot(con, contract, batch_id, staging, verdict)
+        except duckdb.Error as exc:  # the lock may meet any statement of the transaction
+            if "database is locked" not in str(exc) or attempt == _LOCK_RETRIES - 1:
+                raise
+            log.info("lake commit of batch %s found the metadata locked; retrying", batch_id)
+            time.sleep(0.05 * 2**attempt + random.uniform(0, 0.05))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _commit_snapshot(
