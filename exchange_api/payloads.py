@@ -294,6 +294,11 @@ class ShareRequestPublic(_Out):
         default=False, description="The deadline reaches a year the official calendar lacks"
     )
     overdue: bool = False
+    escalated_at: dt.datetime | None = Field(
+        default=None,
+        description="When the platform last escalated a reply (or objection answer) of this "
+        "request as past its deadline; absent when it never was",
+    )
     objections: list[ObjectionPublic] = []
     grant: GrantPublic | None = None
 
