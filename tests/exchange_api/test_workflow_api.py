@@ -224,3 +224,16 @@ def test_auditors_list_what_they_may_open(platform: Platform) -> None:
     for rid in ids[:5]:
         one = platform.client.get(f"/api/v1/requests/{rid}", headers=platform.headers("dsj-audit"))
         assert one.status_code == 200
+
+
+def test_the_duties_are_run_by_admins_only(platform: Platform) -> None:
+    for path in ("/api/v1/duties/escalate-overdue", "/api/v1/duties/expire-grants"):
+        for account in (RSJ, SWJ, "dsj-audit"):  # a steward, a requester, an auditor
+            refused = platform.client.post(path, headers=platform.headers(account))
+            assert refused.status_code == 403, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.json()["code"] == "role.admin_required"
+        ran = platform.client.post(path, headers=platform.headers("dsj-admin"))
+        assert ran.status_code == 200 and isinstance(ran.json(), list)
+    assert len(_refusals(platform, "request.escalate")) == 3
+    assert len(_refusals(platform, "grant.expire")) == 3
