@@ -237,6 +237,11 @@ class GrantPublic(_Out):
     match_fields: list[str] = []
     revoke_reason: str = ""
     superseded_by_grant_id: int | None = None
+    expiry_recorded_at: dt.datetime | None = Field(
+        default=None,
+        description="When the platform put the grant's expiry on the record (grant.expired) and "
+        "stopped its subscriptions; absent until then",
+    )
 
 
 class ObjectionIn(BodyIn):

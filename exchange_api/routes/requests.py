@@ -52,7 +52,7 @@ def objection_public(objection: RequestObjection) -> ObjectionPublic:
     )
 
 
-def grant_public(grant: Grant) -> GrantPublic:
+def grant_public(grant: Grant, *, expiry_recorded: dt.datetime | None = None) -> GrantPublic:
     return GrantPublic(
         id=grant.id,
         request_id=grant.request_id,
@@ -69,6 +69,7 @@ def grant_public(grant: Grant) -> GrantPublic:
         match_fields=list(grant.match_fields or ()),
         revoke_reason=grant.revoke_reason,
         superseded_by_grant_id=grant.superseded_by_grant_id,
+        expiry_recorded_at=expiry_recorded,
     )
 
 
