@@ -31,6 +31,7 @@ __all__ = [
     "DATA_VERIFY",
     "OBJECTION_ANSWER",
     "OBJECTION_FILE",
+    "GRANT_EXPIRE",
     "GRANT_RENEW",
     "GRANT_REVOKE",
     "GRANT_VIEW",
@@ -40,6 +41,7 @@ __all__ = [
     "REPORT_SIGN_OFF",
     "REPORT_VIEW",
     "REQUEST_APPROVE",
+    "REQUEST_ESCALATE",
     "REQUEST_FILE",
     "REQUEST_REFUSE",
     "REQUEST_VIEW",
@@ -102,6 +104,12 @@ OBJECTION_ANSWER = Action(
 GRANT_VIEW = Action("grant.view", "grant", "see a grant's terms and use")
 GRANT_RENEW = Action("grant.renew", "grant", "ask for a held grant to be renewed")
 GRANT_REVOKE = Action("grant.revoke", "grant", "revoke a grant at once, with a reason")
+REQUEST_ESCALATE = Action(
+    "request.escalate", "platform", "escalate every reply and objection answer past its deadline"
+)
+GRANT_EXPIRE = Action(
+    "grant.expire", "platform", "record every grant past its expiry and stop its subscriptions"
+)
 REPORT_VIEW = Action("report.view", "report", "read a batch's quality report (counts, rules)")
 QUARANTINE_VIEW = Action(
     "quarantine.view", "report", "see masked samples of a batch's quarantined rows"
@@ -153,6 +161,8 @@ ACTIONS: tuple[Action, ...] = (
     GRANT_VIEW,
     GRANT_RENEW,
     GRANT_REVOKE,
+    REQUEST_ESCALATE,
+    GRANT_EXPIRE,
     REPORT_VIEW,
     QUARANTINE_VIEW,
     REPORT_SIGN_OFF,

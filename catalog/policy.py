@@ -39,6 +39,8 @@ report.sign_off    a steward of the owner department
 audit.*            see ``catalog.policy_audit`` (verify, checkpoint, view, usage, export…)
 lineage.view       auditors, admins; a steward for its own department's datasets
 lineage.rebuild    admins, and the platform itself
+request.escalate   admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
+grant.expire       admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
 batch.ingest       a publisher of the owner department, and the platform itself
 account.issue      admins; the platform itself only for a catalog's first admin (bootstrap)
 account.view       admins, auditors, and the account itself (never the token or its hash)
@@ -61,7 +63,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import actions as act
-from catalog import policy_audit
+from catalog import policy_audit, policy_duties
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
@@ -419,6 +421,8 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.AUDIT_KEY: policy_audit.audit_key,
     act.LINEAGE_VIEW: lineage_view,
     act.LINEAGE_REBUILD: lineage_rebuild,
+    act.REQUEST_ESCALATE: policy_duties.platform_duty,
+    act.GRANT_EXPIRE: policy_duties.platform_duty,
     act.BATCH_INGEST: _batch_ingest,
     act.ACCOUNT_ISSUE: _account_issue,
     act.ACCOUNT_VIEW: _account_view,

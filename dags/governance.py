@@ -2,9 +2,10 @@
 
 - ``governance_hourly``: sign the audit chain's head (``zhongtai audit checkpoint``) and refresh
   the ingestion DAGs' manifest from the catalog (a dataset registered since gets its DAG).
-- ``governance_daily``: the daily duties. Today it refreshes the manifest too; the issue's
-  responsibility-list fulfilment and scorecards, overdue-reply escalation, grant expiry and
-  quota reset join it as tasks when their library functions land (``lakehouse.duties``).
+- ``governance_daily``: the daily duties: escalate replies past their deadline, record grants
+  past their expiry (stopping their subscriptions), and refresh the manifest too. Responsibility-
+  list fulfilment and scorecards join it when their library functions land; quota reset waits
+  for quotas with a period (they are lifetime totals today).
 - ``deliver_subscriptions``: scheduled on every dataset's Asset — when any dataset publishes, the
   due snapshots go to its subscribers (``lakehouse.subscriptions.deliver_pending``, each delivery
   decided and audited as ever).
@@ -75,7 +76,21 @@ def governance_daily() -> None:
 
         return duties.refresh_dag_manifest(get_settings())
 
+    @task
+    def escalate_overdue_replies() -> dict[str, Any]:
+        from lakehouse import duties
+
+        return duties.escalate_overdue_replies(get_settings())
+
+    @task
+    def expire_lapsed_grants() -> dict[str, Any]:
+        from lakehouse import duties
+
+        return duties.expire_lapsed_grants(get_settings())
+
     refresh_dag_manifest()
+    escalate_overdue_replies()
+    expire_lapsed_grants()
 
 
 @dag(

@@ -78,10 +78,14 @@ def _print(value: Any) -> None:
 
 
 def _request_json(session: Session, request: Any) -> dict[str, Any]:
+    from catalog.escalation import escalated_at
     from catalog.requests import grant_of
     from exchange_api.routes.requests import request_public
 
-    return request_public(request, grant_of(session, request)).model_dump(mode="json")
+    escalated = escalated_at(session, [request]).get(request.id)
+    return request_public(request, grant_of(session, request), escalated=escalated).model_dump(
+        mode="json"
+    )
 
 
 @requests_app.command("list")

@@ -237,6 +237,11 @@ class GrantPublic(_Out):
     match_fields: list[str] = []
     revoke_reason: str = ""
     superseded_by_grant_id: int | None = None
+    expiry_recorded_at: dt.datetime | None = Field(
+        default=None,
+        description="When the platform put the grant's expiry on the record (grant.expired) and "
+        "stopped its subscriptions; absent until then",
+    )
 
 
 class ObjectionIn(BodyIn):
@@ -294,6 +299,11 @@ class ShareRequestPublic(_Out):
         default=False, description="The deadline reaches a year the official calendar lacks"
     )
     overdue: bool = False
+    escalated_at: dt.datetime | None = Field(
+        default=None,
+        description="When the platform last escalated a reply (or objection answer) of this "
+        "request as past its deadline; absent when it never was",
+    )
     objections: list[ObjectionPublic] = []
     grant: GrantPublic | None = None
 

@@ -2,9 +2,10 @@
 (``dags/governance.py``): each opens what it needs, does its duty once, commits, and answers a
 small JSON-able summary. They are the platform's own acts (``SYSTEM``), decided like any other.
 
-Duties that have no library function yet (the issue's list: responsibility-list fulfilment and
-scorecards, escalating overdue request replies, grant expiry and quota reset) get theirs here
-when the catalog work that provides them lands.
+Escalating overdue replies (``catalog.escalation``) and recording grant expiry
+(``catalog.grant_expiry``) are here; responsibility-list fulfilment and scorecards get theirs
+when the catalog work that provides them lands. Quota reset has none: quotas are lifetime totals
+(``Grant.quota_rows``, ``rows_used``) with no period to reset.
 """
 
 from __future__ import annotations
@@ -15,16 +16,25 @@ from typing import Any
 from catalog import actions as act
 from catalog.audit import sign_checkpoint
 from catalog.audit_keys import signing_key, store_of
+from catalog.escalation import escalate_overdue
+from catalog.grant_expiry import expire_grants
 from catalog.guard import ensure
 from catalog.principals import SYSTEM
 from catalog.resources import PLATFORM
 from catalog.settings import Settings
+from catalog.workdays import DeadlineRules
 from lakehouse.connection import connect
 from lakehouse.dag_manifest import write_manifest
 from lakehouse.pipeline import sessions
 from lakehouse.subscriptions import deliver_pending
 
-__all__ = ["deliver_subscriptions", "refresh_dag_manifest", "sign_audit_checkpoint"]
+__all__ = [
+    "deliver_subscriptions",
+    "escalate_overdue_replies",
+    "expire_lapsed_grants",
+    "refresh_dag_manifest",
+    "sign_audit_checkpoint",
+]
 
 
 def sign_audit_checkpoint(settings: Settings) -> dict[str, Any]:
@@ -54,3 +64,29 @@ def refresh_dag_manifest(settings: Settings) -> dict[str, Any]:
     with sessions(settings)() as session:
         path = write_manifest(settings, session)
     return {"manifest": str(path)}
+
+
+def escalate_overdue_replies(settings: Settings) -> dict[str, Any]:
+    """Escalate each reply and objection answer past its deadline, once per deadline
+    (``zhongtai requests escalate``)."""
+    with sessions(settings)() as session:
+        done = escalate_overdue(session, rules=DeadlineRules.of(settings))
+        session.commit()
+    return {
+        "escalated": len(done),
+        "requests": sorted({e.request_id for e in done}),
+        "owners": dict(Counter(e.owner_department for e in done)),
+    }
+
+
+def expire_lapsed_grants(settings: Settings) -> dict[str, Any]:
+    """Record each grant past its expiry once and stop its subscriptions
+    (``zhongtai grants expire``)."""
+    with sessions(settings)() as session:
+        done = expire_grants(session)
+        session.commit()
+    return {
+        "expired": len(done),
+        "grants": [e.grant_id for e in done],
+        "subscriptions_stopped": sum(len(e.subscriptions_stopped) for e in done),
+    }

@@ -153,6 +153,7 @@ _ZH: dict[str, str] = {
     "inbox.counts": "待审批 {n} 件，其中逾期 {o} 件",
     "inbox.to_decide": "共享申请（按答复期限先后排列）",
     "inbox.empty": "没有待审批的共享申请。",
+    "inbox.escalated": "已逾期督办（{at}），请尽快答复",
     "inbox.default_expiry": "平台默认期限",
     "inbox.approve_heading": "批准",
     "inbox.narrow_hint": "可按申请原样批准，或缩小范围：取消勾选字段或使用方式、降低配额、"
@@ -329,6 +330,7 @@ _EN: dict[str, str] = {
     "inbox.counts": "{n} to decide, {o} overdue",
     "inbox.to_decide": "Share requests, earliest deadline first",
     "inbox.empty": "No share request waits for a decision.",
+    "inbox.escalated": "escalated as overdue on {at}: please answer now",
     "inbox.default_expiry": "platform default",
     "inbox.approve_heading": "Approve",
     "inbox.narrow_hint": "Approve as asked, or narrower: untick fields or modes, lower the quota, "

@@ -1,7 +1,8 @@
 """The owner department's pages (提供方): requests to decide, objections to answer, grants given.
 
 - ``GET /portal/inbox`` — pending requests the caller may decide (``request.approve``), the
-  oldest deadline first, overdue ones marked; then refusals objected to (``objection.answer``).
+  oldest deadline first, overdue ones marked, and marked escalated (督办) once the platform's daily
+  duty escalated them (``catalog.escalation``); then refusals objected to (``objection.answer``).
   ``POST /portal/requests/{id}/approve`` approves as asked or narrowed
   (``catalog.requests.approve_request``): the field, mode and match-key boxes offer only what was
   asked, a quota and an expiry may only shrink it, one extra row filter may be added — the
@@ -30,6 +31,7 @@ from catalog import objections
 from catalog import requests as share_requests
 from catalog.conditions import Op, type_family
 from catalog.errors import InvalidInput
+from catalog.escalation import escalated_at
 from catalog.grants import list_grants, revoke_grant
 from catalog.models import Dataset, ObjectionStatus, RequestStatus, ShareRequest
 from catalog.principals import Principal
@@ -103,8 +105,12 @@ def inbox(
         key=lambda r: (_objection_due(r), r.id),
     )
 
+    escalated = escalated_at(session, [*to_decide, *to_answer])
+
     def view(r: ShareRequest) -> dict[str, Any]:
-        shown = request_view(r, None, principal, lang, now=now, calendar=calendar)
+        shown = request_view(
+            r, None, principal, lang, now=now, calendar=calendar, escalated=escalated.get(r.id)
+        )
         shown["filter_fields"] = field_views(r.dataset)
         return shown
 

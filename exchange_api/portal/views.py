@@ -114,9 +114,11 @@ def request_view(
     *,
     now: dt.datetime,
     calendar: WorkCalendar,
+    escalated: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """One request as a page shows it, with its clocks and the acts ``principal`` is offered."""
-    view = request_public(request, grant).model_dump()
+    """One request as a page shows it, with its clocks and the acts ``principal`` is offered;
+    ``escalated`` (when the platform last escalated it) is marked while an answer is still late."""
+    view = request_public(request, grant, escalated=escalated).model_dump()
     terms = RequestTerms.of(request)
     titles = {f.name: f.title_zh for f in request.dataset.fields}
     pending = request.status is RequestStatus.PENDING
@@ -132,6 +134,9 @@ def request_view(
         decided_local=local_date(request.decided_at),
         expires_local=local_date(request.expires_at),
         quota_rows=request.quota_rows,
+        escalated_local=local_date(escalated)
+        if escalated is not None and request.awaits_an_overdue_answer(now)
+        else "",
         clock=_clock(request.reply_due_at, request.reply_due_provisional, now, calendar)
         if pending
         else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from catalog import grants
+from catalog.grant_expiry import expiry_recorded_at
 from catalog.requests import grant_of
 from exchange_api.deps import CurrentPrincipal, SessionDep
 from exchange_api.payloads import GrantPublic, PathId, RenewIn, RevokeIn, ShareRequestPublic
@@ -15,12 +16,15 @@ router = APIRouter(prefix="/api/v1/grants", tags=["grants"])
 
 @router.get("", summary="The grants I may see (held by or given by my department)")
 def list_mine(session: SessionDep, principal: CurrentPrincipal) -> list[GrantPublic]:
-    return [grant_public(g) for g in grants.list_grants(session, principal)]
+    shown = grants.list_grants(session, principal)
+    recorded = expiry_recorded_at(session, shown)
+    return [grant_public(g, expiry_recorded=recorded.get(g.id)) for g in shown]
 
 
 @router.get("/{grant_id}", summary="One grant: its terms and how much of its quota is used")
 def get_one(grant_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> GrantPublic:
-    return grant_public(grants.get_grant(session, grant_id, principal))
+    grant = grants.get_grant(session, grant_id, principal)
+    return grant_public(grant, expiry_recorded=expiry_recorded_at(session, [grant]).get(grant.id))
 
 
 @router.post(

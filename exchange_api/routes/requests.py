@@ -3,12 +3,14 @@ objections (异议) to a refusal and the owner's answer — each with its workin
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
 from catalog import objections
 from catalog import requests as share_requests
+from catalog.escalation import escalated_at
 from catalog.models import Grant, ShareRequest, utcnow
 from catalog.workdays import DeadlineRules
 from catalog.workflow_tables import RequestObjection
@@ -50,7 +52,7 @@ def objection_public(objection: RequestObjection) -> ObjectionPublic:
     )
 
 
-def grant_public(grant: Grant) -> GrantPublic:
+def grant_public(grant: Grant, *, expiry_recorded: dt.datetime | None = None) -> GrantPublic:
     return GrantPublic(
         id=grant.id,
         request_id=grant.request_id,
@@ -67,10 +69,13 @@ def grant_public(grant: Grant) -> GrantPublic:
         match_fields=list(grant.match_fields or ()),
         revoke_reason=grant.revoke_reason,
         superseded_by_grant_id=grant.superseded_by_grant_id,
+        expiry_recorded_at=expiry_recorded,
     )
 
 
-def request_public(request: ShareRequest, grant: Grant | None = None) -> ShareRequestPublic:
+def request_public(
+    request: ShareRequest, grant: Grant | None = None, *, escalated: dt.datetime | None = None
+) -> ShareRequestPublic:
     return ShareRequestPublic(
         id=request.id,
         dataset=request.dataset.code,
@@ -90,6 +95,7 @@ def request_public(request: ShareRequest, grant: Grant | None = None) -> ShareRe
         reply_due_at=request.reply_due_at,
         reply_due_provisional=request.reply_due_provisional,
         overdue=request.overdue(utcnow()),
+        escalated_at=escalated,
         objections=[objection_public(o) for o in request.objections],
         grant=grant_public(grant) if grant is not None else None,
     )
@@ -130,10 +136,15 @@ def list_mine(
     overdue: Annotated[bool, Query(description="Only requests past their reply deadline")] = False,
 ) -> list[ShareRequestPublic]:
     now = utcnow()
-    return [
-        request_public(r, share_requests.grant_of(session, r))
+    shown = [
+        r
         for r in share_requests.list_requests(session, principal, now=now)
         if not overdue or r.awaits_an_overdue_answer(now)
+    ]
+    escalated = escalated_at(session, shown)
+    return [
+        request_public(r, share_requests.grant_of(session, r), escalated=escalated.get(r.id))
+        for r in shown
     ]
 
 
@@ -142,7 +153,8 @@ def get_one(
     request_id: PathId, session: SessionDep, principal: CurrentPrincipal
 ) -> ShareRequestPublic:
     request = share_requests.get_request(session, request_id, principal)
-    return request_public(request, share_requests.grant_of(session, request))
+    escalated = escalated_at(session, [request]).get(request.id)
+    return request_public(request, share_requests.grant_of(session, request), escalated=escalated)
 
 
 @router.post(

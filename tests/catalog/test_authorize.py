@@ -334,6 +334,8 @@ EXPECTED["request.refuse"] = EXPECTED["request.approve"]
 EXPECTED["objection.answer"] = EXPECTED["request.approve"]
 EXPECTED["objection.file"] = EXPECTED["request.withdraw"]
 EXPECTED["account.rotate"] = EXPECTED["account.revoke"]
+EXPECTED["request.escalate"] = EXPECTED["audit.checkpoint"]  # the platform's duties: admins
+EXPECTED["grant.expire"] = EXPECTED["audit.checkpoint"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -356,6 +358,8 @@ SYSTEM_EXPECTED = {
     "report.sign_off": "report.not_steward",
     "audit.verify": "role.auditor_required",
     "audit.checkpoint": "ok",
+    "request.escalate": "ok",
+    "grant.expire": "ok",
     "audit.view": "role.auditor_required",
     "audit.usage": "role.auditor_required",
     "audit.export": "ok",

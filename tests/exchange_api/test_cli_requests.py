@@ -165,3 +165,53 @@ def test_bad_dates_and_tokens_are_coded_errors(platform: Platform) -> None:
         )
         assert done.returncode == 2, (expires, done.stderr)
         assert "request.invalid_expiry" in done.stderr and "Traceback" not in done.stderr
+
+
+def _invoke(platform: Platform, account: str, *args: str) -> Any:
+    """The command in-process (``CliRunner``): a process per command is seconds on a busy box.
+    A domain error is left in ``result.exception`` (``main`` prints it and exits 2: the commands
+    above show that through the installed script)."""
+    from typer.testing import CliRunner
+
+    from catalog.settings import get_settings
+    from exchange_api.cli import app
+
+    env = {
+        "ZHONGTAI_VAR_DIR": str(platform.settings.var_dir),
+        "ZHONGTAI_ENVIRONMENT": "test",
+        "ZHONGTAI_ENV_FILE": os.devnull,
+        "ZHONGTAI_TOKEN": platform.tokens.by_account[account],
+        "COLUMNS": "200",
+    }
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, list(args), env=env)
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_duties_from_the_terminal_are_the_admins(platform: Platform) -> None:
+    """Idempotence and the calendar are the library's tests (tests/catalog/test_duties.py)."""
+    ask = ("requests", "file", DATASET, "--field", "period", "--purpose", "逾期督办")
+    filed = json.loads(_invoke(platform, "swj-exchange", *ask, "--expires", "2099-06-30").stdout)
+    later = (dt.datetime.fromisoformat(filed["reply_due_at"]) + dt.timedelta(days=2)).isoformat()
+    # the owner's steward (and publisher) may not mark anyone late: coded, audited, exit 2
+    denied = _invoke(platform, "rsj-exchange", "requests", "escalate", "--now", later)
+    assert getattr(denied.exception, "code", None) == "role.admin_required"
+    with platform.sessions() as session:
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.refused")
+        ).all()
+        assert "request.escalate" in {e.detail["act"] for e in refused}
+    bad = _invoke(platform, "dsj-admin", "grants", "expire", "--now", "2026-10-10")
+    assert getattr(bad.exception, "code", None) == "duty.invalid_now"
+    done = _invoke(platform, "dsj-admin", "requests", "escalate", "--now", later)
+    assert done.exit_code == 0, done.stderr
+    mine = [e for e in json.loads(done.stdout) if e["request_id"] == filed["id"]]
+    assert len(mine) == 1 and mine[0]["owner_department"] == "330100RSJ"
+    assert mine[0]["working_days_late"] >= 1
+    again = _invoke(platform, "dsj-admin", "requests", "escalate", "--now", later)
+    assert json.loads(again.stdout) == []
+    assert _invoke(platform, "rsj-exchange", "requests", "approve", str(filed["id"])).exit_code == 0
+    expired = _invoke(platform, "dsj-admin", "grants", "expire", "--now", "2100-01-01T00:00Z")
+    assert [e["expires_at"][:10] for e in json.loads(expired.stdout)] == ["2099-06-30"]

@@ -224,3 +224,56 @@ def test_auditors_list_what_they_may_open(platform: Platform) -> None:
     for rid in ids[:5]:
         one = platform.client.get(f"/api/v1/requests/{rid}", headers=platform.headers("dsj-audit"))
         assert one.status_code == 200
+
+
+def _lapsed_grant(platform: Platform) -> int:
+    """A grant to SWJ that expired a week ago, approved through the library a month ago."""
+    import datetime as dt
+
+    from catalog.models import Account, utcnow
+    from catalog.principals import Principal
+    from catalog.requests import approve_request, file_request
+
+    then = utcnow() - dt.timedelta(days=30)
+    with platform.sessions() as session:
+
+        def who(name: str) -> Principal:
+            return Principal.of(session.scalars(select(Account).where(Account.name == name)).one())
+
+        asked = file_request(
+            session,
+            who(SWJ),
+            DATASET,
+            ["period"],
+            "到期测试",
+            expires_at=then + dt.timedelta(days=23),
+            now=then,
+        )
+        grant = approve_request(session, who(RSJ), asked.id, now=then)
+        session.commit()
+        return grant.id
+
+
+def test_the_duties_are_run_by_admins_only(platform: Platform) -> None:
+    lapsed = _lapsed_grant(platform)
+    for path in ("/api/v1/duties/escalate-overdue", "/api/v1/duties/expire-grants"):
+        for account in (RSJ, SWJ, "dsj-audit"):  # a steward, a requester, an auditor
+            refused = platform.client.post(path, headers=platform.headers(account))
+            assert refused.status_code == 403, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.json()["code"] == "role.admin_required"
+        ran = platform.client.post(path, headers=platform.headers("dsj-admin"))
+        assert ran.status_code == 200 and isinstance(ran.json(), list)
+        if path.endswith("expire-grants"):
+            assert lapsed in {e["grant_id"] for e in ran.json()}
+    assert len(_refusals(platform, "request.escalate")) == 3
+    assert len(_refusals(platform, "grant.expire")) == 3
+    for account in (SWJ, RSJ):  # both departments see that the expiry is on the record
+        shown = platform.client.get(f"/api/v1/grants/{lapsed}", headers=platform.headers(account))
+        assert shown.json()["expiry_recorded_at"], shown.text
+    listed = platform.client.get("/api/v1/grants", headers=platform.headers(SWJ)).json()
+    assert [g["expiry_recorded_at"] is not None for g in listed if g["id"] == lapsed] == [True]
+    again = platform.client.post(
+        "/api/v1/duties/expire-grants", headers=platform.headers("dsj-admin")
+    )
+    assert lapsed not in {e["grant_id"] for e in again.json()}

@@ -279,3 +279,33 @@ def test_a_grant_is_renewed_from_the_page_and_superseded_on_approval(platform: P
     card = re.search(rf'id="grant-{grant.id}".*?</article>', swj.get("/portal/grants").text, re.S)
     assert card and "已由续期授权替代" in card.group(0)
     assert "/renew" not in card.group(0) and "/data" not in card.group(0)
+
+
+def test_an_escalated_request_is_marked_in_the_owners_inbox_and_its_payload(
+    platform: Platform,
+) -> None:
+    from catalog.escalation import escalate_overdue
+
+    late = _filed_long_ago(platform, 40)
+    rsj = browser(platform, RSJ)
+    assert "escalated" not in _article(rsj.get("/portal/inbox").text, late)
+    assert (
+        platform.client.get(f"/api/v1/requests/{late}", headers=platform.headers(RSJ)).json()[
+            "escalated_at"
+        ]
+        is None
+    )
+    with platform.sessions() as session:
+        done = escalate_overdue(session)
+        session.commit()
+    assert late in {e.request_id for e in done}
+    card = _article(rsj.get("/portal/inbox").text, late)
+    assert 'class="request pending overdue escalated"' in card
+    assert re.search(r"已逾期督办（\d{4}-\d\d-\d\d \d\d:\d\d），请尽快答复", card)
+    english = _article(rsj.get("/portal/inbox?lang=en").text, late)
+    assert "escalated as overdue on" in english
+    for account in (RSJ, SWJ):  # the owner and the requester both see when it was escalated
+        shown = platform.client.get(f"/api/v1/requests/{late}", headers=platform.headers(account))
+        assert shown.status_code == 200 and shown.json()["escalated_at"]
+    listed = platform.client.get("/api/v1/requests", headers=platform.headers(RSJ)).json()
+    assert [r["escalated_at"] is not None for r in listed if r["id"] == late] == [True]
