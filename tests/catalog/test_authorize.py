@@ -18,6 +18,7 @@ from catalog.actions import ACTIONS, Action
 from catalog.aggregate_plan import AggregateRequest, AggregateResource, Measure, MeasureFn
 from catalog.models import AccessMode, AccountKind, RequestStatus, Role
 from catalog.policy import Allowed, Refusal, authorize
+from catalog.policy_lineage import LineageTerms
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import (
     PLATFORM,
@@ -73,6 +74,8 @@ def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerm
         return _GRANT
     if action.resource == "report":
         return _REPORT
+    if action.resource == "lineage":
+        return LineageTerms("dataset:zhongtai/rsj_social_insurance", frozenset({OWNER}))
     if action.resource == "account":
         return _NEW_ACCOUNT if action is act.ACCOUNT_ISSUE else _ACCOUNT
     # the department's own grant, if it holds one (only the requesting department does)
@@ -336,6 +339,13 @@ EXPECTED["objection.file"] = EXPECTED["request.withdraw"]
 EXPECTED["account.rotate"] = EXPECTED["account.revoke"]
 EXPECTED["request.escalate"] = EXPECTED["audit.checkpoint"]  # the platform's duties: admins
 EXPECTED["grant.expire"] = EXPECTED["audit.checkpoint"]
+_NOT_LINEAGE = "lineage.not_allowed"
+EXPECTED["lineage.view"] = {  # the question is about a node of the owner's dataset
+    "own": (_NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok", "ok"),
+    "requesting": (_NOT_LINEAGE, _NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok"),
+    "other": (_NOT_LINEAGE, _NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok"),
+}
+EXPECTED["lineage.rebuild"] = EXPECTED["audit.key"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -360,6 +370,8 @@ SYSTEM_EXPECTED = {
     "audit.checkpoint": "ok",
     "request.escalate": "ok",
     "grant.expire": "ok",
+    "lineage.view": "lineage.not_allowed",
+    "lineage.rebuild": "ok",
     "audit.view": "role.auditor_required",
     "audit.usage": "role.auditor_required",
     "audit.export": "ok",
