@@ -11,7 +11,7 @@ the validation stack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "QualityOutcome",
     "blocking_failures",
     "decide",
+    "judged",
     "rejection_reasons",
     "score",
 ]
@@ -98,3 +99,32 @@ def rejection_reasons(
         message = (findings or {})[code].get("message", "")
         reasons.append(f"{code}: {message}")
     return reasons
+
+
+def judged(
+    batch_id: int,
+    rows_in: int,
+    rows_quarantined: int,
+    rule_counts: dict[str, int],
+    max_failure_ratio: float,
+    findings: Sequence[Any],
+    ge_result: dict[str, Any],
+    verdict_relation: str,
+) -> QualityOutcome:
+    """The outcome of a validation whose counts GE agreed with: score and decision computed;
+    ``findings`` are the batch checks' :class:`~quality.dataset_rules.Finding` objects."""
+    by_code = {f.code: f.as_dict() for f in findings}
+    rows_passed = rows_in - rows_quarantined
+    return QualityOutcome(
+        batch_id=batch_id,
+        rows_in=rows_in,
+        rows_passed=rows_passed,
+        rows_quarantined=rows_quarantined,
+        rule_counts=rule_counts,
+        score=score(rows_in, rows_passed),
+        decision=decide(rows_in, rows_quarantined, max_failure_ratio, by_code),
+        ge_success=bool(ge_result.get("success")),
+        ge_result=ge_result,
+        verdict_relation=verdict_relation,
+        findings=by_code,
+    )

@@ -48,6 +48,7 @@ from quality.outcome import (
     QualityOutcome,
     blocking_failures,
     decide,
+    judged,
     rejection_reasons,
     score,
 )
@@ -225,20 +226,15 @@ def validate(
     ge_result = run_suite(con, relation, suite)
     check_agreement(ge_result, rule_counts, findings, batch_expectations, against="SQL verdict")
 
-    by_code = {f.code: f.as_dict() for f in findings}
-    rows_passed = rows_in - rows_quarantined
-    return QualityOutcome(
-        batch_id=batch_id,
-        rows_in=rows_in,
-        rows_passed=rows_passed,
-        rows_quarantined=rows_quarantined,
-        rule_counts=rule_counts,
-        score=score(rows_in, rows_passed),
-        decision=decide(rows_in, rows_quarantined, contract.max_failure_ratio, by_code),
-        ge_success=bool(ge_result.get("success")),
-        ge_result=ge_result,
-        verdict_relation=verdict_name,
-        findings=by_code,
+    return judged(
+        batch_id,
+        rows_in,
+        rows_quarantined,
+        rule_counts,
+        contract.max_failure_ratio,
+        findings,
+        ge_result,
+        verdict_name,
     )
 
 

@@ -33,7 +33,7 @@ from quality.ge_import import (
     gx,
 )
 from quality.one_pass import FAILED_RULES_COLUMN, PASSED_COLUMN, flag_columns, has_flags
-from quality.outcome import QualityOutcome, decide, score
+from quality.outcome import QualityOutcome, judged
 from quality.rules import Rule, quote_ident
 from quality.suite import RULE_META_KEY, run_suite
 from quality.validate import VERDICT_PREFIX, batch_checks, check_agreement, ensure_code_tables
@@ -142,18 +142,13 @@ def validate_pass(
             f"Great Expectations counted {ge_rows} rows, the checking pass {rows_in}",
             disagreements={"rows": (ge_rows, rows_in)},
         )
-    by_code = {f.code: f.as_dict() for f in findings}
-    rows_passed = rows_in - rows_quarantined
-    return QualityOutcome(
-        batch_id=batch_id,
-        rows_in=rows_in,
-        rows_passed=rows_passed,
-        rows_quarantined=rows_quarantined,
-        rule_counts=rule_counts,
-        score=score(rows_in, rows_passed),
-        decision=decide(rows_in, rows_quarantined, contract.max_failure_ratio, by_code),
-        ge_success=bool(ge_result.get("success")),
-        ge_result=ge_result,
-        verdict_relation=verdict_name,
-        findings=by_code,
+    return judged(
+        batch_id,
+        rows_in,
+        rows_quarantined,
+        rule_counts,
+        contract.max_failure_ratio,
+        findings,
+        ge_result,
+        verdict_name,
     )
