@@ -16,7 +16,7 @@ from playwright.sync_api import Browser
 from sqlalchemy import func, select
 
 from catalog.models import AuditEvent
-from tests.exchange_api.test_lineage_trace import _ingested, _steward_of
+from tests.exchange_api.test_lineage_trace import _steward_of
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, DATASET, RSJ, SWJ, browser
 from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
@@ -26,7 +26,6 @@ __all__ = ["chromium", "server"]
 
 @pytest.fixture(scope="module")
 def delivery(platform: Platform) -> int:
-    _ingested(platform)
     read = platform.client.get(
         f"/api/v1/datasets/{DATASET}/data", params={"limit": 3}, headers=platform.headers(RSJ)
     )
