@@ -63,12 +63,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import actions as act
-from catalog import policy_audit, policy_duties
+from catalog import policy_accounts, policy_audit, policy_duties
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
+from catalog.policy_terms import in_department, platform_role, visible_or_hidden
 from catalog.principals import Principal
 from catalog.read_plan import (
     MAX_LIMIT,
@@ -157,20 +158,6 @@ def authorize(
     return refusal if refusal is not None else Allowed(action)
 
 
-# --- who is who ----------------------------------------------------------------------------------
-
-
-def _in(actor: Principal, department_id: int, *roles: Role) -> bool:
-    """The actor belongs to ``department_id`` and (if roles are named) holds one of them."""
-    if actor.department_id != department_id or actor.is_system:
-        return False
-    return not roles or bool(actor.roles & set(roles))
-
-
-def _platform_role(actor: Principal, *roles: Role) -> bool:
-    return not actor.is_system and bool(actor.roles & set(roles))
-
-
 # --- the rules -----------------------------------------------------------------------------------
 
 
@@ -179,7 +166,7 @@ def _dataset_view(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
 
 
 def _request_file(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
-    if not _platform_role(actor, Role.REQUESTER):
+    if not platform_role(actor, Role.REQUESTER):
         return Refusal("role.requester_required", "filing a share request needs the requester role")
     if actor.department_id == dataset.owner_department_id:
         return Refusal("request.own_dataset", "a department cannot request its own dataset")
@@ -188,18 +175,18 @@ def _request_file(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
 
 def _request_view(actor: Principal, request: RequestTerms) -> Refusal | None:
     if (
-        _in(actor, request.requester_department_id)
-        or _in(actor, request.dataset.owner_department_id)
-        or _platform_role(actor, Role.AUDITOR, Role.ADMIN)
+        in_department(actor, request.requester_department_id)
+        or in_department(actor, request.dataset.owner_department_id)
+        or platform_role(actor, Role.AUDITOR, Role.ADMIN)
     ):
         return None
     return Refusal("request.not_found", f"no share request {request.request_id}", hidden=True)
 
 
 def _request_decide(actor: Principal, request: RequestTerms) -> Refusal | None:
-    if _in(actor, request.dataset.owner_department_id, Role.PUBLISHER):
+    if in_department(actor, request.dataset.owner_department_id, Role.PUBLISHER):
         return None
-    return _visible_or_hidden(
+    return visible_or_hidden(
         _request_view(actor, request),
         Refusal(
             "request.not_owner",
@@ -209,9 +196,9 @@ def _request_decide(actor: Principal, request: RequestTerms) -> Refusal | None:
 
 
 def _requester_act(actor: Principal, request: RequestTerms) -> Refusal | None:
-    if _in(actor, request.requester_department_id, Role.REQUESTER):
+    if in_department(actor, request.requester_department_id, Role.REQUESTER):
         return None
-    return _visible_or_hidden(
+    return visible_or_hidden(
         _request_view(actor, request),
         Refusal(
             "request.not_requester",
@@ -221,9 +208,9 @@ def _requester_act(actor: Principal, request: RequestTerms) -> Refusal | None:
 
 
 def _grant_renew(actor: Principal, grant: GrantTerms) -> Refusal | None:
-    if _in(actor, grant.grantee_department_id, Role.REQUESTER):
+    if in_department(actor, grant.grantee_department_id, Role.REQUESTER):
         return None
-    return _visible_or_hidden(
+    return visible_or_hidden(
         _grant_view(actor, grant),
         Refusal(
             "grant.not_grantee",
@@ -235,18 +222,18 @@ def _grant_renew(actor: Principal, grant: GrantTerms) -> Refusal | None:
 def _grant_view(actor: Principal, grant: GrantTerms) -> Refusal | None:
     dataset = _grant_dataset(grant)
     if (
-        _in(actor, grant.grantee_department_id)
-        or _in(actor, dataset.owner_department_id)
-        or _platform_role(actor, Role.AUDITOR)
+        in_department(actor, grant.grantee_department_id)
+        or in_department(actor, dataset.owner_department_id)
+        or platform_role(actor, Role.AUDITOR)
     ):
         return None
     return Refusal("grant.not_found", f"no grant {grant.grant_id}", hidden=True)
 
 
 def _grant_revoke(actor: Principal, grant: GrantTerms) -> Refusal | None:
-    if _in(actor, _grant_dataset(grant).owner_department_id, Role.PUBLISHER):
+    if in_department(actor, _grant_dataset(grant).owner_department_id, Role.PUBLISHER):
         return None
-    return _visible_or_hidden(
+    return visible_or_hidden(
         _grant_view(actor, grant),
         Refusal(
             "grant.not_owner",
@@ -256,7 +243,7 @@ def _grant_revoke(actor: Principal, grant: GrantTerms) -> Refusal | None:
 
 
 def _report_view(actor: Principal, report: ReportTerms) -> Refusal | None:
-    if _in(actor, report.dataset.owner_department_id) or _platform_role(
+    if in_department(actor, report.dataset.owner_department_id) or platform_role(
         actor, Role.AUDITOR, Role.ADMIN
     ):
         return None
@@ -267,7 +254,7 @@ def _report_view(actor: Principal, report: ReportTerms) -> Refusal | None:
 
 
 def _quarantine_view(actor: Principal, report: ReportTerms) -> Refusal | None:
-    if _in(actor, report.dataset.owner_department_id, Role.PUBLISHER, Role.STEWARD):
+    if in_department(actor, report.dataset.owner_department_id, Role.PUBLISHER, Role.STEWARD):
         return None
     return Refusal(
         "quarantine.access_refused",
@@ -276,7 +263,7 @@ def _quarantine_view(actor: Principal, report: ReportTerms) -> Refusal | None:
 
 
 def _report_sign_off(actor: Principal, report: ReportTerms) -> Refusal | None:
-    if _in(actor, report.dataset.owner_department_id, Role.STEWARD):
+    if in_department(actor, report.dataset.owner_department_id, Role.STEWARD):
         return None
     return Refusal(
         "report.not_steward",
@@ -285,51 +272,10 @@ def _report_sign_off(actor: Principal, report: ReportTerms) -> Refusal | None:
 
 
 def _batch_ingest(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
-    if actor.is_system or _in(actor, dataset.owner_department_id, Role.PUBLISHER):
+    if actor.is_system or in_department(actor, dataset.owner_department_id, Role.PUBLISHER):
         return None
     return Refusal(
         "batch.not_owner", f"only a publisher of {dataset.code}'s owner department may ingest"
-    )
-
-
-def _account_issue(actor: Principal, account: AccountTerms) -> Refusal | None:
-    if _platform_role(actor, Role.ADMIN):
-        return None
-    if actor.is_system and account.bootstrap:
-        if account.roles == {Role.ADMIN}:
-            return None
-        return Refusal(
-            "account.bootstrap_admin_only",
-            "the first account of a catalog must be an admin, and only an admin",
-        )
-    return Refusal("role.admin_required", "only admins issue accounts")
-
-
-def _is_self(actor: Principal, account: AccountTerms) -> bool:
-    return not actor.is_system and actor.account_id == account.account_id
-
-
-def _account_view(actor: Principal, account: AccountTerms) -> Refusal | None:
-    if _is_self(actor, account) or _platform_role(actor, Role.ADMIN, Role.AUDITOR):
-        return None
-    return Refusal("account.not_found", f"no account {account.account_id}", hidden=True)
-
-
-def _account_revoke(actor: Principal, account: AccountTerms) -> Refusal | None:
-    if _platform_role(actor, Role.ADMIN):
-        return None
-    return _visible_or_hidden(
-        _account_view(actor, account),
-        Refusal("role.admin_required", "only admins revoke accounts"),
-    )
-
-
-def _account_rotate(actor: Principal, account: AccountTerms) -> Refusal | None:
-    if _platform_role(actor, Role.ADMIN) or _is_self(actor, account):
-        return None
-    return _visible_or_hidden(
-        _account_view(actor, account),
-        Refusal("role.admin_required", "only admins, or the account itself, rotate its token"),
     )
 
 
@@ -337,7 +283,7 @@ _SUBSCRIBE = ReadRequest(limit=None, mode=AccessMode.SUBSCRIBE)
 
 
 def _subscription_view(actor: Principal, sub: SubscriptionTerms) -> Refusal | None:
-    if _in(actor, sub.department_id) or _platform_role(actor, Role.AUDITOR, Role.ADMIN):
+    if in_department(actor, sub.department_id) or platform_role(actor, Role.AUDITOR, Role.ADMIN):
         return None
     return Refusal("subscription.not_found", f"no subscription {sub.subscription_id}", hidden=True)
 
@@ -349,16 +295,18 @@ def _subscription(
     if action is act.SUBSCRIPTION_VIEW:
         return view
     if action is act.SUBSCRIPTION_CANCEL:
-        if _in(actor, sub.department_id, Role.REQUESTER) or _platform_role(actor, Role.ADMIN):
+        if in_department(actor, sub.department_id, Role.REQUESTER) or platform_role(
+            actor, Role.ADMIN
+        ):
             return None
-        return _visible_or_hidden(
+        return visible_or_hidden(
             view, Refusal("subscription.not_requester", "only its department's requesters cancel")
         )
     if action is act.SUBSCRIPTION_CREATE:
         view = _grant_view(actor, sub.grant)  # nothing exists yet but the grant
     grantee = sub.grant.grantee_department_id
-    if not _in(actor, sub.department_id, Role.REQUESTER) or sub.department_id != grantee:
-        return _visible_or_hidden(
+    if not in_department(actor, sub.department_id, Role.REQUESTER) or sub.department_id != grantee:
+        return visible_or_hidden(
             view,
             Refusal("subscription.not_grantee", "only a requester of the grantee department"),
         )
@@ -374,11 +322,6 @@ def _grant_dataset(grant: GrantTerms) -> DatasetTerms:
     if grant.dataset is None:
         raise ValueError(f"grant {grant.grant_id} terms carry no dataset")
     return grant.dataset
-
-
-def _visible_or_hidden(view: Refusal | None, refusal: Refusal) -> Refusal:
-    """Refuse visibly to those who may see the object, as "not found" to everyone else."""
-    return refusal if view is None else view
 
 
 _KINDS: dict[str, type] = {
@@ -424,8 +367,8 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.REQUEST_ESCALATE: policy_duties.platform_duty,
     act.GRANT_EXPIRE: policy_duties.platform_duty,
     act.BATCH_INGEST: _batch_ingest,
-    act.ACCOUNT_ISSUE: _account_issue,
-    act.ACCOUNT_VIEW: _account_view,
-    act.ACCOUNT_REVOKE: _account_revoke,
-    act.ACCOUNT_ROTATE: _account_rotate,
+    act.ACCOUNT_ISSUE: policy_accounts.account_issue,
+    act.ACCOUNT_VIEW: policy_accounts.account_view,
+    act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
+    act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
 }
