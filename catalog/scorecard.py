@@ -27,8 +27,8 @@ values and the period):
    :data:`STEADY_BAND` points higher is ``up``, lower ``down``, otherwise ``steady``; fewer than
    two reports: ``none``.
 
-Who may see which scorecard is decided by ``scorecard.view`` (``catalog.policy_scorecards``).
-Looking at a scorecard changes nothing and is not recorded; a refusal is.
+Who may see which scorecard is decided in ``catalog.scorecards`` (the service the API, the CLI
+and the portal call), by ``scorecard.view``; :func:`build_scorecard` itself decides nothing.
 """
 
 from __future__ import annotations
@@ -40,10 +40,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from catalog import actions as act
 from catalog import scorecard_terms
-from catalog.departments import get_department
-from catalog.guard import ensure
 from catalog.models import (
     Batch,
     BatchStatus,
@@ -53,11 +50,7 @@ from catalog.models import (
     QualityReport,
     RequestStatus,
     ShareRequest,
-    utcnow,
 )
-from catalog.policy import Allowed, authorize
-from catalog.principals import Principal
-from catalog.resources import ScorecardTerms
 from catalog.scorecard_terms import (
     Direction,
     Fulfilment,
@@ -80,9 +73,7 @@ from schemas.loader import FRESHNESS_DAYS
 __all__ = [
     "STEADY_BAND",
     "build_scorecard",
-    "department_scorecard",
     "fulfilment",
-    "league",
     "objections",
     "quality_trend",
     "replies",
@@ -360,54 +351,3 @@ def build_scorecard(
         objections=objections(session, department.id, period, now),
         quality=quality_trend(session, department.id, period),
     )
-
-
-def department_scorecard(
-    session: Session,
-    principal: Principal,
-    department_code: str,
-    period: Period,
-    *,
-    now: dt.datetime | None = None,
-    calendar: WorkCalendar | None = None,
-) -> Scorecard:
-    """One department's scorecard, if ``scorecard.view`` allows (a refusal is audited)."""
-    now = now or utcnow()
-    department = get_department(session, department_code)
-    ensure(session, principal, act.SCORECARD_VIEW, ScorecardTerms(department.id), now=now)
-    return build_scorecard(session, department, period, now=now, calendar=calendar)
-
-
-def _rank(card: Scorecard) -> tuple[float, int, float, str]:
-    share = card.fulfilment.share
-    on_time = card.objections.share_on_time
-    return (
-        -(share if share is not None else -1.0),
-        card.replies.breaches,
-        -(on_time if on_time is not None else -1.0),
-        card.department_code,
-    )
-
-
-def league(
-    session: Session,
-    principal: Principal,
-    period: Period,
-    *,
-    now: dt.datetime | None = None,
-    calendar: WorkCalendar | None = None,
-) -> list[Scorecard]:
-    """The scorecards ``principal`` may see: every department's (the league table, ranked by
-    fulfilment share, then fewest reply breaches, then objections on time, then code) or, for
-    whoever may not see the league, its own department's alone."""
-    now = now or utcnow()
-    calendar = calendar or OfficialCalendar()
-    whole = ScorecardTerms(None)
-    if isinstance(authorize(principal, act.SCORECARD_VIEW, whole, now=now), Allowed):
-        departments = list(session.scalars(select(Department).order_by(Department.code)))
-    else:
-        ensure(session, principal, act.SCORECARD_VIEW, ScorecardTerms(principal.department_id))
-        own = session.get(Department, principal.department_id)
-        departments = [own] if own is not None else []
-    cards = [build_scorecard(session, d, period, now=now, calendar=calendar) for d in departments]
-    return sorted(cards, key=_rank)

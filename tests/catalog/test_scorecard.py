@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from catalog import scorecard_terms
 from catalog.errors import AccessRefused, InvalidInput, NotFound
 from catalog.models import AuditEvent, Role
-from catalog.scorecard import build_scorecard, department_scorecard, league, working_days_between
+from catalog.scorecard import build_scorecard, working_days_between
 from catalog.scorecard_terms import Period, ResponsibilityTerms
+from catalog.scorecards import department_scorecard, league
 from catalog.workdays import CHINA, OfficialCalendar
 from tests.catalog import factories
 from tests.catalog.scorecard_fixtures import NOW, RULES, Month, build, cst
