@@ -10,12 +10,14 @@ else. Looking at a scorecard changes nothing and is not recorded; exporting one 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog.departments import get_department
+from catalog.errors import NotFound
 from catalog.guard import ensure
 from catalog.models import Department, utcnow
 from catalog.policy import Allowed, authorize
@@ -26,6 +28,8 @@ from catalog.scorecard_terms import Period, Scorecard
 from catalog.workdays import OfficialCalendar, WorkCalendar
 
 __all__ = ["department_scorecard", "league"]
+
+_CODE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 
 
 def department_scorecard(
@@ -39,6 +43,8 @@ def department_scorecard(
 ) -> Scorecard:
     """One department's scorecard, if ``scorecard.view`` allows (a refusal is audited)."""
     now = now or utcnow()
+    if not _CODE.fullmatch(department_code):  # a NUL, quotes, 40 characters: no such department
+        raise NotFound("no department has that code", code="department.not_found")
     department = get_department(session, department_code)
     ensure(session, principal, act.SCORECARD_VIEW, ScorecardTerms(department.id), now=now)
     return build_scorecard(session, department, period, now=now, calendar=calendar)

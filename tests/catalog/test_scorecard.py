@@ -227,3 +227,21 @@ def test_who_sees_which_card(
     assert [c.department_code for c in everyone] == ["330100TEST", "330100ASKS", "330100IDLE"]
     assert everyone[0].as_of == cst(2026, 11, 1)
     assert everyone[0].as_of.astimezone(CHINA).date() == dt.date(2026, 11, 1)
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ([], ("none", None)),
+        ([70.0], ("none", None)),
+        ([90.0, 95.0], ("up", 5.0)),
+        ([90.0, 90.5, 91.0], ("steady", 1.0)),  # the middle one left out; 1.0 is not "more"
+        ([80.0, 99.0, 70.0, 69.0], ("down", -20.0)),
+    ],
+)
+def test_the_direction_compares_halves(
+    scores: list[float], expected: tuple[str, float | None]
+) -> None:
+    from catalog.scorecard import _direction
+
+    assert _direction(scores) == expected

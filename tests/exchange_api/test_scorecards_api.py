@@ -111,9 +111,10 @@ def test_refusals_and_bad_input_are_problems(api: Api) -> None:
         assert missing.status_code == 404, code
         assert missing.json()["code"] == "department.not_found"
     for url, params, code in (
-        (API, {"period": "2026-13"}, "scorecard.bad_period"),
-        (f"{API}/export.csv", {"part": "grants"}, "scorecard.bad_part"),
-        (f"{API}/export.csv", {"period": "2026-Q9"}, "scorecard.bad_period"),
+        (API, {"period": "2026-13"}, "request.invalid"),
+        (f"{API}/export.csv", {"part": "grants"}, "request.invalid"),
+        (f"{API}/export.csv", {"period": "2026-Q9"}, "request.invalid"),
+        (f"{API}/330100TEST", {"period": "1999"}, "request.invalid"),
     ):
         bad = api.get("auditor", url, **params)
         assert bad.status_code == 422, url
@@ -154,3 +155,7 @@ def test_downloads(api: Api) -> None:
         book.close()
     refused = api.get("requester", f"{API}/export.xlsx", department="330100TEST")
     assert refused.status_code == 403
+    for forged in ("330100TEST\x00", "' OR 1=1 --", "％"):
+        missing = api.get("auditor", f"{API}/export.csv", department=forged)
+        assert missing.status_code == 404, forged
+        assert missing.json()["code"] == "department.not_found"
