@@ -214,7 +214,9 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         html = browser(platform, account).get("/portal/catalog").text
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
-    assert links(SWJ) == ["home", "catalog", "requests", "grants"]
-    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage"]  # its own datasets'
-    assert links("dsj-audit") == ["home", "catalog", "audit", "usage", "evidence", "lineage"]
+    assert links(SWJ) == ["home", "catalog", "requests", "grants", "scorecards"]  # its own card
+    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "scorecards"]
+    assert links("dsj-audit") == [
+        "home", "catalog", "audit", "usage", "evidence", "lineage", "scorecards",
+    ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
