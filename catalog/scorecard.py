@@ -4,8 +4,8 @@ Four parts, each computed from the catalog's own rows (``catalog.scorecard_terms
 values and the period):
 
 1. **Responsibility fulfilment** — for each item of the department's responsibility list: it is
-   *registered* (linked to a dataset the catalog holds), *fresh* (the dataset's latest published
-   batch, as of the period's end or now if earlier, is no older than the cycle's window,
+   *registered* (linked to a dataset the catalog holds, not retired), *fresh* (the dataset's latest
+   published batch, as of the period's end or now if earlier, is no older than the cycle's window,
    ``schemas.loader.FRESHNESS_DAYS`` — about two cycles; a cycle without a window, such as
    ``irregular``, only needs one published batch) and *good enough* (the dataset's latest quality
    report by then scores at least the item's ``min_quality_score``; no threshold: met). An item is
@@ -45,6 +45,7 @@ from catalog.models import (
     Batch,
     BatchStatus,
     Dataset,
+    DatasetStatus,
     Department,
     ObjectionStatus,
     QualityReport,
@@ -104,7 +105,7 @@ def working_days_between(
 
 def _check(session: Session, item: ResponsibilityTerms, at: dt.datetime) -> ResponsibilityCheck:
     dataset = session.get(Dataset, item.dataset_id) if item.dataset_id is not None else None
-    if dataset is None:
+    if dataset is None or dataset.status is DatasetStatus.RETIRED:
         return ResponsibilityCheck(
             item.item_id,
             item.title_zh,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from catalog import scorecard_terms
 from catalog.errors import AccessRefused, InvalidInput, NotFound
-from catalog.models import AuditEvent, Role
+from catalog.models import AuditEvent, DatasetStatus, Role
 from catalog.scorecard import build_scorecard, working_days_between
 from catalog.scorecard_terms import Period, ResponsibilityTerms
 from catalog.scorecards import department_scorecard, league
@@ -159,6 +159,13 @@ def test_responsibility_fulfilment(catalog_session: Session, month: Month) -> No
         catalog_session, month.owner, OCTOBER, now=NOW, responsibilities=[lenient]
     ).fulfilment.items
     assert check.fulfilled
+    # a retired dataset no longer answers for the item
+    month.cond.status = DatasetStatus.RETIRED
+    catalog_session.flush()
+    retired = build_scorecard(
+        catalog_session, month.owner, OCTOBER, now=NOW, responsibilities=[lenient]
+    )
+    assert (retired.fulfilment.items[0].registered, retired.fulfilment.share) == (False, 0.0)
 
 
 def test_quality_trend(catalog_session: Session, month: Month) -> None:
