@@ -49,6 +49,10 @@ account.rotate     admins, and the account itself (a service rotates its own tok
 subscription.*     create / fetch: a requester of the grantee department, through a grant live
                    now with mode ``subscribe``; view: that department, auditors, admins; cancel:
                    a requester of that department, admins
+lists.view         any authenticated account (``catalog.policy_lists``: what is public)
+responsibility.*   manage: admins; link: the department's publisher/steward, own dataset only
+demand.*           file: a requester for its own department; view, match, request, fulfil,
+                   decline: see ``catalog.policy_lists``
 =================  ===========================================================================
 
 Refusals about accounts are hidden ("not found") from everyone who may not see the account.
@@ -64,6 +68,7 @@ from typing import Any
 
 from catalog import actions as act
 from catalog import policy_accounts, policy_audit, policy_duties
+from catalog import policy_lists as lists
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
@@ -83,6 +88,7 @@ from catalog.read_plan import (
 from catalog.resources import (
     AccountTerms,
     DatasetTerms,
+    DemandTerms,
     GrantTerms,
     Platform,
     ReadRequest,
@@ -90,6 +96,7 @@ from catalog.resources import (
     ReportTerms,
     RequestTerms,
     Resource,
+    ResponsibilityTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
 from catalog.verify_plan import VerifyPlan, VerifyResource, plan_verify
@@ -336,6 +343,8 @@ _KINDS: dict[str, type] = {
     "account": AccountTerms,
     "subscription": SubscriptionTerms,
     "lineage": LineageTerms,
+    "responsibility": ResponsibilityTerms,
+    "demand": DemandTerms,
 }
 
 #: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),
@@ -371,4 +380,13 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_VIEW: policy_accounts.account_view,
     act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
+    act.LISTS_VIEW: lists.lists_view,
+    act.RESPONSIBILITY_MANAGE: lists.responsibility_manage,
+    act.RESPONSIBILITY_LINK: lists.responsibility_link,
+    act.DEMAND_FILE: lists.demand_file,
+    act.DEMAND_VIEW: lists.demand_view,
+    act.DEMAND_MATCH: lists.demand_match,
+    act.DEMAND_REQUEST: lists.demand_request,
+    act.DEMAND_FULFIL: lists.demand_fulfil,
+    act.DEMAND_DECLINE: lists.demand_decline,
 }
