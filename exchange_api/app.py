@@ -25,6 +25,7 @@ from exchange_api.portal import (
     grant_pages,
     inbox,
     lineage_pages,
+    list_pages,
     login,
     pages,
     reproduce_pages,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reproduce_pages.router,
         evidence_pages.router,
         lineage_pages.router,
+        list_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)

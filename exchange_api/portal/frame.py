@@ -121,6 +121,8 @@ def navigation(
     )
     lineage = any_allowed(act.LINEAGE_VIEW, _lineage_of)
     wanted.append(("lineage", "/portal/lineage", lineage))
+    lists = allowed(principal, act.LISTS_VIEW, PLATFORM, now)
+    wanted.append(("lists", "/portal/lists/responsibilities", lists))
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted
