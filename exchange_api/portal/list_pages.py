@@ -74,6 +74,7 @@ def _duty_view(
         {"code": d.code, "title": dataset_title(d, lang)}
         for d in owned
         if live
+        and d.id != item.dataset_id
         and allowed(
             principal, act.RESPONSIBILITY_LINK, responsibilities.responsibility_terms(item, d), now
         )
