@@ -202,7 +202,9 @@ def record_request(
     now: dt.datetime | None = None,
 ) -> DemandItem:
     """Mark a matched demand *requested*: ``request_id`` is its department's share request for
-    the matched dataset (again, when the request recorded before was refused or withdrawn)."""
+    the matched dataset (again, when the request recorded before was refused or withdrawn). A
+    request already approved — an unconditional dataset is granted on filing — fulfils it at
+    once (by the platform, :func:`settle_approved`)."""
     now = now or utcnow()
     item = _item(session, demand_id)
     ensure(session, actor, act.DEMAND_REQUEST, demand_terms(item), now=now)
@@ -239,6 +241,7 @@ def record_request(
         actor=actor,
         now=now,
     )
+    settle_approved(session, request, now=now)  # granted already (an unconditional dataset)
     return item
 
 

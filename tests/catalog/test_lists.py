@@ -25,7 +25,7 @@ from catalog.demands import (
 )
 from catalog.errors import AccessRefused, CatalogError, Conflict, InvalidInput, NotFound
 from catalog.list_tables import DemandItem, DemandStatus, ResponsibilityItem
-from catalog.models import AuditEvent, Dataset, Department, Role, utcnow
+from catalog.models import AuditEvent, Dataset, Department, RequestStatus, Role, utcnow
 from catalog.requests import approve_request, file_request, refuse_request
 from catalog.responsibilities import (
     add_responsibility,
@@ -33,6 +33,7 @@ from catalog.responsibilities import (
     list_responsibilities,
     retire_responsibility,
 )
+from schemas import ShareType
 from tests.catalog import factories
 from tests.catalog.factories import Actor
 
@@ -305,6 +306,23 @@ def test_the_platform_settles_a_demand_when_its_request_is_approved(
     approve_request(s, cast.publisher.principal, request.id)
     assert [d.id for d in settle_approved(s, request)] == [demand.id]
     assert demand.status is DemandStatus.FULFILLED and demand.fulfilled_by_account_id is None
+
+
+def test_a_request_granted_on_filing_fulfils_the_demand_at_once(
+    catalog_session: Session, cast: Cast, tmp_path: Path
+) -> None:
+    s = catalog_session
+    open_data = factories.dataset(s, tmp_path, cast.owner, ShareType.UNCONDITIONAL)
+    demand = _demand(s, cast)
+    match_demand(s, cast.requester.principal, demand.id, open_data.code)
+    request = file_request(s, cast.requester.principal, open_data.code, ["period"], "核对")
+    assert request.status is RequestStatus.APPROVED  # unconditional: granted on filing
+    record_request(s, cast.requester.principal, demand.id, request.id)
+    assert demand.status is DemandStatus.FULFILLED and demand.fulfilled_by_account_id is None
+    assert [a for a in _actions(s) if a.startswith("demand.")][-2:] == [
+        "demand.requested",
+        "demand.fulfilled",
+    ]
 
 
 @pytest.mark.parametrize("who", ["requester", "stranger_publisher", "steward", "auditor"])
