@@ -38,7 +38,7 @@ MAX_FIELDS = 50
 """Fields a demand may name."""
 FIELD_TEXT = 64
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAK = re.compile(r"[\r\n\t]")
 
 
