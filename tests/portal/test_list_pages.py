@@ -116,4 +116,7 @@ def test_the_demand_page(lists_platform: ListsPlatform) -> None:
     assert declined.status_code == 303  # type: ignore[attr-defined]
     assert 'data-status="declined"' in swj.get(f"{DEMANDS}?department=330100SWJ").text
     assert swj.get(f"{DEMANDS}?status=lost").status_code == 422
+    # a form posted without the page's CSRF token (another site's) is refused, nothing done
+    cross = swj.post(f"{DEMANDS}/{demand}/match?lang=zh", data={"dataset": "x"})
+    assert cross.status_code == 403 and "csrf" in cross.text
     assert p.refusals() == ["demand.not_requester", "demand.not_owner"]
