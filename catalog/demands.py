@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +48,6 @@ from catalog.principals import SYSTEM, Principal
 from catalog.resources import PLATFORM, DatasetTerms, DemandTerms
 
 __all__ = [
-    "candidates_for",
     "decline_demand",
     "demand_terms",
     "file_demand",
@@ -388,14 +387,3 @@ def suggest_datasets(session: Session, item: DemandItem, *, limit: int = 10) -> 
         if hits:
             scored.append((-hits, dataset.code, dataset))
     return [dataset for _, _, dataset in sorted(scored, key=lambda s: s[:2])[:limit]]
-
-
-def candidates_for(
-    session: Session, items: Sequence[DemandItem], *, limit: int = 5
-) -> dict[int, list[Dataset]]:
-    """:func:`suggest_datasets` for each open demand of ``items``, by demand id."""
-    return {
-        item.id: suggest_datasets(session, item, limit=limit)
-        for item in items
-        if item.status is DemandStatus.OPEN
-    }
