@@ -190,9 +190,7 @@ def rotate(
     if account.revoked_at is not None or not account.active:
         raise Conflict(f"account {account_id} is revoked", code="account.revoked")
     kind = AccountKind(account.kind)
-    token = replace_token(
-        account, days=days if days is not None else lifetimes.days(kind), now=now
-    )
+    token = replace_token(account, days=days if days is not None else lifetimes.days(kind), now=now)
     ended = end_account_sessions(session, account.id, now)
     session.flush()
     audit.record(

@@ -29,6 +29,12 @@ __all__ = [
     "DATA_AGGREGATE",
     "DATA_READ",
     "DATA_VERIFY",
+    "DEMAND_DECLINE",
+    "DEMAND_FILE",
+    "DEMAND_FULFIL",
+    "DEMAND_MATCH",
+    "DEMAND_REQUEST",
+    "DEMAND_VIEW",
     "OBJECTION_ANSWER",
     "OBJECTION_FILE",
     "GRANT_EXPIRE",
@@ -37,6 +43,7 @@ __all__ = [
     "GRANT_VIEW",
     "LINEAGE_REBUILD",
     "LINEAGE_VIEW",
+    "LISTS_VIEW",
     "QUARANTINE_VIEW",
     "REPORT_SIGN_OFF",
     "REPORT_VIEW",
@@ -47,6 +54,8 @@ __all__ = [
     "REQUEST_VIEW",
     "REQUEST_WITHDRAW",
     "SCORECARD_VIEW",
+    "RESPONSIBILITY_LINK",
+    "RESPONSIBILITY_MANAGE",
     "SUBSCRIPTION_CANCEL",
     "SUBSCRIPTION_CREATE",
     "SUBSCRIPTION_FETCH",
@@ -68,6 +77,8 @@ ResourceKind = Literal[
     "subscription",
     "lineage",
     "scorecard",
+    "responsibility",
+    "demand",
 ]
 
 
@@ -150,6 +161,25 @@ SCORECARD_VIEW = Action(
 SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
+LISTS_VIEW = Action(
+    "lists.view", "platform", "read the published responsibility and demand lists (三张清单)"
+)
+RESPONSIBILITY_MANAGE = Action(
+    "responsibility.manage", "responsibility", "add a department's responsibility, or retire one"
+)
+RESPONSIBILITY_LINK = Action(
+    "responsibility.link", "responsibility", "link a responsibility to the dataset fulfilling it"
+)
+DEMAND_FILE = Action("demand.file", "demand", "file a demand for data, with scenario and duty")
+DEMAND_VIEW = Action(
+    "demand.view", "demand", "see a demand whole: scenario, legal duty, fields wanted"
+)
+DEMAND_MATCH = Action("demand.match", "demand", "match a demand to a dataset that could answer it")
+DEMAND_REQUEST = Action("demand.request", "demand", "record the share request filed for a demand")
+DEMAND_FULFIL = Action(
+    "demand.fulfil", "demand", "mark a demand fulfilled once its share request is approved"
+)
+DEMAND_DECLINE = Action("demand.decline", "demand", "decline a demand, with the reason")
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -190,4 +220,13 @@ ACTIONS: tuple[Action, ...] = (
     LINEAGE_VIEW,
     LINEAGE_REBUILD,
     SCORECARD_VIEW,
+    LISTS_VIEW,
+    RESPONSIBILITY_MANAGE,
+    RESPONSIBILITY_LINK,
+    DEMAND_FILE,
+    DEMAND_VIEW,
+    DEMAND_MATCH,
+    DEMAND_REQUEST,
+    DEMAND_FULFIL,
+    DEMAND_DECLINE,
 )

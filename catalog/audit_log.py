@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit_events, bulk_events, change_events, subscription_events, usage_events
+from catalog import list_events as _list_events
 from catalog import scorecard_events as _scorecard_events
 from catalog import verify_events as _verify_events
 from catalog.errors import InvalidInput
@@ -56,6 +57,7 @@ _EVENT_MODULES = (
     audit_events,
     bulk_events,
     change_events,
+    _list_events,
     subscription_events,
     usage_events,
     _verify_events,

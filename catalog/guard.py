@@ -28,12 +28,14 @@ from catalog.principals import Principal
 from catalog.resources import (
     AccountTerms,
     DatasetTerms,
+    DemandTerms,
     GrantTerms,
     Platform,
     ReadResource,
     ReportTerms,
     RequestTerms,
     Resource,
+    ResponsibilityTerms,
     ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
@@ -125,5 +127,14 @@ def _describe(
         return None, None, f"account:{account}"
     if isinstance(resource, ScorecardTerms):
         return None, None, f"scorecard:{resource.department_id or '*'}"
+    if isinstance(resource, ResponsibilityTerms | DemandTerms):
+        return _describe_list_item(resource)
     assert isinstance(resource, Platform)
     return None, None, "platform"
+
+
+def _describe_list_item(item: ResponsibilityTerms | DemandTerms) -> tuple[int | None, None, str]:
+    dataset_id = item.dataset.dataset_id if item.dataset is not None else None
+    if isinstance(item, ResponsibilityTerms):
+        return dataset_id, None, f"responsibility:{item.responsibility_id or 'new'}"
+    return dataset_id, None, f"demand:{item.demand_id or 'new'}"

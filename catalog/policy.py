@@ -51,6 +51,10 @@ scorecard.view     admins and auditors: every department's and the league; a dep
 subscription.*     create / fetch: a requester of the grantee department, through a grant live
                    now with mode ``subscribe``; view: that department, auditors, admins; cancel:
                    a requester of that department, admins
+lists.view         any authenticated account (``catalog.policy_lists``: what is public)
+responsibility.*   manage: admins; link: the department's publisher/steward, own dataset only
+demand.*           file: a requester for its own department; view, match, request, fulfil,
+                   decline: see ``catalog.policy_lists``
 =================  ===========================================================================
 
 Refusals about accounts are hidden ("not found") from everyone who may not see the account.
@@ -66,6 +70,7 @@ from typing import Any
 
 from catalog import actions as act
 from catalog import policy_accounts, policy_audit, policy_duties
+from catalog import policy_lists as lists
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
@@ -86,6 +91,7 @@ from catalog.read_plan import (
 from catalog.resources import (
     AccountTerms,
     DatasetTerms,
+    DemandTerms,
     GrantTerms,
     Platform,
     ReadRequest,
@@ -93,6 +99,7 @@ from catalog.resources import (
     ReportTerms,
     RequestTerms,
     Resource,
+    ResponsibilityTerms,
     ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
@@ -341,6 +348,8 @@ _KINDS: dict[str, type] = {
     "subscription": SubscriptionTerms,
     "lineage": LineageTerms,
     "scorecard": ScorecardTerms,
+    "responsibility": ResponsibilityTerms,
+    "demand": DemandTerms,
 }
 
 #: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),
@@ -377,4 +386,13 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
     act.SCORECARD_VIEW: scorecard_view,
+    act.LISTS_VIEW: lists.lists_view,
+    act.RESPONSIBILITY_MANAGE: lists.responsibility_manage,
+    act.RESPONSIBILITY_LINK: lists.responsibility_link,
+    act.DEMAND_FILE: lists.demand_file,
+    act.DEMAND_VIEW: lists.demand_view,
+    act.DEMAND_MATCH: lists.demand_match,
+    act.DEMAND_REQUEST: lists.demand_request,
+    act.DEMAND_FULFIL: lists.demand_fulfil,
+    act.DEMAND_DECLINE: lists.demand_decline,
 }

@@ -32,6 +32,7 @@ from catalog import actions as act
 from catalog import audit
 from catalog.conditions import Condition
 from catalog.datasets import get_dataset
+from catalog.demands import settle_approved
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.events import GrantSuperseded, RequestDecided, RequestFiled, RequestWithdrawn
 from catalog.grant_terms import checked_terms, issue_grant
@@ -270,6 +271,7 @@ def _approve(
             actor=decider,
             now=now,
         )
+    settle_approved(session, request, now=now)  # a demand filed as this request is fulfilled
     return grant
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "PLATFORM",
     "AccountTerms",
     "DatasetTerms",
+    "DemandTerms",
     "FieldTerms",
     "GrantTerms",
     "Platform",
@@ -40,6 +41,7 @@ __all__ = [
     "RequestTerms",
     "Resource",
     "ScorecardTerms",
+    "ResponsibilityTerms",
 ]
 
 
@@ -250,6 +252,27 @@ class ScorecardTerms:
     department_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class ResponsibilityTerms:
+    """A responsibility-list item (责任清单): the department that must provide it and, for
+    ``responsibility.link``, the dataset it would be linked to (``responsibility_id=None``: one
+    about to be added). Built by ``catalog.responsibilities``, decided by ``policy_lists``."""
+
+    responsibility_id: int | None
+    department_id: int
+    dataset: DatasetTerms | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DemandTerms:
+    """A demand-list item (需求清单): the department that filed it and the dataset matched (or
+    about to be matched) to it (``demand_id=None``: one about to be filed)."""
+
+    demand_id: int | None
+    requester_department_id: int
+    dataset: DatasetTerms | None = None
+
+
 Resource = (
     DatasetTerms
     | ReadResource
@@ -259,4 +282,6 @@ Resource = (
     | Platform
     | AccountTerms
     | ScorecardTerms
+    | ResponsibilityTerms
+    | DemandTerms
 )

@@ -17,9 +17,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.errors import InvalidInput
+from catalog.list_tables import ResponsibilityItem
 from catalog.workdays import CHINA
 
 __all__ = [
@@ -126,31 +128,26 @@ class ResponsibilityTerms:
 def responsibilities_of(session: Session, department_id: int) -> list[ResponsibilityTerms]:
     """The live items of ``department_id``'s responsibility list (责任清单), by id.
 
-    **The adapter the lead wires at merge.** The list is kept by ``catalog.list_tables``
-    (``ResponsibilityItem``), built on another branch; until then this answers an empty list
-    and every scorecard says "no responsibility items". Wired, the body is::
-
-        from catalog.list_tables import ResponsibilityItem
-
-        rows = session.scalars(
-            select(ResponsibilityItem)
-            .where(ResponsibilityItem.department_id == department_id)
-            .where(ResponsibilityItem.retired_at.is_(None))
-            .order_by(ResponsibilityItem.id)
-        )
-        return [
-            ResponsibilityTerms(
-                item_id=r.id, department_id=r.department_id, title_zh=r.title_zh,
-                dataset_id=r.dataset_id, update_cycle=r.update_cycle,
-                min_quality_score=r.min_quality_score,
-            )
-            for r in rows
-        ]
-
     ``catalog.scorecard`` calls it through this module (``scorecard_terms.responsibilities_of``)
     so that tests may stand in for it.
     """
-    return []
+    rows = session.scalars(
+        select(ResponsibilityItem)
+        .where(ResponsibilityItem.department_id == department_id)
+        .where(ResponsibilityItem.retired_at.is_(None))
+        .order_by(ResponsibilityItem.id)
+    )
+    return [
+        ResponsibilityTerms(
+            item_id=r.id,
+            department_id=r.department_id,
+            title_zh=r.title_zh,
+            dataset_id=r.dataset_id,
+            update_cycle=r.update_cycle,
+            min_quality_score=r.min_quality_score,
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from exchange_api.portal import (
     grant_pages,
     inbox,
     lineage_pages,
+    list_pages,
     login,
     pages,
     reproduce_pages,
@@ -46,6 +47,7 @@ from exchange_api.routes import (
     grants,
     health,
     lineage,
+    lists,
     quality,
     requests,
     verify,
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         requests.router,
         grants.router,
         duties.router,
+        lists.router,
         data.router,
         verify.router,
         bulk.router,
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reproduce_pages.router,
         evidence_pages.router,
         lineage_pages.router,
+        list_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)

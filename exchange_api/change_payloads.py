@@ -12,7 +12,6 @@ from exchange_api.payloads import BIGINT_MAX, BodyIn, ColumnOut, ConditionIn
 __all__ = ["ChangeOut", "ChangesIn", "ChangesPage", "SnapshotPublic"]
 
 
-
 class ChangesIn(BodyIn):
     """Changes after ``from_snapshot`` up to ``to_snapshot`` (default: the current snapshot)."""
 

@@ -71,6 +71,7 @@ def _acting() -> Iterator[tuple[Any, Any, Any]]:
     from catalog.guard import keeping_refusals
     from exchange_api.cli_accounts import acting_principal
     from exchange_api.deps import LazyLake
+
     settings = get_settings()
     factory = make_sessionmaker(make_engine(settings.resolved_catalog_url))
     lake = LazyLake.of_settings(settings)

@@ -133,6 +133,8 @@ def navigation(
     wanted.append(
         ("scorecards", "/portal/scorecards", allowed(principal, act.SCORECARD_VIEW, own_card, now))
     )
+    lists = allowed(principal, act.LISTS_VIEW, PLATFORM, now)
+    wanted.append(("lists", "/portal/lists/responsibilities", lists))
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted

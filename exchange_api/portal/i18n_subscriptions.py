@@ -24,8 +24,7 @@ _ZH: dict[str, str] = {
     "sub.kind.webhook": "Webhook 通知",
     "sub.target": "目录名或 URL",
     "sub.target_hint": (
-        "目录名为本单位投递目录下的相对路径；Webhook 须为 https 地址（或管理员允许的主机"
-        "）。"
+        "目录名为本单位投递目录下的相对路径；Webhook 须为 https 地址（或管理员允许的主机）。"
     ),
     "sub.format": "文件格式",
     "sub.submit": "订阅",
@@ -114,8 +113,7 @@ _EN: dict[str, str] = {
     "sub.status.failed": "Not delivered",
     "problem.subscription.not_found": "There is no such subscription, or you may not see it.",
     "problem.subscription.not_grantee": (
-        "Only a requester of the department holding the grant may subscribe or download "
-        "deliveries."
+        "Only a requester of the department holding the grant may subscribe or download deliveries."
     ),
     "problem.subscription.not_requester": (
         "Only a requester of the subscribing department, or an admin, may cancel it."

@@ -23,12 +23,14 @@ from catalog.principals import SYSTEM, Principal
 from catalog.resources import (
     PLATFORM,
     AccountTerms,
+    DemandTerms,
     GrantTerms,
     ReadRequest,
     ReadResource,
     ReportTerms,
     RequestTerms,
     Resource,
+    ResponsibilityTerms,
     ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
@@ -81,6 +83,10 @@ def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerm
         return LineageTerms("dataset:zhongtai/rsj_social_insurance", frozenset({OWNER}))
     if action.resource == "account":
         return _NEW_ACCOUNT if action is act.ACCOUNT_ISSUE else _ACCOUNT
+    if action.resource == "responsibility":  # the owner's duty, fulfilled by its own dataset
+        return ResponsibilityTerms(responsibility_id=6, department_id=OWNER, dataset=_DATASET)
+    if action.resource == "demand":  # the requesting department's demand, matched to the dataset
+        return DemandTerms(demand_id=8, requester_department_id=REQUESTING, dataset=_DATASET)
     # the department's own grant, if it holds one (only the requesting department does)
     grant = _GRANT if department_id == REQUESTING else None
     if action.resource == "read":
@@ -355,6 +361,44 @@ EXPECTED["scorecard.view"] = {  # the owner department's card: its own people, a
     "requesting": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
     "other": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
 }
+# the three lists (catalog.policy_lists): the responsibility is the owner's, the demand the
+# requesting department's, matched to the owner's dataset
+EXPECTED["lists.view"] = EXPECTED["dataset.view"]
+EXPECTED["responsibility.manage"] = EXPECTED["account.issue"]
+_NOT_OWN_DEPT = "responsibility.not_own_department"
+EXPECTED["responsibility.link"] = {
+    "own": ("ok", _NOT_OWN_DEPT, "ok", _NOT_OWN_DEPT, "ok"),
+    "requesting": (_NOT_OWN_DEPT,) * 4 + ("ok",),
+    "other": (_NOT_OWN_DEPT,) * 4 + ("ok",),
+}
+_NO_REQUESTER = "role.requester_required"
+EXPECTED["demand.file"] = {
+    "own": (_NO_REQUESTER, "demand.not_own_department") + (_NO_REQUESTER,) * 3,
+    "requesting": (_NO_REQUESTER, "ok") + (_NO_REQUESTER,) * 3,
+    "other": (_NO_REQUESTER, "demand.not_own_department") + (_NO_REQUESTER,) * 3,
+}
+EXPECTED["demand.view"] = {
+    "own": ("ok",) * 5,  # the matched dataset's owner
+    "requesting": ("ok",) * 5,
+    "other": ("demand.not_party",) * 3 + ("ok", "ok"),
+}
+EXPECTED["demand.match"] = {
+    "own": ("demand.not_requester",) * 4 + ("ok",),
+    "requesting": ("demand.not_requester", "ok", "demand.not_requester", "demand.not_requester")
+    + ("ok",),
+    "other": ("demand.not_requester",) * 4 + ("ok",),
+}
+EXPECTED["demand.request"] = {
+    "own": ("demand.not_requester",) * 5,
+    "requesting": ("demand.not_requester", "ok") + ("demand.not_requester",) * 3,
+    "other": ("demand.not_requester",) * 5,
+}
+EXPECTED["demand.fulfil"] = {
+    "own": ("ok",) + ("demand.not_owner",) * 3 + ("ok",),
+    "requesting": ("demand.not_owner",) * 4 + ("ok",),
+    "other": ("demand.not_owner",) * 4 + ("ok",),
+}
+EXPECTED["demand.decline"] = EXPECTED["demand.fulfil"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -396,6 +440,15 @@ SYSTEM_EXPECTED = {
     "subscription.view": "404:subscription.not_found",
     "subscription.cancel": "404:subscription.not_found",
     "subscription.fetch": "404:subscription.not_found",
+    "lists.view": "ok",
+    "responsibility.manage": "role.admin_required",
+    "responsibility.link": "responsibility.not_own_department",
+    "demand.file": "role.requester_required",
+    "demand.view": "demand.not_party",
+    "demand.match": "demand.not_requester",
+    "demand.request": "demand.not_requester",
+    "demand.fulfil": "ok",  # the platform settles a demand when its request is approved
+    "demand.decline": "demand.not_owner",
 }
 
 
@@ -472,6 +525,8 @@ def test_a_principal_with_every_role_of_another_department(action: Action) -> No
         "data.aggregate",
         "subscription.create",  # nor a grant to subscribe through
         "subscription.fetch",
+        "demand.file",  # for its own department only
+        "demand.request",
     }
     assert isinstance(decision, Refusal) == (action.name in owner_only), decision
 

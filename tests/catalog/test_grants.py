@@ -40,9 +40,7 @@ def _grant(
     return approve_request(session, ex.publisher.principal, request.id, now=now)
 
 
-def test_grants_coexist_until_one_names_the_other(
-    catalog_session: Session, tmp_path: Path
-) -> None:
+def test_grants_coexist_until_one_names_the_other(catalog_session: Session, tmp_path: Path) -> None:
     """Defect 7: a newer grant no longer silently replaces an earlier one."""
     ex = factories.exchange(catalog_session, tmp_path)
     dept, ds = ex.requester_dept.id, ex.dataset.id

@@ -252,3 +252,46 @@ def test_the_direction_compares_halves(
     from catalog.scorecard import _direction
 
     assert _direction(scores) == expected
+
+
+def test_the_card_reads_the_departments_live_responsibility_list(
+    catalog_session: Session, tmp_path: Path
+) -> None:
+    """No stand-in: the items come from the responsibility list (责任清单) as admins keep it."""
+    from catalog.responsibilities import (
+        add_responsibility,
+        link_responsibility,
+        retire_responsibility,
+    )
+
+    s = catalog_session
+    owner = factories.department(s, "330100LIST")
+    other = factories.department(s, "330100ELSE")
+    admin = factories.actor(s, other, Role.ADMIN)
+    publisher = factories.actor(s, owner, Role.PUBLISHER)
+    dataset = factories.dataset(s, tmp_path, owner)
+
+    def duty(title: str, department: str = owner.code) -> int:
+        item = add_responsibility(
+            s,
+            admin.principal,
+            department_code=department,
+            title_zh=title,
+            duty=f"按月提供{title}",
+            legal_basis="《政务信息资源共享管理暂行办法》第十条",
+            update_cycle="monthly",
+            min_quality_score=90,
+        )
+        return item.id
+
+    linked, unlinked, retired = duty("社保缴费"), duty("参保登记"), duty("已撤销职责")
+    duty("别的部门的职责", other.code)
+    link_responsibility(s, publisher.principal, linked, dataset.code)
+    retire_responsibility(s, admin.principal, retired, "职责调整")
+
+    card = build_scorecard(s, owner, Period.parse("2026-10"), now=NOW)
+    items = {i.item_id: i for i in card.fulfilment.items}
+    assert sorted(items) == [linked, unlinked]  # live ones of this department only
+    assert items[linked].registered and items[linked].dataset_code == dataset.code
+    assert not items[unlinked].registered
+    assert card.fulfilment.fulfilled == 0  # nothing published yet: registered is not fresh

@@ -106,9 +106,9 @@ def test_rules_and_arguments() -> None:
 
 
 @given(
-    start=st.datetimes(
-        min_value=dt.datetime(2004, 1, 1), max_value=dt.datetime(2026, 11, 30)
-    ).map(lambda d: d.replace(tzinfo=CHINA)),
+    start=st.datetimes(min_value=dt.datetime(2004, 1, 1), max_value=dt.datetime(2026, 11, 30)).map(
+        lambda d: d.replace(tzinfo=CHINA)
+    ),
     days=st.integers(1, 15),
 )
 def test_deadlines_are_later_local_midnights_that_grow_with_the_days(

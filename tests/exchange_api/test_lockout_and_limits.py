@@ -137,16 +137,20 @@ def test_a_client_certificate_maps_to_its_account_only_through_a_trusted_proxy(
     identity: Identity,
 ) -> None:
     pem, fingerprint = _certificate()
-    created = identity.client().post(
-        "/api/v1/accounts",
-        headers=identity.headers("dsj-admin"),
-        json={
-            "department": "330100SWJ",
-            "name": "swj-mtls",
-            "roles": ["requester"],
-            "cert_sha256": ":".join(fingerprint[i : i + 2] for i in range(0, 64, 2)).upper(),
-        },
-    ).json()
+    created = (
+        identity.client()
+        .post(
+            "/api/v1/accounts",
+            headers=identity.headers("dsj-admin"),
+            json={
+                "department": "330100SWJ",
+                "name": "swj-mtls",
+                "roles": ["requester"],
+                "cert_sha256": ":".join(fingerprint[i : i + 2] for i in range(0, 64, 2)).upper(),
+            },
+        )
+        .json()
+    )
     assert created["account"]["cert_sha256"] == fingerprint
     forwarded = {"X-Client-Cert": quote(pem, safe=""), "X-Client-Verify": "SUCCESS"}
 

@@ -214,9 +214,10 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         html = browser(platform, account).get("/portal/catalog").text
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
-    assert links(SWJ) == ["home", "catalog", "requests", "grants", "scorecards"]  # its own card
-    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "scorecards"]
+    own_card = ["home", "catalog", "requests", "grants", "scorecards", "lists"]
+    assert links(SWJ) == own_card  # its own card
+    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "scorecards", "lists"]
     assert links("dsj-audit") == [
-        "home", "catalog", "audit", "usage", "evidence", "lineage", "scorecards",
+        "home", "catalog", "audit", "usage", "evidence", "lineage", "scorecards", "lists",
     ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
