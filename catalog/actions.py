@@ -25,6 +25,7 @@ __all__ = [
     "AUDIT_VERIFY",
     "AUDIT_VIEW",
     "BATCH_INGEST",
+    "CATALOG_EXPORT",
     "DATASET_VIEW",
     "DATA_AGGREGATE",
     "DATA_READ",
@@ -150,6 +151,9 @@ SCORECARD_VIEW = Action(
 SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
+CATALOG_EXPORT = Action(
+    "catalog.export", "platform", "export the whole catalog's metadata as a spreadsheet"
+)
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -190,4 +194,5 @@ ACTIONS: tuple[Action, ...] = (
     LINEAGE_VIEW,
     LINEAGE_REBUILD,
     SCORECARD_VIEW,
+    CATALOG_EXPORT,
 )

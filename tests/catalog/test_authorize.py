@@ -355,6 +355,8 @@ EXPECTED["scorecard.view"] = {  # the owner department's card: its own people, a
     "requesting": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
     "other": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
 }
+#: the catalog's metadata (not-shared entries included) is what dataset.view shows every account
+EXPECTED["catalog.export"] = EXPECTED["dataset.view"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -382,6 +384,7 @@ SYSTEM_EXPECTED = {
     "lineage.view": "lineage.not_allowed",
     "lineage.rebuild": "ok",
     "scorecard.view": "scorecard.not_allowed",
+    "catalog.export": "ok",  # a scheduled publication of the catalog
     "audit.view": "role.auditor_required",
     "audit.usage": "role.auditor_required",
     "audit.export": "ok",
