@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -31,11 +32,12 @@ from catalog.guard import ensure
 from catalog.models import Dataset, Field, utcnow
 from catalog.principals import Principal
 from catalog.resources import PLATFORM
-from catalog.usage_files import FileFormat, RenderedFile, csv_bytes, xlsx_bytes
+from catalog.usage_files import FileFormat, csv_bytes, xlsx_bytes
 
 __all__ = [
     "PUBLIC_FORMATS",
     "SHEET_FORMATS",
+    "CatalogFile",
     "catalog_records",
     "export_catalog",
     "public_catalog",
@@ -43,6 +45,19 @@ __all__ = [
 
 PUBLIC_FORMATS: tuple[RdfFormat, ...] = ("jsonld", "ttl")
 SHEET_FORMATS: tuple[str, ...] = ("xlsx", "csv")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogFile:
+    """An exported catalog: its file name, media type and bytes, how many entries it holds, the
+    SHA-256 of the bytes, and the audit event that recorded it (None: the public catalog)."""
+
+    name: str
+    media_type: str
+    body: bytes
+    row_count: int
+    sha256: str
+    event_id: int | None = None
 
 
 def _format(value: str, allowed: tuple[str, ...]) -> str:
@@ -74,7 +89,7 @@ def catalog_records(session: Session, *, now: dt.datetime) -> list[CatalogRecord
 
 def public_catalog(
     session: Session, fmt: str, *, base_url: str, now: dt.datetime | None = None
-) -> RenderedFile:
+) -> CatalogFile:
     """The public part of the catalog as DCAT-AP 3 in ``jsonld`` or ``ttl``."""
     chosen = _format(fmt, PUBLIC_FORMATS)
     now = now or utcnow()
@@ -83,12 +98,13 @@ def public_catalog(
     rdf: RdfFormat = "jsonld" if chosen == "jsonld" else "ttl"
     body = serialize(graph, rdf)
     public = sum(1 for r in records if r.open_to_public and r.status != "retired")
-    return RenderedFile(f"catalog.{chosen}", MEDIA_TYPES[chosen], body, public)
+    digest = hashlib.sha256(body).hexdigest()
+    return CatalogFile(f"catalog.{chosen}", MEDIA_TYPES[chosen], body, public, digest)
 
 
 def export_catalog(
     session: Session, actor: Principal, fmt: str, *, now: dt.datetime | None = None
-) -> RenderedFile:
+) -> CatalogFile:
     """The whole catalog as ``xlsx`` or ``csv``, if ``actor`` may export it; recorded."""
     now = now or utcnow()
     ensure(session, actor, act.CATALOG_EXPORT, PLATFORM, now=now)
@@ -97,17 +113,19 @@ def export_catalog(
     entries = catalog_table(records)
     fields = field_table(records)
     body = xlsx_bytes([entries, fields]) if chosen is FileFormat.XLSX else csv_bytes(entries)
-    audit.record(
+    digest = hashlib.sha256(body).hexdigest()
+    event = audit.record(
         session,
         CatalogExported(
             format=chosen.value,
             row_count=len(entries.rows),
             field_count=len(fields.rows),
             bytes_sent=len(body),
-            content_sha256=hashlib.sha256(body).hexdigest(),
+            content_sha256=digest,
         ),
         actor=actor,
         now=now,
     )
     stamp = now.strftime("%Y%m%d")
-    return RenderedFile(f"catalog-{stamp}.{chosen.value}", chosen.media_type, body, len(records))
+    name = f"catalog-{stamp}.{chosen.value}"
+    return CatalogFile(name, chosen.media_type, body, len(records), digest, event.id)

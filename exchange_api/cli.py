@@ -27,6 +27,7 @@ from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_audit_group import audit_app
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
+from exchange_api.cli_exports import catalog_app
 from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
 from exchange_api.cli_scorecard import scorecard_app
@@ -47,6 +48,7 @@ app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
 app.add_typer(lineage_app, name="lineage")
 app.add_typer(scorecard_app, name="scorecard")
+app.add_typer(catalog_app, name="catalog")
 console = Console()
 err = Console(stderr=True)
 
