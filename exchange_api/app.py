@@ -19,6 +19,7 @@ from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
     audit_pages,
     bulk_pages,
+    dataset_page,
     evidence_pages,
     exchange,
     forms,
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reproduce_pages.router,
         evidence_pages.router,
         lineage_pages.router,
+        dataset_page.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
