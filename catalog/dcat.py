@@ -51,6 +51,8 @@ ACCESS_RIGHT = Namespace(f"{_EU}access-right/")
 FREQUENCY = Namespace(f"{_EU}frequency/")
 FILE_TYPE = Namespace(f"{_EU}file-type/")
 LANGUAGE = Namespace(f"{_EU}language/")
+AVAILABILITY = Namespace(f"{_EU}planned-availability/")
+PUBLISHER_TYPE = Namespace("http://purl.org/adms/publishertype/")
 
 RdfFormat = Kind["jsonld", "ttl"]
 MEDIA_TYPES: dict[str, str] = {"jsonld": "application/ld+json", "ttl": "text/turtle"}
@@ -73,11 +75,11 @@ _FILE_TYPES = {
     "parquet": "PARQUET",
     "电子表格": "XLSX",
 }
-_METHODS: dict[str, tuple[str, str, str | None]] = {
-    # method → (title zh, title en, EU file type of what it hands over)
-    "api": ("接口共享", "API access", "JSON"),
-    "file": ("文件共享", "File delivery", None),  # the resource's own format, when known
-    "database": ("库表共享", "Database exchange", None),
+_METHODS: dict[str, tuple[str, str, str | None, str]] = {
+    # method → (title zh, title en, EU file type of what it hands over, how it is obtained)
+    "api": ("接口共享", "API access", "JSON", "经授权后通过交换接口读取。"),
+    "file": ("文件共享", "File delivery", None, "经授权后以文件交付（订阅或批量下载）。"),
+    "database": ("库表共享", "Database exchange", None, "经授权后以库表方式交换。"),
 }
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CONTEXT = {
@@ -123,11 +125,27 @@ class _Builder:
             self.g.add((node, RDF.type, cls))
         return node
 
-    def agent(self, code: str, name: str) -> URIRef:
+    def agent(self, code: str, name: str, region_code: str) -> URIRef:
         node = self.typed(self.iri(f"catalog/departments/{_seg(code)}"), FOAF.Agent)
         self.g.add((node, RDF.type, FOAF.Organization))
         self.g.add((node, FOAF.name, Literal(name, lang="zh")))
         self.g.add((node, DCTERMS.identifier, Literal(code)))
+        kind = (
+            "NationalAuthority"
+            if region_code == "000000"
+            else ("RegionalAuthority" if region_code.endswith("0000") else "LocalAuthority")
+        )
+        self.g.add((node, DCTERMS.type, self.concept(PUBLISHER_TYPE[kind], kind)))
+        return node
+
+    def concept(self, node: URIRef, label: str) -> URIRef:
+        self.g.add((self.typed(node, SKOS.Concept), SKOS.prefLabel, Literal(label, lang="en")))
+        return node
+
+    def region(self, region_code: str) -> URIRef:
+        """A GB/T 2260 administrative division as a location."""
+        node = self.typed(self.iri(f"catalog/regions/{_seg(region_code)}"), DCTERMS.Location)
+        self.g.add((node, DCTERMS.identifier, Literal(region_code)))
         return node
 
     def languages(self, subject: URIRef) -> None:
@@ -172,6 +190,11 @@ def catalog_graph(
     b.languages(catalog)
     newest = max((r.updated_at for r in public), default=now)
     g.add((catalog, DCTERMS.modified, Literal(_utc(newest), datatype=XSD.dateTime)))
+    first = min((r.publication_date for r in public if r.publication_date), default=None)
+    if first is not None:
+        g.add((catalog, DCTERMS.issued, Literal(first, datatype=XSD.date)))
+    for region_code in sorted({r.region_code for r in public if r.region_code}):
+        g.add((catalog, DCTERMS.spatial, b.region(region_code)))
     if any(r.classification for r in public):
         scheme = b.typed(b.iri("catalog/classification"), SKOS.ConceptScheme)
         g.add((scheme, DCTERMS.title, Literal("政务信息资源分类（类.项.目.细目）", lang="zh")))
@@ -197,7 +220,10 @@ def _dataset(b: _Builder, r: CatalogRecord, listed: set[str]) -> URIRef:
     ident = b.typed(b.iri(f"{path}#identifier"), ADMS.Identifier)
     g.add((ident, SKOS.notation, Literal(r.identifier)))
     g.add((node, ADMS.identifier, ident))
-    g.add((node, DCTERMS.publisher, b.agent(r.owner_department_code, r.provider_name)))
+    publisher = b.agent(r.owner_department_code, r.provider_name, r.region_code)
+    g.add((node, DCTERMS.publisher, publisher))
+    if r.region_code:
+        g.add((node, DCTERMS.spatial, b.region(r.region_code)))
     contact = b.typed(b.iri(f"{path}#contact"), VCARD.Kind, VCARD.Organization)
     g.add((contact, VCARD.fn, Literal(r.steward or r.provider_name, lang="zh")))
     g.add((contact, VCARD["organization-name"], Literal(r.provider_name, lang="zh")))
@@ -238,13 +264,14 @@ def _distribution(
     b: _Builder, r: CatalogRecord, path: str, method: str, rights: URIRef | None
 ) -> URIRef:
     g = b.g
-    zh, en, file_type = _METHODS[method]
+    zh, en, file_type, how = _METHODS[method]
     node = b.typed(b.iri(f"{path}/distributions/{method}"), DCAT.Distribution)
     g.add((node, DCTERMS.title, Literal(zh, lang="zh")))
     g.add((node, DCTERMS.title, Literal(en, lang="en")))
+    g.add((node, DCTERMS.description, Literal(how, lang="zh")))
+    g.add((node, DCATAP.availability, b.concept(AVAILABILITY.STABLE, "stable")))
     if method == "api":
         access_url = b.iri(f"api/v1/datasets/{_seg(r.code)}/data")
-        g.add((node, DCTERMS.description, Literal("经授权后通过交换接口读取。", lang="zh")))
     else:
         access_url = b.iri(f"portal/catalog/{_seg(r.code)}")
         file_type = file_type or _FILE_TYPES.get(r.resource_format.strip().lower())
