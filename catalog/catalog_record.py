@@ -149,8 +149,11 @@ def _field(field: Any) -> FieldRecord:
     )
 
 
-def catalog_record(dataset: Dataset, *, freshness: Freshness | None = None) -> CatalogRecord:
-    """The export record of ``dataset`` (its owner and fields loaded with it)."""
+def catalog_record(
+    dataset: Dataset, *, freshness: Freshness | None = None, with_fields: bool = True
+) -> CatalogRecord:
+    """The export record of ``dataset`` (its owner and, unless ``with_fields`` is false — the
+    DCAT-AP catalog needs none — its fields loaded with it)."""
     owner = dataset.owner
     # lead: wire once migration 0010 lands — these become plain attribute reads of the row
     # (resource_code, classification, provider_code, resource_format, share_conditions,
@@ -194,6 +197,6 @@ def catalog_record(dataset: Dataset, *, freshness: Freshness | None = None) -> C
         status=dataset.status.value,
         published=dataset.current_snapshot_id is not None,
         updated_at=dataset.updated_at,
-        fields=tuple(_field(f) for f in dataset.fields),
+        fields=tuple(_field(f) for f in dataset.fields) if with_fields else (),
         freshness=freshness,
     )

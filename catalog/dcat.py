@@ -10,12 +10,17 @@ not DCAT's business and are left out: the export says what exists, who provides 
 is updated and how it may be obtained.
 
 Every node has a stable IRI under the configured base (``ZHONGTAI_PUBLIC_BASE_URL``):
-``{base}catalog`` (the catalog), ``{base}catalog/datasets/{code}`` (a dataset; ``#identifier``,
-``#contact``, ``#open-conditions`` beside it), ``…/distributions/{method}``,
-``{base}catalog/departments/{code}`` (a publisher), ``{base}catalog/classification/{code}`` (a
-theme). Controlled values use the EU vocabularies DCAT-AP 3 names (access right, frequency, file
-type, language) and each such node is typed with the class ``range.ttl`` checks. Titles come in
-Chinese and English; free text is tagged ``zh`` when it has Chinese characters, ``en`` otherwise.
+``{base}catalog`` (the catalog), ``{base}catalog/datasets/{code}`` (a dataset), and beside it
+``catalog/identifiers/{code}``, ``catalog/contacts/{code}``, ``catalog/rights/{code}`` (its open
+conditions), ``catalog/distributions/{api|file|database}/{code}``; ``catalog/departments/{code}``
+(a publisher), ``catalog/regions/{code}`` (GB/T 2260), ``catalog/classification/{code}`` (a
+theme). One folder per kind keeps Turtle's prefixes few (rdflib's serializer slows down
+quadratically with one namespace per dataset). Controlled values use the EU vocabularies DCAT-AP
+3 names (access right, frequency, file type, language, planned availability) and each such node
+is typed with the class ``range.ttl`` checks. Titles come in Chinese and English; free text is
+tagged ``zh`` when it has Chinese characters, ``en`` otherwise. A large catalog is served a page
+at a time with Hydra links (``hydra:view`` → ``hydra:PartialCollectionView`` with ``first``,
+``last``, ``next``, ``previous``; ``hydra:totalItems`` on the catalog), as harvesters page.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal as Kind
 from urllib.parse import quote
 
@@ -35,7 +41,9 @@ __all__ = [
     "ADMS",
     "DCAT",
     "DCATAP",
+    "HYDRA",
     "MEDIA_TYPES",
+    "Paging",
     "RdfFormat",
     "catalog_graph",
     "public_records",
@@ -46,6 +54,7 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open: DCAT 3 terms (dcat:version) included
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 _EU = "http://publications.europa.eu/resource/authority/"
 ACCESS_RIGHT = Namespace(f"{_EU}access-right/")
 FREQUENCY = Namespace(f"{_EU}frequency/")
@@ -91,7 +100,23 @@ _CONTEXT = {
     "skos": str(SKOS),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
+    "hydra": str(HYDRA),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """One page of the public catalog (Hydra ``PartialCollectionView``): ``view`` is the path of
+    the document under the base (``api/v1/catalog/dcat.ttl``), pages count from 1."""
+
+    view: str
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 def public_records(records: Iterable[CatalogRecord]) -> list[CatalogRecord]:
@@ -162,13 +187,17 @@ def catalog_graph(
     *,
     base_url: str,
     now: dt.datetime,
+    listed: frozenset[str] | None = None,
+    paging: Paging | None = None,
     platform_name: tuple[str, str] = ("中台数据共享交换平台", "Zhongtai data-sharing exchange"),
 ) -> Graph:
-    """The DCAT-AP 3 catalog of the public entries among ``records``."""
+    """The DCAT-AP 3 catalog of the public entries among ``records``. ``listed`` are the codes of
+    every public entry (default: those among ``records``; a page names the others' IRIs in
+    relations); ``paging`` adds the Hydra links of one page."""
     b = _Builder(base_url)
     g = b.g
     public = public_records(records)
-    listed = {r.code for r in public}
+    listed = listed if listed is not None else frozenset(r.code for r in public)
     catalog = b.typed(b.iri("catalog"), DCAT.Catalog)
     zh, en = platform_name
     g.add((catalog, DCTERMS.title, Literal(f"{zh}公共数据目录", lang="zh")))
@@ -201,34 +230,51 @@ def catalog_graph(
         g.add((catalog, DCAT.themeTaxonomy, scheme))
     for record in public:
         g.add((catalog, DCAT.dataset, _dataset(b, record, listed)))
+    if paging is not None:
+        _page_links(b, catalog, paging)
     return g
+
+
+def _page_links(b: _Builder, catalog: URIRef, paging: Paging) -> None:
+    def at(page: int) -> URIRef:
+        return b.iri(f"{paging.view}?page={page}&per_page={paging.per_page}")
+
+    view = b.typed(at(paging.page), HYDRA.PartialCollectionView)
+    b.g.add((catalog, HYDRA.view, view))
+    b.g.add((catalog, HYDRA.totalItems, Literal(paging.total, datatype=XSD.nonNegativeInteger)))
+    b.g.add((view, HYDRA.first, at(1)))
+    b.g.add((view, HYDRA.last, at(paging.last)))
+    if paging.page > 1:
+        b.g.add((view, HYDRA.previous, at(min(paging.page - 1, paging.last))))
+    if paging.page < paging.last:
+        b.g.add((view, HYDRA.next, at(paging.page + 1)))
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
-def _dataset(b: _Builder, r: CatalogRecord, listed: set[str]) -> URIRef:
+def _dataset(b: _Builder, r: CatalogRecord, listed: frozenset[str]) -> URIRef:
     g = b.g
-    path = f"catalog/datasets/{_seg(r.code)}"
-    node = b.typed(b.iri(path), DCAT.Dataset)
+    code = _seg(r.code)
+    node = b.typed(b.iri(f"catalog/datasets/{code}"), DCAT.Dataset)
     g.add((node, DCTERMS.title, Literal(r.title_zh, lang="zh")))
     if r.title_en:
         g.add((node, DCTERMS.title, Literal(r.title_en, lang="en")))
     g.add((node, DCTERMS.description, _tagged(r.description or r.title_zh)))
     g.add((node, DCTERMS.identifier, Literal(r.identifier)))
-    ident = b.typed(b.iri(f"{path}#identifier"), ADMS.Identifier)
+    ident = b.typed(b.iri(f"catalog/identifiers/{code}"), ADMS.Identifier)
     g.add((ident, SKOS.notation, Literal(r.identifier)))
     g.add((node, ADMS.identifier, ident))
     publisher = b.agent(r.owner_department_code, r.provider_name, r.region_code)
     g.add((node, DCTERMS.publisher, publisher))
     if r.region_code:
         g.add((node, DCTERMS.spatial, b.region(r.region_code)))
-    contact = b.typed(b.iri(f"{path}#contact"), VCARD.Kind, VCARD.Organization)
+    contact = b.typed(b.iri(f"catalog/contacts/{code}"), VCARD.Kind, VCARD.Organization)
     g.add((contact, VCARD.fn, Literal(r.steward or r.provider_name, lang="zh")))
     g.add((contact, VCARD["organization-name"], Literal(r.provider_name, lang="zh")))
     g.add((node, DCAT.contactPoint, contact))
-    g.add((node, DCAT.landingPage, b.document(f"portal/catalog/{_seg(r.code)}")))
+    g.add((node, DCAT.landingPage, b.document(f"portal/catalog/{code}")))
     access = "PUBLIC" if r.open_type == "open" else "RESTRICTED"
     g.add((node, DCTERMS.accessRights, b.typed(ACCESS_RIGHT[access], DCTERMS.RightsStatement)))
     frequency = _FREQUENCIES.get(r.update_cycle)
@@ -247,31 +293,29 @@ def _dataset(b: _Builder, r: CatalogRecord, listed: set[str]) -> URIRef:
         g.add((theme, SKOS.notation, Literal(r.classification)))
         g.add((theme, SKOS.inScheme, b.iri("catalog/classification")))
         g.add((node, DCAT.theme, theme))
-    for code in r.related_resources:
-        if code in listed and code != r.code:
-            g.add((node, DCTERMS.relation, b.iri(f"catalog/datasets/{_seg(code)}")))
+    for related in r.related_resources:
+        if related in listed and related != r.code:
+            g.add((node, DCTERMS.relation, b.iri(f"catalog/datasets/{_seg(related)}")))
     rights = None
     if r.open_type == "conditional_open":
-        rights = b.typed(b.iri(f"{path}#open-conditions"), DCTERMS.RightsStatement)
+        rights = b.typed(b.iri(f"catalog/rights/{code}"), DCTERMS.RightsStatement)
         g.add((rights, RDFS.label, _tagged(r.open_conditions)))
     for method in r.share_method or ("api",):
         if method in _METHODS:
-            g.add((node, DCAT.distribution, _distribution(b, r, path, method, rights)))
+            g.add((node, DCAT.distribution, _distribution(b, r, method, rights)))
     return node
 
 
-def _distribution(
-    b: _Builder, r: CatalogRecord, path: str, method: str, rights: URIRef | None
-) -> URIRef:
+def _distribution(b: _Builder, r: CatalogRecord, method: str, rights: URIRef | None) -> URIRef:
     g = b.g
     zh, en, file_type, how = _METHODS[method]
-    node = b.typed(b.iri(f"{path}/distributions/{method}"), DCAT.Distribution)
+    node = b.typed(b.iri(f"catalog/distributions/{method}/{_seg(r.code)}"), DCAT.Distribution)
     g.add((node, DCTERMS.title, Literal(zh, lang="zh")))
     g.add((node, DCTERMS.title, Literal(en, lang="en")))
     g.add((node, DCTERMS.description, Literal(how, lang="zh")))
     g.add((node, DCATAP.availability, b.concept(AVAILABILITY.STABLE, "stable")))
     if method == "api":
-        access_url = b.iri(f"api/v1/datasets/{_seg(r.code)}/data")
+        access_url = b.iri(f"api/v1/datasets/{_seg(r.code)}")
     else:
         access_url = b.iri(f"portal/catalog/{_seg(r.code)}")
         file_type = file_type or _FILE_TYPES.get(r.resource_format.strip().lower())

@@ -2,29 +2,38 @@
 
 - ``GET /api/v1/catalog/dcat.jsonld`` and ``GET /api/v1/catalog/dcat.ttl`` — the public part of
   the catalog (``catalog.dcat``: only entries whose open type lets the public see them), for
-  harvesters such as a national or provincial open-data portal. **No token is asked**: the
-  document holds only what the entries' open type already declares public — no not-open entry,
-  no field, no personal flag, no row — and a harvester holds no platform account. Whether the
-  outside world reaches it at all is the network's decision (the platform runs inside a
-  government network; the reverse proxy in front of it publishes this path or not), not this
-  route's. Nothing is recorded: there is no actor, and nothing that is not public leaves.
+  harvesters such as a national or provincial open-data portal, a page at a time
+  (``?page=&per_page=``, default 200 entries, at most 1,000; Hydra links to the next page), so
+  one request costs a bounded amount of work. **No token is asked**: the document holds only
+  what the entries' open type already declares public — no not-open entry, no field, no personal
+  flag, no row — and a harvester holds no platform account. Whether the outside world reaches it
+  at all is the network's decision (the platform runs inside a government network; the reverse
+  proxy in front of it publishes this path or not), not this route's. Nothing is recorded: there
+  is no actor, and nothing that is not public leaves.
 - ``GET /api/v1/catalog/export.xlsx`` and ``GET /api/v1/catalog/export.csv`` — the whole catalog
   (not-shared entries' metadata included) as a GB/T 21063-style spreadsheet with Chinese
   headings, for any account with a platform role (``catalog.export``); each download is
   recorded (``catalog.exported``) and committed before a byte is sent.
 
-Codes: 401 without a token (spreadsheet), 403 ``catalog.export_not_allowed`` (recorded), 503
+Codes: 422 ``catalog.bad_page`` or a query out of range (public), 401 without a token
+(spreadsheet), 403 ``catalog.export_not_allowed`` (recorded), 503
 ``audit.unavailable`` when the download cannot be recorded.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from catalog.catalog_exports import CatalogFile, export_catalog, public_catalog
+from catalog.catalog_exports import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    CatalogFile,
+    export_catalog,
+    public_catalog,
+)
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.openapi import problem_response
@@ -51,8 +60,26 @@ _FILE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _public(request: Request, session: SessionDep, settings: SettingsDep, fmt: str) -> Response:
-    made = public_catalog(session, fmt, base_url=settings.public_base_url, now=now_of(request))
+Page = Annotated[int, Query(ge=1, le=10**8, description="The page, from 1 (Hydra links lead on)")]
+PerPage = Annotated[
+    int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Entries a page, 1 to {MAX_PAGE_SIZE}")
+]
+_PUBLIC_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    422: problem_response(422, "A page or page size out of range"),
+}
+
+
+def _public(
+    request: Request, session: SessionDep, settings: SettingsDep, fmt: str, page: int, size: int
+) -> Response:
+    made = public_catalog(
+        session,
+        fmt,
+        base_url=settings.public_base_url,
+        now=now_of(request),
+        page=page,
+        per_page=size,
+    )
     return _response(made, disposition="inline")
 
 
@@ -70,21 +97,33 @@ def _response(made: CatalogFile, *, disposition: str) -> Response:
 @router.get(
     "/dcat.jsonld",
     summary="The public catalog as DCAT-AP 3 JSON-LD (open entries only; no token needed)",
-    responses={200: {"content": {"application/ld+json": {}}}},
+    responses={200: {"content": {"application/ld+json": {}}}, **_PUBLIC_PROBLEMS},
     response_class=Response,
 )
-def dcat_jsonld(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _public(request, session, settings, "jsonld")
+def dcat_jsonld(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: Page = 1,
+    per_page: PerPage = PAGE_SIZE,
+) -> Response:
+    return _public(request, session, settings, "jsonld", page, per_page)
 
 
 @router.get(
     "/dcat.ttl",
     summary="The public catalog as DCAT-AP 3 Turtle (open entries only; no token needed)",
-    responses={200: {"content": {"text/turtle": {}}}},
+    responses={200: {"content": {"text/turtle": {}}}, **_PUBLIC_PROBLEMS},
     response_class=Response,
 )
-def dcat_turtle(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _public(request, session, settings, "ttl")
+def dcat_turtle(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: Page = 1,
+    per_page: PerPage = PAGE_SIZE,
+) -> Response:
+    return _public(request, session, settings, "ttl", page, per_page)
 
 
 def _export(

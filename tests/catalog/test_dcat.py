@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalog.catalog_exports import catalog_records, public_catalog
 from catalog.catalog_record import CatalogRecord
-from catalog.dcat import ACCESS_RIGHT, DCAT, catalog_graph, public_records, serialize
+from catalog.dcat import ACCESS_RIGHT, DCAT, HYDRA, catalog_graph, public_records, serialize
 from catalog.errors import InvalidInput
 from catalog.settings import Settings
 from schemas import OpenType
@@ -117,7 +117,7 @@ def test_every_national_field_conforms_in_both_serialisations(
     assert graph.value(opened, DCTERMS.accessRights) == ACCESS_RIGHT.PUBLIC
     assert graph.value(conditional, DCTERMS.accessRights) == ACCESS_RIGHT.RESTRICTED
     rights = {graph.value(d, DCTERMS.rights) for d in graph.objects(conditional, DCAT.distribution)}
-    assert rights == {URIRef(f"{BASE}catalog/datasets/ds_conditional#open-conditions")}
+    assert rights == {URIRef(f"{BASE}catalog/rights/ds_conditional")}
     # related resources: only those in the public catalog, never the not-open one
     assert set(graph.objects(opened, DCTERMS.relation)) == {conditional}
     text = serialize(graph, "ttl").decode("utf-8") + serialize(graph, "jsonld").decode("utf-8")
@@ -213,3 +213,37 @@ def test_a_bad_format_or_base_is_refused(catalog_session: Session) -> None:
 def test_the_public_base_url_setting_must_be_an_http_address(url: str) -> None:
     with pytest.raises(ValidationError):
         Settings(public_base_url=url, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_a_large_catalog_is_served_a_page_at_a_time(
+    catalog_session: Session, tmp_path: Path, shapes: Graph
+) -> None:
+    owner = factories.department(catalog_session, "330100TJJ")
+    for code in ("tj_a", "tj_b", "tj_c"):
+        factories.dataset(catalog_session, tmp_path, owner, code=code, open_type="open")
+    factories.dataset(catalog_session, tmp_path, owner, code="tj_closed", open_type="not_open")
+    catalog_session.flush()
+    first = public_catalog(catalog_session, "ttl", base_url=BASE, now=NOW, page=1, per_page=2)
+    graph = Graph().parse(data=first.body, format="turtle")
+    assert _conforms(graph, shapes)[0]
+    found = {str(d).rsplit("/", 1)[1] for d in graph.subjects(RDF.type, DCAT.Dataset)}
+    assert found == {"tj_a", "tj_b"} and first.row_count == 2
+    view = URIRef(f"{BASE}api/v1/catalog/dcat.ttl?page=1&per_page=2")
+    assert graph.value(URIRef(f"{BASE}catalog"), HYDRA.view) == view
+    assert graph.value(view, HYDRA.next) == URIRef(
+        f"{BASE}api/v1/catalog/dcat.ttl?page=2&per_page=2"
+    )
+    assert graph.value(view, HYDRA.previous) is None
+    assert graph.value(URIRef(f"{BASE}catalog"), HYDRA.totalItems).toPython() == 3  # type: ignore[union-attr]
+    second = public_catalog(catalog_session, "ttl", base_url=BASE, now=NOW, page="2", per_page=2)
+    graph = Graph().parse(data=second.body, format="turtle")
+    found = {str(d).rsplit("/", 1)[1] for d in graph.subjects(RDF.type, DCAT.Dataset)}
+    assert found == {"tj_c"}
+    last = URIRef(f"{BASE}api/v1/catalog/dcat.ttl?page=2&per_page=2")
+    assert graph.value(last, HYDRA.next) is None and graph.value(last, HYDRA.previous) is not None
+    beyond = public_catalog(catalog_session, "ttl", base_url=BASE, now=NOW, page=9, per_page=2)
+    assert beyond.row_count == 0 and b"tj_closed" not in beyond.body
+    for page, size in ((0, 2), ("x", 2), (1, 1001), ("1e3", 2)):
+        with pytest.raises(InvalidInput) as caught:
+            public_catalog(catalog_session, "ttl", base_url=BASE, now=NOW, page=page, per_page=size)
+        assert caught.value.code == "catalog.bad_page"

@@ -84,6 +84,16 @@ def test_the_public_catalog_needs_no_token_and_shows_only_open_entries(site: Sit
     ids = {node["@id"] for node in document["@graph"]}
     assert f"{BASE}catalog/datasets/{OPEN}" in ids
     assert not any("rsj_social_insurance" in i for i in ids)
+    assert f"{BASE}api/v1/catalog/dcat.jsonld?page=1&per_page=200" in ids  # the Hydra view
+
+
+def test_the_public_catalog_pages_are_bounded(site: Site) -> None:
+    one = site.client.get("/api/v1/catalog/dcat.ttl", params={"page": 2, "per_page": 1})
+    assert one.status_code == 200 and OPEN not in one.text  # page 2 of a one-entry catalog
+    for params in ({"per_page": 1001}, {"page": 0}, {"page": "x"}):
+        refused = site.client.get("/api/v1/catalog/dcat.ttl", params=params)
+        assert refused.status_code == 422, params
+        assert refused.headers["content-type"] == "application/problem+json"
 
 
 def test_the_spreadsheet_needs_an_account_and_is_recorded(site: Site) -> None:
