@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog.catalog_exports import export_catalog
-from catalog.catalog_record import catalog_record
+from catalog.catalog_record import CatalogRecord, catalog_record
 from catalog.dataset_freshness import freshness_of
 from catalog.models import Dataset
 from catalog.policy_lineage import LineageTerms
@@ -54,9 +54,8 @@ __all__ = ["entry_view", "router"]
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
 
-def _fields(dataset: Dataset, lang: Lang) -> list[dict[str, Any]]:
-    record = catalog_record(dataset)
-    masks = {f.name: f.mask for f in field_views(dataset)}
+def _fields(dataset: Dataset, record: CatalogRecord, lang: Lang) -> list[dict[str, Any]]:
+    masks = {f.name: f.mask for f in field_views(dataset)}  # as a grantee sees each field
     return [
         {
             "name": f.name,
@@ -105,7 +104,7 @@ def entry_view(
     lineage = LineageTerms(dataset.code, frozenset({dataset.owner_department_id}))
     return {
         "entry": record,
-        "entry_fields": _fields(dataset, lang),
+        "entry_fields": _fields(dataset, record, lang),
         "freshness": {
             "state": fresh.state.value if fresh else "unpublished",
             "last": local_time(fresh.last_published_at) if fresh else "",

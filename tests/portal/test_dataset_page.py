@@ -6,6 +6,7 @@ the full-catalog downloads, recorded."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -14,6 +15,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser
 
 from catalog.catalog_sheet import CATALOG_HEADINGS
+from catalog.models import Dataset
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, DATASET, RSJ, SWJ, browser, events
 from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
@@ -103,3 +105,33 @@ def test_the_dataset_page_in_a_browser(platform: Platform, server: str, chromium
     assert rsj.inner_text("#freshness") == "up to date"
     _shoot(rsj, "dataset-page-en.png")
     rsj.context.close()
+
+
+def test_the_national_fields_show_once_the_catalog_has_them(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0010 adds these columns; until then the record reads them with defaults, so
+    here they are given to every dataset row to show the page renders each of them."""
+    added = {
+        "resource_code": "330100RSJ-2.01.003.001-0001",
+        "classification": "2.01.003.001",
+        "resource_format": "电子表格",
+        "share_conditions": "仅限税务征管用途",
+        "share_method": ["api", "file"],
+        "open_conditions": "",
+        "publication_date": dt.date(2026, 3, 1),
+        "related_resources": ["gaj_household_registration"],
+        "tags": ["社保", "缴费"],
+        "version": 3,
+    }
+    for name, value in added.items():
+        monkeypatch.setattr(Dataset, name, value, raising=False)
+    html = browser(platform, SWJ).get(f"/portal/catalog/{DATASET}").text
+    assert '<code id="resource-code">330100RSJ-2.01.003.001-0001</code>' in html
+    assert "2.01.003.001" in html and "电子表格" in html and "2026-03-01" in html
+    assert '<dd id="share-conditions">仅限税务征管用途</dd>' in html
+    assert re.search(
+        r'id="share-method"><span class="tag">接口</span> <span class="tag">文件', html
+    )
+    assert 'href="/portal/catalog/gaj_household_registration?lang=zh"' in html
+    assert '<span class="tag">社保</span>' in html
