@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalog.catalog_exports import catalog_records, export_catalog
 from catalog.catalog_record import catalog_record, data_type_of
-from catalog.catalog_sheet import CATALOG_HEADINGS, FIELD_HEADINGS
+from catalog.catalog_sheet import CATALOG_HEADINGS, FIELD_HEADINGS, catalog_table, field_table
 from catalog.dataset_freshness import FreshnessState, freshness_of, judge
 from catalog.errors import AccessRefused, InvalidInput
 from catalog.models import AuditEvent, Batch, BatchStatus, Dataset, Role
@@ -192,3 +192,26 @@ def test_the_record_reads_the_national_fields_through_one_adapter(
     assert data_type_of("date") == ("日期型", "date")
     assert data_type_of("TIMESTAMP WITH TIME ZONE") == ("日期时间型", "date-time")
     assert data_type_of("MAP(VARCHAR, INTEGER)") == ("其他", "other")
+
+
+def test_the_national_fields_fill_their_columns(catalog_session: Session, tmp_path: Path) -> None:
+    _, shared, _ = _catalog(catalog_session, tmp_path)
+    record = dataclasses.replace(
+        catalog_record(shared),
+        resource_code="330100RSJ-0001",
+        classification="2.01.003.001",
+        resource_format="电子表格",
+        share_conditions="仅限征管用途",
+        share_method=("api", "database"),
+        open_conditions="须实名申请",
+        publication_date=dt.date(2026, 3, 1),
+        related_resources=("a", "b"),
+        tags=("社保", "缴费"),
+        version=4,
+    )
+    row = dict(zip(CATALOG_HEADINGS, catalog_table([record]).rows[0], strict=True))
+    assert row["信息资源代码"] == "330100RSJ-0001" and row["信息资源分类"] == "2.01.003.001"
+    assert row["共享方式"] == "接口、库表" and row["共享条件"] == "仅限征管用途"
+    assert row["开放条件"] == "须实名申请" and row["发布日期"] == "2026-03-01"
+    assert row["关联资源代码"] == "a、b" and row["标签"] == "社保、缴费" and row["版本"] == 4
+    assert field_table([record]).rows[0][0] == "330100RSJ-0001"
