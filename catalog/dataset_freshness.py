@@ -1,9 +1,11 @@
 """Is a dataset fresh for its update cycle? Judged from its latest published batch.
 
-A dataset is **fresh** while its latest published batch is no older than one update cycle plus a
-day's grace (a monthly dataset published on 3 March is fresh until 4 April), **stale** after
-that, **unpublished** when no batch was ever published, and **irregular** when it has no cycle to
-be late against (``update_cycle: irregular``). :func:`judge` is the pure rule;
+A dataset is **fresh** while its latest published batch is no older than its update cycle's
+window, ``schemas.loader.FRESHNESS_DAYS`` (about two cycles: 62 days for a monthly dataset) — the
+same window the scorecards (``catalog.scorecard``) judge a responsibility by, so the dataset page
+and the scorecard never disagree — **stale** after that, **unpublished** when no batch was ever
+published, and **irregular** when its cycle has no window to be late against
+(``update_cycle: irregular``). :func:`judge` is the pure rule;
 :func:`freshness_of` reads the catalog, one query for any number of datasets.
 """
 
@@ -18,19 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Batch, BatchStatus, Dataset
+from schemas.loader import FRESHNESS_DAYS
 
-__all__ = ["CYCLE_DAYS", "GRACE", "Freshness", "FreshnessState", "freshness_of", "judge"]
-
-CYCLE_DAYS: dict[str, int] = {
-    "realtime": 1,
-    "daily": 1,
-    "weekly": 7,
-    "monthly": 31,
-    "quarterly": 92,
-    "yearly": 366,
-}
-"""The longest length of each update cycle, in days (``irregular`` has none)."""
-GRACE = dt.timedelta(days=1)
+__all__ = ["Freshness", "FreshnessState", "freshness_of", "judge"]
 
 
 class FreshnessState(StrEnum):
@@ -45,7 +37,7 @@ class Freshness:
     state: FreshnessState
     last_published_at: dt.datetime | None
     due_by: dt.datetime | None
-    """When the next batch is due at the latest (None: never published, or no cycle)."""
+    """When the dataset turns stale without a new batch (None: never published, or no cycle)."""
 
     @property
     def fresh(self) -> bool:
@@ -56,10 +48,10 @@ def judge(update_cycle: str, last_published_at: dt.datetime | None, now: dt.date
     """The freshness of a dataset with ``update_cycle`` last published at ``last_published_at``."""
     if last_published_at is None:
         return Freshness(FreshnessState.UNPUBLISHED, None, None)
-    days = CYCLE_DAYS.get(update_cycle)
+    days = FRESHNESS_DAYS.get(update_cycle)
     if days is None:
         return Freshness(FreshnessState.IRREGULAR, last_published_at, None)
-    due = last_published_at + dt.timedelta(days=days) + GRACE
+    due = last_published_at + dt.timedelta(days=days)
     state = FreshnessState.FRESH if now <= due else FreshnessState.STALE
     return Freshness(state, last_published_at, due)
 

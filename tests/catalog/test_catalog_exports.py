@@ -60,7 +60,7 @@ def _catalog(session: Session, tmp_path: Path) -> tuple[Principal, Dataset, Data
             raw_path="raw/a",
             size_bytes=10,
             status=BatchStatus.PUBLISHED,
-            published_at=NOW - dt.timedelta(days=40),
+            published_at=NOW - dt.timedelta(days=70),
         )
     )
     session.flush()
@@ -91,8 +91,8 @@ def test_the_xlsx_reads_back_with_chinese_headings_and_every_field(
     assert social["提供方代码"] == "330100RSJ"
     assert social["共享类型"] == "有条件共享" and social["开放类型"] == "不予开放"
     assert social["分级"] == "重要数据" and social["更新周期"] == "每月"
-    assert social["时效"] == "逾期未更新"  # 40 days after the last monthly batch
-    assert social["最近发布时间"] == "2026-10-22 16:00:00"  # China Standard Time
+    assert social["时效"] == "逾期未更新"  # 70 days after the last monthly batch (window: 62)
+    assert social["最近发布时间"] == "2026-09-22 16:00:00"  # China Standard Time
     assert "公民身份号码（citizen_id，字符型，数据元：公民身份号码）" in social["信息项"]
     secret_row = rows["rsj_zz_secret"]
     assert secret_row["信息资源名称"] == '=HYPERLINK("http://x")涉密名单'
@@ -159,17 +159,17 @@ def test_freshness_follows_the_update_cycle(catalog_session: Session, tmp_path: 
     _, shared, secret = _catalog(catalog_session, tmp_path)
     found = freshness_of(catalog_session, [shared, secret], NOW)
     assert found[shared.id].state is FreshnessState.STALE
-    assert found[shared.id].last_published_at == NOW - dt.timedelta(days=40)
+    assert found[shared.id].last_published_at == NOW - dt.timedelta(days=70)
     assert found[secret.id].state is FreshnessState.UNPUBLISHED
     assert freshness_of(catalog_session, [shared], NOW - dt.timedelta(days=9))[
         shared.id
-    ].fresh  # 31 days of a monthly cycle and a day's grace
+    ].fresh  # 61 days: within a monthly dataset's window of 62 (schemas.loader.FRESHNESS_DAYS)
 
 
 def test_judge() -> None:
     last = dt.datetime(2026, 3, 3, tzinfo=dt.UTC)
-    assert judge("monthly", last, last + dt.timedelta(days=32)).fresh
-    assert judge("monthly", last, last + dt.timedelta(days=32, seconds=1)).state is (
+    assert judge("monthly", last, last + dt.timedelta(days=62)).fresh
+    assert judge("monthly", last, last + dt.timedelta(days=62, seconds=1)).state is (
         FreshnessState.STALE
     )
     assert judge("daily", last, last + dt.timedelta(days=3)).state is FreshnessState.STALE
