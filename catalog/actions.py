@@ -25,6 +25,7 @@ __all__ = [
     "AUDIT_VERIFY",
     "AUDIT_VIEW",
     "BATCH_INGEST",
+    "CATALOG_EXPORT",
     "DATASET_VIEW",
     "DATA_AGGREGATE",
     "DATA_READ",
@@ -180,6 +181,9 @@ DEMAND_FULFIL = Action(
     "demand.fulfil", "demand", "mark a demand fulfilled once its share request is approved"
 )
 DEMAND_DECLINE = Action("demand.decline", "demand", "decline a demand, with the reason")
+CATALOG_EXPORT = Action(
+    "catalog.export", "platform", "export the whole catalog's metadata as a spreadsheet"
+)
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -229,4 +233,5 @@ ACTIONS: tuple[Action, ...] = (
     DEMAND_REQUEST,
     DEMAND_FULFIL,
     DEMAND_DECLINE,
+    CATALOG_EXPORT,
 )

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit_events, bulk_events, change_events, subscription_events, usage_events
+from catalog import export_events as _export_events
 from catalog import list_events as _list_events
 from catalog import scorecard_events as _scorecard_events
 from catalog import verify_events as _verify_events
@@ -62,6 +63,7 @@ _EVENT_MODULES = (
     usage_events,
     _verify_events,
     _scorecard_events,
+    _export_events,
 )  # imported so every event class is known to ``known_actions``
 
 

@@ -39,6 +39,7 @@ report.sign_off    a steward of the owner department
 audit.*            see ``catalog.policy_audit`` (verify, checkpoint, view, usage, export…)
 lineage.view       auditors, admins; a steward for its own department's datasets
 lineage.rebuild    admins, and the platform itself
+catalog.export     any account with a platform role, and the platform (``catalog.policy_exports``)
 request.escalate   admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
 grant.expire       admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
 batch.ingest       a publisher of the owner department, and the platform itself
@@ -75,6 +76,7 @@ from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
+from catalog.policy_exports import catalog_export
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
 from catalog.policy_scorecards import scorecard_view
 from catalog.policy_terms import in_department, platform_role, visible_or_hidden
@@ -395,4 +397,5 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.DEMAND_REQUEST: lists.demand_request,
     act.DEMAND_FULFIL: lists.demand_fulfil,
     act.DEMAND_DECLINE: lists.demand_decline,
+    act.CATALOG_EXPORT: catalog_export,
 }

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         default="", description="DuckLake data directory (local path or s3:// URL)."
     )
     api_host: str = "127.0.0.1"
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000/",
+        pattern=r"^https?://[^/\s]+(/\S*)?$",
+        description="The platform's address as others reach it: the base of the stable IRIs of "
+        "the public DCAT-AP catalog (datasets, publishers, distributions, landing pages).",
+    )
     api_port: int = 8000
     audit_signing_key: str = Field(
         default="",

@@ -19,6 +19,7 @@ from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
     audit_pages,
     bulk_pages,
+    dataset_page,
     evidence_pages,
     exchange,
     forms,
@@ -44,6 +45,7 @@ from exchange_api.routes import (
     data,
     datasets,
     duties,
+    exports,
     grants,
     health,
     lineage,
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.router,
         quality.router,
         datasets.router,
+        exports.router,
         requests.router,
         grants.router,
         duties.router,
@@ -122,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         evidence_pages.router,
         lineage_pages.router,
         list_pages.router,
+        dataset_page.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)

@@ -27,6 +27,7 @@ from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_audit_group import audit_app
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
+from exchange_api.cli_exports import catalog_app
 from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
 from exchange_api.cli_lists import demand_app, responsibility_app
@@ -50,6 +51,7 @@ app.add_typer(lineage_app, name="lineage")
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(responsibility_app, name="responsibility")
 app.add_typer(demand_app, name="demand")
+app.add_typer(catalog_app, name="catalog")
 console = Console()
 err = Console(stderr=True)
 

@@ -33,6 +33,7 @@ from catalog.workdays import DeadlineRules
 from exchange_api.deps import SessionDep, SettingsDep, dataset_code
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
+from exchange_api.portal.dataset_page import entry_view
 from exchange_api.portal.forms import (
     Checked,
     FormActor,
@@ -138,6 +139,7 @@ def catalog_entry(
         refusal_text=MESSAGES[lang].get(f"problem.{decision.code}", "")
         if isinstance(decision, Refusal)
         else "",
+        **entry_view(session, principal, dataset, lang, now=now),  # the dataset page (item 8)
     )
 
 

@@ -13,6 +13,7 @@ from exchange_api.portal.i18n_audit import AUDIT_MESSAGES
 from exchange_api.portal.i18n_bulk import BULK_MESSAGES
 from exchange_api.portal.i18n_evidence import EVIDENCE_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
+from exchange_api.portal.i18n_exports import EXPORT_MESSAGES
 from exchange_api.portal.i18n_lineage import LINEAGE_MESSAGES
 from exchange_api.portal.i18n_lists import LIST_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
@@ -195,6 +196,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(LINEAGE_MESSAGES[_lang])
     MESSAGES[_lang].update(SCORECARD_MESSAGES[_lang])
     MESSAGES[_lang].update(LIST_MESSAGES[_lang])
+    MESSAGES[_lang].update(EXPORT_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

@@ -399,6 +399,8 @@ EXPECTED["demand.fulfil"] = {
     "other": ("demand.not_owner",) * 4 + ("ok",),
 }
 EXPECTED["demand.decline"] = EXPECTED["demand.fulfil"]
+#: the catalog's metadata (not-shared entries included) is what dataset.view shows every account
+EXPECTED["catalog.export"] = EXPECTED["dataset.view"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -426,6 +428,7 @@ SYSTEM_EXPECTED = {
     "lineage.view": "lineage.not_allowed",
     "lineage.rebuild": "ok",
     "scorecard.view": "scorecard.not_allowed",
+    "catalog.export": "ok",  # a scheduled publication of the catalog
     "audit.view": "role.auditor_required",
     "audit.usage": "role.auditor_required",
     "audit.export": "ok",

@@ -17,6 +17,9 @@ PUBLIC = {
     ("get", "/api/v1/health"),
     ("get", "/api/v1/ready"),
     ("get", "/api/v1/quality/report.schema.json"),
+    # the public DCAT-AP catalog: only what the open type declares public (routes/exports.py)
+    ("get", "/api/v1/catalog/dcat.jsonld"),
+    ("get", "/api/v1/catalog/dcat.ttl"),
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
