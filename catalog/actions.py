@@ -29,6 +29,8 @@ __all__ = [
     "DATA_AGGREGATE",
     "DATA_READ",
     "DATA_VERIFY",
+    "ELEMENT_MANAGE",
+    "ELEMENT_VIEW",
     "OBJECTION_ANSWER",
     "OBJECTION_FILE",
     "GRANT_EXPIRE",
@@ -145,6 +147,12 @@ LINEAGE_REBUILD = Action(
 SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
+ELEMENT_MANAGE = Action(
+    "element.manage",
+    "platform",
+    "add a data element (数据元) or a code list (代码表) to the catalog",
+)
+ELEMENT_VIEW = Action("element.view", "platform", "see the data elements and code lists")
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -184,4 +192,6 @@ ACTIONS: tuple[Action, ...] = (
     SUBSCRIPTION_FETCH,
     LINEAGE_VIEW,
     LINEAGE_REBUILD,
+    ELEMENT_MANAGE,
+    ELEMENT_VIEW,
 )

@@ -27,7 +27,7 @@ class CodeList(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    """``[a-z][a-z0-9_]*``; an element's ``params.code_list`` names it (``name`` or ``name.csv``)."""
+    """``[a-z][a-z0-9_]*``; an element's ``params.code_list`` names it (``name``/``name.csv``)."""
     title: Mapped[str] = mapped_column(String(200), default="")
     standard: Mapped[str] = mapped_column(String(100), default="")
     version: Mapped[str] = mapped_column(String(32), default="")
@@ -36,9 +36,7 @@ class CodeList(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the file's bytes as received (the shipped file, or the upload)."""
     entry_count: Mapped[int] = mapped_column(Integer)
-    added_by_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id"), default=None
-    )
+    added_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     added_at: Mapped[dt.datetime] = mapped_column()
 
     entries: Mapped[list[CodeListEntry]] = relationship(

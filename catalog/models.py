@@ -191,16 +191,16 @@ class DataElement(Base):
     check: Mapped[str] = mapped_column(String(64))
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
     # the whole definition (migration 0011; ``catalog.elements`` reads and writes these)
-    duckdb_type: Mapped[str] = mapped_column(String(32), default="VARCHAR", server_default="VARCHAR")
+    duckdb_type: Mapped[str] = mapped_column(
+        String(32), default="VARCHAR", server_default="VARCHAR"
+    )
     params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     default_mask: Mapped[str] = mapped_column(String(40), default="none", server_default="none")
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     origin: Mapped[str] = mapped_column(String(16), default="", server_default="")
     """``shipped`` (seeded from ``schemas/elements/``), ``admin``, or empty: an older mirror."""
     definition_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    added_by_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id"), default=None
-    )
+    added_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     added_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 

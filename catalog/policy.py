@@ -46,6 +46,8 @@ account.issue      admins; the platform itself only for a catalog's first admin 
 account.view       admins, auditors, and the account itself (never the token or its hash)
 account.revoke     admins
 account.rotate     admins, and the account itself (a service rotates its own token)
+element.manage     admins, and the platform itself (the shipped seed); ``catalog.policy_elements``
+element.view       any authenticated account, and the platform itself
 subscription.*     create / fetch: a requester of the grantee department, through a grant live
                    now with mode ``subscribe``; view: that department, auditors, admins; cancel:
                    a requester of that department, admins
@@ -68,6 +70,7 @@ from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
+from catalog.policy_elements import element_manage, element_view
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
 from catalog.policy_terms import in_department, platform_role, visible_or_hidden
 from catalog.principals import Principal
@@ -371,4 +374,6 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_VIEW: policy_accounts.account_view,
     act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
+    act.ELEMENT_MANAGE: element_manage,
+    act.ELEMENT_VIEW: element_view,
 }

@@ -346,6 +346,10 @@ EXPECTED["lineage.view"] = {  # the question is about a node of the owner's data
     "other": (_NOT_LINEAGE, _NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok"),
 }
 EXPECTED["lineage.rebuild"] = EXPECTED["audit.key"]
+EXPECTED["element.manage"] = {  # 数据元 and 代码表: admins only, whatever the department
+    relation: ("role.admin_required",) * 4 + ("ok",) for relation in RELATIONS
+}
+EXPECTED["element.view"] = {relation: ("ok",) * 5 for relation in RELATIONS}
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -386,6 +390,8 @@ SYSTEM_EXPECTED = {
     "subscription.view": "404:subscription.not_found",
     "subscription.cancel": "404:subscription.not_found",
     "subscription.fetch": "404:subscription.not_found",
+    "element.manage": "ok",  # the seed of the shipped elements and code lists
+    "element.view": "ok",
 }
 
 

@@ -28,12 +28,16 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("duckdb_type", sa.String(length=32), nullable=False, server_default="VARCHAR")
         )
-        batch.add_column(sa.Column("params", sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+        batch.add_column(
+            sa.Column("params", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
         batch.add_column(
             sa.Column("default_mask", sa.String(length=40), nullable=False, server_default="none")
         )
         batch.add_column(sa.Column("description", sa.Text(), nullable=False, server_default=""))
-        batch.add_column(sa.Column("origin", sa.String(length=16), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("origin", sa.String(length=16), nullable=False, server_default="")
+        )
         batch.add_column(
             sa.Column("definition_sha256", sa.String(length=64), nullable=False, server_default="")
         )

@@ -1,0 +1,159 @@
+"""The shipped standards as the catalog's seed: ``schemas/elements/*.yaml`` and
+``schemas/codes/*.csv`` loaded into the catalog by the platform itself (``zhongtai init``, the
+demo, ``zhongtai element seed``), idempotently.
+
+For each shipped code list, then each shipped element:
+
+- not in the catalog → added (``element.added`` / ``code_list.added``, origin ``shipped``);
+- in the catalog as an incomplete mirror (a row written before migration 0011) → completed
+  from the file, and audited the same way;
+- in the catalog with the same definition (elements: the SHA-256 of the canonical definition, so
+  reformatting a YAML file changes nothing; lists: of the file's bytes) → nothing;
+- in the catalog with a DIFFERENT definition → **refused**: the catalog's definition is kept (it
+  is what past batches were judged by), the difference is audited once as
+  ``element.seed_refused`` and returned in :attr:`SeedReport.refused` for the command to print.
+  A revised standard is shipped under a new name (``sex_2024``), not by editing a file.
+
+A shipped list's CSV has a ``code`` column and a ``name`` column (the label); its sidecar
+``<name>.yaml`` gives the title (``name_zh``), standard and version. Where a list repeats a
+code over time (GB/T 2260: one code, several names in different years) the first label is kept:
+membership is what the checks read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog import actions as act
+from catalog import audit
+from catalog.code_list_csv import ParsedEntry
+from catalog.element_events import ElementSeedRefused
+from catalog.element_spec import code_list_name, definition, definition_sha256, element_spec
+from catalog.element_tables import CodeList
+from catalog.elements import ORIGIN_SHIPPED, store_code_list, store_element
+from catalog.guard import ensure
+from catalog.models import AuditEvent, DataElement, utcnow
+from catalog.principals import SYSTEM
+from catalog.resources import PLATFORM
+from schemas.loader import CODES_DIR, ELEMENTS_DIR, parse_element
+
+__all__ = ["SeedReport", "seed_shipped"]
+
+
+@dataclass
+class SeedReport:
+    """What a seed did, by ``element:<code>`` / ``code_list:<name>``."""
+
+    added: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def _shipped_entries(path: Path) -> tuple[ParsedEntry, ...]:
+    entries: dict[str, ParsedEntry] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            code = (row.get("code") or "").strip()
+            if code and code not in entries:
+                label = (row.get("name") or row.get("label") or code).strip()
+                entries[code] = ParsedEntry(reader.line_num, code, label[:200])
+    return tuple(entries.values())
+
+
+def _sidecar(path: Path) -> dict[str, str]:
+    side = path.with_suffix(".yaml")
+    data = yaml.safe_load(side.read_text(encoding="utf-8")) if side.is_file() else {}
+    data = data if isinstance(data, dict) else {}
+    return {
+        "title": str(data.get("name_zh") or path.stem)[:200],
+        "standard": str(data.get("standard") or "")[:100],
+        "version": str(data.get("version") or "")[:32],
+    }
+
+
+def _refuse_once(
+    session: Session, report: SeedReport, resource: str, stored: str, shipped: str, now: dt.datetime
+) -> None:
+    """Record the refusal unless this very difference is already on the record."""
+    report.refused.append(resource)
+    earlier = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == ElementSeedRefused.action, AuditEvent.object == resource
+        )
+    )
+    if any((e.detail or {}).get("shipped_sha256") == shipped for e in earlier):
+        return
+    event = ElementSeedRefused(resource=resource, stored_sha256=stored, shipped_sha256=shipped)
+    audit.record(session, event, actor=SYSTEM, now=now)
+
+
+def _seed_list(session: Session, path: Path, report: SeedReport, now: dt.datetime) -> None:
+    name = code_list_name(path.name)
+    resource = f"code_list:{name}"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    stored = session.scalars(select(CodeList).where(CodeList.name == name)).one_or_none()
+    if stored is None:
+        store_code_list(
+            session, name, _shipped_entries(path), digest,
+            origin=ORIGIN_SHIPPED, actor=SYSTEM, now=now, **_sidecar(path),
+        )  # fmt: skip
+        report.added.append(resource)
+    elif stored.content_sha256 == digest:
+        report.unchanged.append(resource)
+    else:
+        _refuse_once(session, report, resource, stored.content_sha256, digest, now)
+
+
+def _seed_element(session: Session, path: Path, report: SeedReport, now: dt.datetime) -> None:
+    spec = element_spec(definition(parse_element(path)))
+    resource = f"element:{spec.code}"
+    row = session.scalars(select(DataElement).where(DataElement.code == spec.code)).one_or_none()
+    shipped = definition_sha256(spec)
+    if row is None or row.origin == "":
+        store_element(session, spec, origin=ORIGIN_SHIPPED, actor=SYSTEM, now=now, row=row)
+        (report.added if row is None else report.completed).append(resource)
+    elif row.definition_sha256 == shipped:
+        report.unchanged.append(resource)
+    else:
+        _refuse_once(session, report, resource, row.definition_sha256, shipped, now)
+
+
+def seed_shipped(
+    session: Session,
+    *,
+    elements: Iterable[str] | None = None,
+    elements_dir: Path = ELEMENTS_DIR,
+    codes_dir: Path = CODES_DIR,
+    now: dt.datetime | None = None,
+) -> SeedReport:
+    """Load the shipped code lists and elements (only ``elements`` and the lists they name,
+    when given) into the catalog as the platform; the caller commits."""
+    now = now or utcnow()
+    ensure(session, SYSTEM, act.ELEMENT_MANAGE, PLATFORM, now=now)
+    paths = sorted(elements_dir.glob("*.yaml"))
+    specs = {p: parse_element(p) for p in paths}
+    if elements is not None:
+        wanted = set(elements)
+        specs = {p: s for p, s in specs.items() if s.code in wanted}
+    needed = {
+        code_list_name(s.params["code_list"]) for s in specs.values() if "code_list" in s.params
+    }
+    report = SeedReport()
+    for path in sorted(codes_dir.glob("*.csv")):
+        if elements is None or code_list_name(path.name) in needed:
+            _seed_list(session, path, report, now)
+    for path in specs:
+        _seed_element(session, path, report, now)
+    session.flush()
+    return report
