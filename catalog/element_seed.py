@@ -14,7 +14,8 @@ For each shipped code list, then each shipped element:
   ``element.seed_refused`` and returned in :attr:`SeedReport.refused` for the command to print.
   A revised standard is shipped under a new name (``sex_2024``), not by editing a file.
 
-A shipped list's CSV has a ``code`` column and a ``name`` column (the label); its sidecar
+A shipped list's CSV has a ``code`` column and a ``name`` column (the label; GB 32100's table
+of authorities and types has ``type_name``); its sidecar
 ``<name>.yaml`` gives the title (``name_zh``), standard and version. Where a list repeats a
 code over time (GB/T 2260: one code, several names in different years) the first label is kept:
 membership is what the checks read.
@@ -45,6 +46,7 @@ from catalog.models import AuditEvent, DataElement, utcnow
 from catalog.principals import SYSTEM
 from catalog.resources import PLATFORM
 from schemas.loader import CODES_DIR, ELEMENTS_DIR, parse_element
+from schemas.loader import DataElement as ElementSpec
 
 __all__ = ["SeedReport", "seed_shipped"]
 
@@ -62,12 +64,15 @@ class SeedReport:
 def _shipped_entries(path: Path) -> tuple[ParsedEntry, ...]:
     entries: dict[str, ParsedEntry] = {}
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            code = (row.get("code") or "").strip()
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        code_at = header.index("code")
+        named = [h for h in ("name", "label", "type_name") if h in header]
+        label_at = header.index(named[0]) if named else min(1, len(header) - 1)
+        for line, row in enumerate(reader, start=2):
+            code = row[code_at].strip()
             if code and code not in entries:
-                label = (row.get("name") or row.get("label") or code).strip()
-                entries[code] = ParsedEntry(reader.line_num, code, label[:200])
+                entries[code] = ParsedEntry(line, code, row[label_at].strip()[:200] or code)
     return tuple(entries.values())
 
 
@@ -115,18 +120,20 @@ def _seed_list(session: Session, path: Path, report: SeedReport, now: dt.datetim
         _refuse_once(session, report, resource, stored.content_sha256, digest, now)
 
 
-def _seed_element(session: Session, path: Path, report: SeedReport, now: dt.datetime) -> None:
-    spec = element_spec(definition(parse_element(path)))
+def _seed_element(
+    session: Session, shipped: ElementSpec, report: SeedReport, now: dt.datetime
+) -> None:
+    spec = element_spec(definition(shipped))
     resource = f"element:{spec.code}"
     row = session.scalars(select(DataElement).where(DataElement.code == spec.code)).one_or_none()
-    shipped = definition_sha256(spec)
+    digest = definition_sha256(spec)
     if row is None or row.origin == "":
         store_element(session, spec, origin=ORIGIN_SHIPPED, actor=SYSTEM, now=now, row=row)
         (report.added if row is None else report.completed).append(resource)
-    elif row.definition_sha256 == shipped:
+    elif row.definition_sha256 == digest:
         report.unchanged.append(resource)
     else:
-        _refuse_once(session, report, resource, row.definition_sha256, shipped, now)
+        _refuse_once(session, report, resource, row.definition_sha256, digest, now)
 
 
 def seed_shipped(
@@ -153,7 +160,7 @@ def seed_shipped(
     for path in sorted(codes_dir.glob("*.csv")):
         if elements is None or code_list_name(path.name) in needed:
             _seed_list(session, path, report, now)
-    for path in specs:
-        _seed_element(session, path, report, now)
+    for spec in specs.values():
+        _seed_element(session, spec, report, now)
     session.flush()
     return report
