@@ -121,6 +121,9 @@ def navigation(
     )
     lineage = any_allowed(act.LINEAGE_VIEW, _lineage_of)
     wanted.append(("lineage", "/portal/lineage", lineage))
+    wanted.append(
+        ("elements", "/portal/elements", allowed(principal, act.ELEMENT_VIEW, PLATFORM, now))
+    )
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted
