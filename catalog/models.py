@@ -200,7 +200,9 @@ class DataElement(Base):
     origin: Mapped[str] = mapped_column(String(16), default="", server_default="")
     """``shipped`` (seeded from ``schemas/elements/``), ``admin``, or empty: an older mirror."""
     definition_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    added_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+    added_by_account_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The admin's account (no foreign key: the column is added in place to a table others
+    reference, which SQLite could otherwise only do by rebuilding it)."""
     added_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 

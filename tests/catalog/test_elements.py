@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
 from catalog import elements
+from catalog.db import downgrade, upgrade
 from catalog.element_seed import seed_shipped
 from catalog.element_spec import definition_sha256
 from catalog.element_tables import CodeList, CodeListEntry
@@ -250,3 +251,26 @@ def test_the_seed_completes_a_mirror_written_before_the_registry(
 
 def _digests(found: dict[str, ElementSpec]) -> dict[str, str]:
     return {code: definition_sha256(spec) for code, spec in found.items()}
+
+
+def test_migration_0011_keeps_the_mirrored_elements_of_a_catalog_in_use(
+    catalog_session: Session, tmp_path: Path
+) -> None:
+    """A catalog whose fields reference mirrored elements goes down to 0009 and up again in
+    place (no table rebuild that its foreign keys would refuse); the seed then completes it."""
+    owner = factories.department(catalog_session)
+    factories.dataset(catalog_session, tmp_path / "contracts", owner)
+    catalog_session.commit()
+    engine = catalog_session.get_bind()
+    assert isinstance(engine, Engine)
+    catalog_session.close()
+    downgrade(engine, "0009")
+    assert "code_lists" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    with Session(engine) as session:
+        mirrored = set(session.scalars(select(DataElement.code)))
+        assert mirrored and elements.catalog_elements(session) == {}  # incomplete until seeded
+        element_dir, codes_dir = _copy_shipped(tmp_path)
+        report = seed_shipped(session, elements_dir=element_dir, codes_dir=codes_dir)
+        assert {r.removeprefix("element:") for r in report.completed} == mirrored
+        assert set(elements.catalog_elements(session)) == set(load_elements())

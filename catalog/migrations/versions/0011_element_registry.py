@@ -24,32 +24,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("data_elements") as batch:
-        batch.add_column(
-            sa.Column("duckdb_type", sa.String(length=32), nullable=False, server_default="VARCHAR")
-        )
-        batch.add_column(
-            sa.Column("params", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-        )
-        batch.add_column(
-            sa.Column("default_mask", sa.String(length=40), nullable=False, server_default="none")
-        )
-        batch.add_column(sa.Column("description", sa.Text(), nullable=False, server_default=""))
-        batch.add_column(
-            sa.Column("origin", sa.String(length=16), nullable=False, server_default="")
-        )
-        batch.add_column(
-            sa.Column("definition_sha256", sa.String(length=64), nullable=False, server_default="")
-        )
-        batch.add_column(
-            sa.Column(
-                "added_by_account_id",
-                sa.Integer(),
-                sa.ForeignKey("accounts.id", name="fk_data_elements_added_by_account_id"),
-                nullable=True,
-            )
-        )
-        batch.add_column(sa.Column("added_at", sa.DateTime(), nullable=True))
+    # Plain ADD COLUMNs (no foreign key, nothing a SQLite rebuild would need): data_elements is
+    # referenced by fields, and a rebuild of a referenced table fails with foreign keys on.
+    for column in _columns():
+        op.add_column("data_elements", column)
     op.create_table(
         "code_lists",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,16 +61,18 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("code_list_entries")
     op.drop_table("code_lists")
-    with op.batch_alter_table("data_elements") as batch:
-        batch.drop_constraint("fk_data_elements_added_by_account_id", type_="foreignkey")
-        for column in (
-            "added_at",
-            "added_by_account_id",
-            "definition_sha256",
-            "origin",
-            "description",
-            "default_mask",
-            "params",
-            "duckdb_type",
-        ):
-            batch.drop_column(column)
+    for column in reversed(_columns()):
+        op.drop_column("data_elements", column.name)  # SQLite ≥ 3.35: in place, no rebuild
+
+
+def _columns() -> list[sa.Column[object]]:
+    return [
+        sa.Column("duckdb_type", sa.String(length=32), nullable=False, server_default="VARCHAR"),
+        sa.Column("params", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+        sa.Column("default_mask", sa.String(length=40), nullable=False, server_default="none"),
+        sa.Column("description", sa.Text(), nullable=False, server_default=""),
+        sa.Column("origin", sa.String(length=16), nullable=False, server_default=""),
+        sa.Column("definition_sha256", sa.String(length=64), nullable=False, server_default=""),
+        sa.Column("added_by_account_id", sa.Integer(), nullable=True),
+        sa.Column("added_at", sa.DateTime(), nullable=True),
+    ]
