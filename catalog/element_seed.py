@@ -40,15 +40,15 @@ from catalog.code_list_csv import ParsedEntry
 from catalog.element_events import ElementSeedRefused
 from catalog.element_spec import code_list_name, definition, definition_sha256, element_spec
 from catalog.element_tables import CodeList
-from catalog.elements import ORIGIN_SHIPPED, store_code_list, store_element
+from catalog.elements import ORIGIN_SHIPPED, catalog_elements, store_code_list, store_element
 from catalog.guard import ensure
 from catalog.models import AuditEvent, DataElement, utcnow
 from catalog.principals import SYSTEM
 from catalog.resources import PLATFORM
-from schemas.loader import CODES_DIR, ELEMENTS_DIR, parse_element
+from schemas.loader import CODES_DIR, ELEMENTS_DIR, load_elements, parse_element
 from schemas.loader import DataElement as ElementSpec
 
-__all__ = ["SeedReport", "seed_shipped"]
+__all__ = ["SeedReport", "seeded_elements", "seed_shipped"]
 
 
 @dataclass
@@ -164,3 +164,17 @@ def seed_shipped(
         _seed_element(session, spec, report, now)
     session.flush()
     return report
+
+
+def seeded_elements(session: Session) -> dict[str, ElementSpec]:
+    """The catalog's data elements (``catalog.elements.catalog_elements``), after seeding the
+    shipped ones it lacks (or holds only as pre-0011 mirrors): what contract loading should
+    parse with, so a catalog that was never seeded still knows the shipped standards, and an
+    admin's elements are known too. Seeding happens at most once per catalog; afterwards this
+    is one query. The caller commits."""
+    known = catalog_elements(session)
+    missing = sorted(set(load_elements()) - set(known))
+    if missing:
+        seed_shipped(session, elements=missing)
+        known = catalog_elements(session)
+    return known

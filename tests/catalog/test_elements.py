@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalog import elements
 from catalog.db import downgrade, upgrade
-from catalog.element_seed import seed_shipped
+from catalog.element_seed import seed_shipped, seeded_elements
 from catalog.element_spec import definition_sha256
 from catalog.element_tables import CodeList, CodeListEntry
 from catalog.errors import AccessRefused, Conflict, InvalidInput, TooLarge
@@ -274,3 +274,16 @@ def test_migration_0011_keeps_the_mirrored_elements_of_a_catalog_in_use(
         report = seed_shipped(session, elements_dir=element_dir, codes_dir=codes_dir)
         assert {r.removeprefix("element:") for r in report.completed} == mirrored
         assert set(elements.catalog_elements(session)) == set(load_elements())
+
+
+def test_contract_loading_gets_the_catalogs_elements_seeding_what_it_lacks(
+    catalog_session: Session,
+) -> None:
+    admin = _principal(catalog_session, Role.ADMIN)
+    elements.add_code_list(catalog_session, "zj_districts", DISTRICTS, admin)
+    elements.add_element(catalog_session, _element(), admin)
+    known = seeded_elements(catalog_session)  # an unseeded catalog: the shipped ones come in
+    assert set(known) == set(load_elements()) | {"district"}
+    events = len(_events(catalog_session, "element.added"))
+    assert seeded_elements(catalog_session) == known  # once: nothing more is written
+    assert len(_events(catalog_session, "element.added")) == events
