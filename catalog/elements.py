@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog import actions as act
@@ -216,14 +219,27 @@ def add_element(
     ensure(session, actor, act.ELEMENT_MANAGE, PLATFORM, now=now)
     checked = element_spec(definition(spec) if isinstance(spec, ElementSpec) else spec)
     _referenced_lists(session, checked)
+    exists = Conflict(
+        f"data element {checked.code!r} is already in the catalog; add a revised standard "
+        "under a new code",
+        code="element.exists",
+        element=checked.code,
+    )
     if _element_row(session, checked.code) is not None:
-        raise Conflict(
-            f"data element {checked.code!r} is already in the catalog; add a revised standard "
-            "under a new code",
-            code="element.exists",
-            element=checked.code,
-        )
-    return store_element(session, checked, origin=ORIGIN_ADMIN, actor=actor, now=now)
+        raise exists
+    with _racing(session, exists):
+        return store_element(session, checked, origin=ORIGIN_ADMIN, actor=actor, now=now)
+
+
+@contextmanager
+def _racing(session: Session, exists: Conflict) -> Iterator[None]:
+    """Another admin added the same name between our check and our insert: the unique index
+    refuses the second, which is answered as the conflict it is (the transaction rolled back)."""
+    try:
+        yield
+    except IntegrityError:
+        session.rollback()
+        raise exists from None
 
 
 def _meta(value: str, key: str) -> str:
@@ -321,20 +337,22 @@ def add_code_list(
         "version": _meta(version, "version"),
     }
     entries = parse_code_list(data)
-    if _code_list(session, checked_name) is not None:
-        raise Conflict(
-            f"code list {checked_name!r} is already in the catalog; add a revised list under a "
-            "new name",
-            code="code_list.exists",
-            name=checked_name,
-        )
-    return store_code_list(
-        session,
-        checked_name,
-        entries,
-        hashlib.sha256(data).hexdigest(),
-        origin=ORIGIN_ADMIN,
-        actor=actor,
-        now=now,
-        **meta,
+    exists = Conflict(
+        f"code list {checked_name!r} is already in the catalog; add a revised list under a "
+        "new name",
+        code="code_list.exists",
+        name=checked_name,
     )
+    if _code_list(session, checked_name) is not None:
+        raise exists
+    with _racing(session, exists):
+        return store_code_list(
+            session,
+            checked_name,
+            entries,
+            hashlib.sha256(data).hexdigest(),
+            origin=ORIGIN_ADMIN,
+            actor=actor,
+            now=now,
+            **meta,
+        )

@@ -287,3 +287,18 @@ def test_contract_loading_gets_the_catalogs_elements_seeding_what_it_lacks(
     events = len(_events(catalog_session, "element.added"))
     assert seeded_elements(catalog_session) == known  # once: nothing more is written
     assert len(_events(catalog_session, "element.added")) == events
+
+
+def test_two_admins_adding_one_name_at_once_get_a_conflict_not_a_500(
+    catalog_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = _principal(catalog_session, Role.ADMIN)
+    elements.add_code_list(catalog_session, "zj_districts", DISTRICTS, admin)
+    catalog_session.commit()
+    # the other admin's check ran before this one's insert: it saw no list of that name
+    monkeypatch.setattr(elements, "_code_list", lambda session, name: None)
+    with pytest.raises(Conflict) as raced:
+        elements.add_code_list(catalog_session, "zj_districts", b"code,label\n9,x\n", admin)
+    assert raced.value.code == "code_list.exists"
+    monkeypatch.undo()
+    assert elements.code_list_values(catalog_session, "zj_districts") == ("33", "3301", "330106")
