@@ -214,7 +214,10 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         html = browser(platform, account).get("/portal/catalog").text
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
-    assert links(SWJ) == ["home", "catalog", "requests", "grants"]
-    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage"]  # its own datasets'
-    assert links("dsj-audit") == ["home", "catalog", "audit", "usage", "evidence", "lineage"]
+    assert links(SWJ) == ["home", "catalog", "requests", "grants", "elements"]
+    # lineage: its own datasets'
+    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "elements"]
+    assert links("dsj-audit") == [
+        "home", "catalog", "audit", "usage", "evidence", "lineage", "elements"
+    ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
