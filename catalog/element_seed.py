@@ -41,6 +41,7 @@ from catalog.element_events import ElementSeedRefused
 from catalog.element_spec import code_list_name, definition, definition_sha256, element_spec
 from catalog.element_tables import CodeList
 from catalog.elements import ORIGIN_SHIPPED, catalog_elements, store_code_list, store_element
+from catalog.errors import InvalidInput
 from catalog.guard import ensure
 from catalog.models import AuditEvent, DataElement, utcnow
 from catalog.principals import SYSTEM
@@ -48,7 +49,7 @@ from catalog.resources import PLATFORM
 from schemas.loader import CODES_DIR, ELEMENTS_DIR, load_elements, parse_element
 from schemas.loader import DataElement as ElementSpec
 
-__all__ = ["SeedReport", "seeded_elements", "seed_shipped"]
+__all__ = ["SeedReport", "element_rows", "seeded_elements", "seed_shipped"]
 
 
 @dataclass
@@ -178,3 +179,31 @@ def seeded_elements(session: Session) -> dict[str, ElementSpec]:
         seed_shipped(session, elements=missing)
         known = catalog_elements(session)
     return known
+
+
+def element_rows(session: Session, codes: Iterable[str]) -> dict[str, DataElement]:
+    """The catalog rows of the data elements ``codes`` (what a contract's fields reference),
+    seeding a shipped one the catalog lacks or holds incompletely, never changing one it holds
+    whole. A code neither in the catalog nor shipped is ``element.unknown`` (422). This is the
+    replacement for ``catalog.datasets``' ``_upsert_element``, which rewrote rows from the files."""
+    wanted = list(dict.fromkeys(codes))
+
+    def complete() -> dict[str, DataElement]:
+        query = select(DataElement).where(DataElement.code.in_(wanted), DataElement.origin != "")
+        return {row.code: row for row in session.scalars(query)}
+
+    rows = complete()
+    missing = [code for code in wanted if code not in rows]
+    if missing:
+        shipped = [code for code in missing if code in load_elements()]
+        if shipped:
+            seed_shipped(session, elements=shipped)
+            rows = complete()
+        unknown = [code for code in wanted if code not in rows]
+        if unknown:
+            raise InvalidInput(
+                f"data elements {unknown} are neither in the catalog nor shipped",
+                code="element.unknown",
+                elements=unknown,
+            )
+    return rows

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalog import elements
 from catalog.db import downgrade, upgrade
-from catalog.element_seed import seed_shipped, seeded_elements
+from catalog.element_seed import element_rows, seed_shipped, seeded_elements
 from catalog.element_spec import definition_sha256
 from catalog.element_tables import CodeList, CodeListEntry
 from catalog.errors import AccessRefused, Conflict, InvalidInput, TooLarge
@@ -302,3 +302,17 @@ def test_two_admins_adding_one_name_at_once_get_a_conflict_not_a_500(
     assert raced.value.code == "code_list.exists"
     monkeypatch.undo()
     assert elements.code_list_values(catalog_session, "zj_districts") == ("33", "3301", "330106")
+
+
+def test_element_rows_for_a_contract_seed_what_is_shipped_and_change_nothing_held(
+    catalog_session: Session,
+) -> None:
+    admin = _principal(catalog_session, Role.ADMIN)
+    elements.add_code_list(catalog_session, "zj_districts", DISTRICTS, admin)
+    elements.add_element(catalog_session, _element(), admin)
+    rows = element_rows(catalog_session, ["district", "mobile", "district"])
+    assert set(rows) == {"district", "mobile"} and rows["mobile"].origin == "shipped"
+    assert rows["district"].origin == "admin"
+    with pytest.raises(InvalidInput) as unknown:
+        element_rows(catalog_session, ["mobile", "no_such_element"])
+    assert unknown.value.code == "element.unknown"
