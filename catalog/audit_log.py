@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from catalog import actions as act
 from catalog import audit_events, bulk_events, change_events, subscription_events, usage_events
 from catalog import element_events as _element_events
+from catalog import scorecard_events as _scorecard_events
 from catalog import verify_events as _verify_events
 from catalog.errors import InvalidInput
 from catalog.events import AuditedEvent
@@ -59,6 +60,7 @@ _EVENT_MODULES = (
     subscription_events,
     usage_events,
     _verify_events,
+    _scorecard_events,
     _element_events,
 )  # imported so every event class is known to ``known_actions``
 

@@ -46,6 +46,8 @@ account.issue      admins; the platform itself only for a catalog's first admin 
 account.view       admins, auditors, and the account itself (never the token or its hash)
 account.revoke     admins
 account.rotate     admins, and the account itself (a service rotates its own token)
+scorecard.view     admins and auditors: every department's and the league; a department's
+                   accounts (any role): their own (``catalog.policy_scorecards``)
 element.manage     admins, and the platform itself (the shipped seed); ``catalog.policy_elements``
 element.view       any authenticated account, and the platform itself
 subscription.*     create / fetch: a requester of the grantee department, through a grant live
@@ -72,6 +74,7 @@ from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
 from catalog.policy_elements import element_manage, element_view
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
+from catalog.policy_scorecards import scorecard_view
 from catalog.policy_terms import in_department, platform_role, visible_or_hidden
 from catalog.principals import Principal
 from catalog.read_plan import (
@@ -93,6 +96,7 @@ from catalog.resources import (
     ReportTerms,
     RequestTerms,
     Resource,
+    ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
 from catalog.verify_plan import VerifyPlan, VerifyResource, plan_verify
@@ -339,6 +343,7 @@ _KINDS: dict[str, type] = {
     "account": AccountTerms,
     "subscription": SubscriptionTerms,
     "lineage": LineageTerms,
+    "scorecard": ScorecardTerms,
 }
 
 #: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),
@@ -374,6 +379,7 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_VIEW: policy_accounts.account_view,
     act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
+    act.SCORECARD_VIEW: scorecard_view,
     act.ELEMENT_MANAGE: element_manage,
     act.ELEMENT_VIEW: element_view,
 }

@@ -39,6 +39,7 @@ __all__ = [
     "ReportTerms",
     "RequestTerms",
     "Resource",
+    "ScorecardTerms",
 ]
 
 
@@ -242,6 +243,20 @@ class AccountTerms:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ScorecardTerms:
+    """A department's scorecard (考核); ``department_id=None``: every department's (the league)."""
+
+    department_id: int | None
+
+
 Resource = (
-    DatasetTerms | ReadResource | RequestTerms | GrantTerms | ReportTerms | Platform | AccountTerms
+    DatasetTerms
+    | ReadResource
+    | RequestTerms
+    | GrantTerms
+    | ReportTerms
+    | Platform
+    | AccountTerms
+    | ScorecardTerms
 )

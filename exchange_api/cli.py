@@ -30,6 +30,7 @@ from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
 from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
+from exchange_api.cli_scorecard import scorecard_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ app.add_typer(account_app, name="account")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
 app.add_typer(lineage_app, name="lineage")
+app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(element_app, name="element")
 app.add_typer(codelist_app, name="codelist")
 console = Console()

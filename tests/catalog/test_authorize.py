@@ -29,6 +29,7 @@ from catalog.resources import (
     ReportTerms,
     RequestTerms,
     Resource,
+    ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
 from catalog.verify_plan import VerifyRequest, VerifyResource
@@ -74,6 +75,8 @@ def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerm
         return _GRANT
     if action.resource == "report":
         return _REPORT
+    if action.resource == "scorecard":
+        return ScorecardTerms(OWNER)  # the owner department's scorecard
     if action.resource == "lineage":
         return LineageTerms("dataset:zhongtai/rsj_social_insurance", frozenset({OWNER}))
     if action.resource == "account":
@@ -346,6 +349,12 @@ EXPECTED["lineage.view"] = {  # the question is about a node of the owner's data
     "other": (_NOT_LINEAGE, _NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok"),
 }
 EXPECTED["lineage.rebuild"] = EXPECTED["audit.key"]
+_NOT_SCORECARD = "scorecard.not_allowed"
+EXPECTED["scorecard.view"] = {  # the owner department's card: its own people, auditors, admins
+    "own": ("ok", "ok", "ok", "ok", "ok"),
+    "requesting": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
+    "other": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
+}
 EXPECTED["element.manage"] = {  # 数据元 and 代码表: admins only, whatever the department
     relation: ("role.admin_required",) * 4 + ("ok",) for relation in RELATIONS
 }
@@ -376,6 +385,7 @@ SYSTEM_EXPECTED = {
     "grant.expire": "ok",
     "lineage.view": "lineage.not_allowed",
     "lineage.rebuild": "ok",
+    "scorecard.view": "scorecard.not_allowed",
     "audit.view": "role.auditor_required",
     "audit.usage": "role.auditor_required",
     "audit.export": "ok",
@@ -521,3 +531,15 @@ def test_the_first_admin_is_made_by_the_platform_itself_only(
 ) -> None:
     first = dataclasses.replace(_NEW_ACCOUNT, roles=frozenset(roles), bootstrap=True)
     assert _outcome(authorize(actor, act.ACCOUNT_ISSUE, first, now=NOW)) == expected
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_only_auditors_and_admins_see_the_league_table(role: Role) -> None:
+    """Every department's scorecards at once: auditors and admins, never a department's own
+    publisher, requester or steward (the policy choice of ``catalog.policy_scorecards``)."""
+    decision = authorize(_actor(role, OWNER), act.SCORECARD_VIEW, ScorecardTerms(None), now=NOW)
+    expected = "ok" if role in (Role.AUDITOR, Role.ADMIN) else "scorecard.not_allowed"
+    assert _outcome(decision) == expected
+    assert _outcome(authorize(SYSTEM, act.SCORECARD_VIEW, ScorecardTerms(None), now=NOW)) == (
+        "scorecard.not_allowed"
+    )

@@ -214,10 +214,12 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         html = browser(platform, account).get("/portal/catalog").text
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
-    assert links(SWJ) == ["home", "catalog", "requests", "grants", "elements"]
-    # lineage: its own datasets'
-    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "elements"]
+    # scorecards: its own card; lineage: its own datasets'; elements: everyone's to read
+    assert links(SWJ) == ["home", "catalog", "requests", "grants", "scorecards", "elements"]
+    assert links(RSJ) == [
+        "home", "catalog", "inbox", "given", "lineage", "scorecards", "elements"
+    ]  # fmt: skip
     assert links("dsj-audit") == [
-        "home", "catalog", "audit", "usage", "evidence", "lineage", "elements"
+        "home", "catalog", "audit", "usage", "evidence", "lineage", "scorecards", "elements"
     ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
