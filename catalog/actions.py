@@ -36,6 +36,8 @@ __all__ = [
     "DEMAND_MATCH",
     "DEMAND_REQUEST",
     "DEMAND_VIEW",
+    "ELEMENT_MANAGE",
+    "ELEMENT_VIEW",
     "OBJECTION_ANSWER",
     "OBJECTION_FILE",
     "GRANT_EXPIRE",
@@ -184,6 +186,12 @@ DEMAND_DECLINE = Action("demand.decline", "demand", "decline a demand, with the 
 CATALOG_EXPORT = Action(
     "catalog.export", "platform", "export the whole catalog's metadata as a spreadsheet"
 )
+ELEMENT_MANAGE = Action(
+    "element.manage",
+    "platform",
+    "add a data element (数据元) or a code list (代码表) to the catalog",
+)
+ELEMENT_VIEW = Action("element.view", "platform", "see the data elements and code lists")
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -234,4 +242,6 @@ ACTIONS: tuple[Action, ...] = (
     DEMAND_FULFIL,
     DEMAND_DECLINE,
     CATALOG_EXPORT,
+    ELEMENT_MANAGE,
+    ELEMENT_VIEW,
 )

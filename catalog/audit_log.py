@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit_events, bulk_events, change_events, subscription_events, usage_events
+from catalog import element_events as _element_events
 from catalog import export_events as _export_events
 from catalog import list_events as _list_events
 from catalog import scorecard_events as _scorecard_events
@@ -64,6 +65,7 @@ _EVENT_MODULES = (
     _verify_events,
     _scorecard_events,
     _export_events,
+    _element_events,
 )  # imported so every event class is known to ``known_actions``
 
 

@@ -190,6 +190,20 @@ class DataElement(Base):
     version: Mapped[str] = mapped_column(String(32))
     check: Mapped[str] = mapped_column(String(64))
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the whole definition (migration 0011; ``catalog.elements`` reads and writes these)
+    duckdb_type: Mapped[str] = mapped_column(
+        String(32), default="VARCHAR", server_default="VARCHAR"
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    default_mask: Mapped[str] = mapped_column(String(40), default="none", server_default="none")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    origin: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    """``shipped`` (seeded from ``schemas/elements/``), ``admin``, or empty: an older mirror."""
+    definition_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    added_by_account_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The admin's account (no foreign key: the column is added in place to a table others
+    reference, which SQLite could otherwise only do by rebuilding it)."""
+    added_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class Dataset(Base):
@@ -422,6 +436,7 @@ class QualityReport(Base):
 
 # Tables kept in their own modules register on Base.metadata here, for Alembic and the tests.
 from catalog import credential_tables as _credential_tables  # noqa: E402, F401
+from catalog import element_tables as _element_tables  # noqa: E402, F401
 from catalog import list_tables as _list_tables  # noqa: E402, F401
 from catalog import subscription_tables as _subscription_tables  # noqa: E402, F401
 from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401

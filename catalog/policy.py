@@ -49,6 +49,8 @@ account.revoke     admins
 account.rotate     admins, and the account itself (a service rotates its own token)
 scorecard.view     admins and auditors: every department's and the league; a department's
                    accounts (any role): their own (``catalog.policy_scorecards``)
+element.manage     admins, and the platform itself (the shipped seed); ``catalog.policy_elements``
+element.view       any authenticated account, and the platform itself
 subscription.*     create / fetch: a requester of the grantee department, through a grant live
                    now with mode ``subscribe``; view: that department, auditors, admins; cancel:
                    a requester of that department, admins
@@ -76,6 +78,7 @@ from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
+from catalog.policy_elements import element_manage, element_view
 from catalog.policy_exports import catalog_export
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
 from catalog.policy_scorecards import scorecard_view
@@ -398,4 +401,6 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.DEMAND_FULFIL: lists.demand_fulfil,
     act.DEMAND_DECLINE: lists.demand_decline,
     act.CATALOG_EXPORT: catalog_export,
+    act.ELEMENT_MANAGE: element_manage,
+    act.ELEMENT_VIEW: element_view,
 }

@@ -20,6 +20,7 @@ from exchange_api.portal import (
     audit_pages,
     bulk_pages,
     dataset_page,
+    element_pages,
     evidence_pages,
     exchange,
     forms,
@@ -55,6 +56,7 @@ from exchange_api.routes import (
     verify,
 )
 from exchange_api.routes import changes as change_routes
+from exchange_api.routes import elements as element_routes
 from exchange_api.routes import scorecards as scorecard_routes
 from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
+    app.include_router(element_routes.router)
+    app.include_router(element_pages.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
     app.include_router(scorecard_routes.router)

@@ -25,6 +25,7 @@ from exchange_api import cli_subscribe as _cli_subscribe  # noqa: F401 (register
 from exchange_api import cli_verify  # noqa: F401  (registers 'exchange verify' and 'aggregate')
 from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_audit_group import audit_app
+from exchange_api.cli_elements import codelist_app, element_app, print_seed_report
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
 from exchange_api.cli_exports import catalog_app
@@ -52,6 +53,8 @@ app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(responsibility_app, name="responsibility")
 app.add_typer(demand_app, name="demand")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(element_app, name="element")
+app.add_typer(codelist_app, name="codelist")
 console = Console()
 err = Console(stderr=True)
 
@@ -64,7 +67,14 @@ def init() -> None:
     settings = get_settings()
     for folder in (settings.var_dir, settings.raw_dir, settings.staging_dir, settings.inbox_dir):
         Path(folder).mkdir(parents=True, exist_ok=True)
-    init_catalog(settings.resolved_catalog_url)
+    sessions = init_catalog(settings.resolved_catalog_url)
+    from catalog.element_seed import seed_shipped
+
+    with sessions() as session:  # the shipped data elements and code lists (never overwritten)
+        report = seed_shipped(session)
+        session.commit()
+    sessions.kw["bind"].dispose()
+    print_seed_report(report, console)
     console.print(f"catalog ready: {settings.resolved_catalog_url}")
 
 

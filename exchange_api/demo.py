@@ -35,6 +35,7 @@ from catalog.audit_keys import load_trust, signing_key, store_of, trusted
 from catalog.datasets import register_contract
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
+from catalog.element_seed import seed_shipped
 from catalog.evidence_archive import unpack
 from catalog.evidence_verify import verify_bundle
 from catalog.models import Account, Batch, QualityReport, Role, utcnow
@@ -88,6 +89,7 @@ def seed(session: Session) -> DemoTokens:
             account.revoked_at, account.active = None, True
             account.roles = sorted(r.value for r in check_roles(roles))  # e.g. an older demo's
         tokens[name] = token
+    seed_shipped(session)  # the shipped data elements and code lists (catalog.element_seed)
     for contract in load_contracts().values():
         register_contract(session, contract)
     return DemoTokens(tokens)

@@ -70,10 +70,10 @@ from lakehouse.sources.csv_text import CsvLayout
 from lakehouse.sources.detect import Detected, detect
 from lakehouse.sources.json_records import read_json
 from lakehouse.sources.xlsx import read_xlsx
-from quality.code_lists import ensure_all_code_lists
+from quality.code_lists import CodeListSource, ensure_all_code_lists
 from quality.dataset_rules import contract_rules
 from quality.one_pass import checked_query
-from schemas.loader import DatasetContract, FieldSpec
+from schemas.loader import DataElement, DatasetContract, FieldSpec
 
 __all__ = [
     "Staged",
@@ -129,9 +129,13 @@ def standardize(
     raw_path: Path,
     *,
     source_name: str | None = None,
+    elements: dict[str, DataElement] | None = None,
+    code_lists: CodeListSource | None = None,
 ) -> Staged:
     """Read ``raw_path`` as ``contract`` declares and write its standardised Parquet file;
-    messages name ``source_name`` (the user's file name; default: the raw file's name)."""
+    messages name ``source_name`` (the user's file name; default: the raw file's name).
+    ``elements`` and ``code_lists`` are the catalog's (``catalog.elements``); without them
+    the rules are compiled from the shipped files."""
     name = source_name or raw_path.name
     detected = detect(raw_path, name, contract.source)
     target = staging_path_for(settings, batch_id)
@@ -149,10 +153,10 @@ def standardize(
             _select_sql(
                 csv_text.reader_sql(ready.readable, ready.plan), contract, positions, unnamed, line
             ),
-            contract_rules(contract),
+            contract_rules(contract, elements),
         )
         with connect(settings, lake=False) as con:
-            ensure_all_code_lists(con)  # the tables the code-list rules look values up in
+            ensure_all_code_lists(con, code_lists)  # the tables the code-list rules read
             try:
                 with watching(con, "standardise", ready.readable.stat().st_size):
                     row = con.execute(

@@ -48,7 +48,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from quality.rules import Rule, compile_rules, quote_ident, sql_literal
-from schemas.loader import DatasetContract, FieldSpec
+from schemas.loader import DataElement, DatasetContract, FieldSpec
 
 __all__ = [
     "FRESHNESS",
@@ -166,9 +166,13 @@ def compile_cross_field_rules(contract: DatasetContract) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def contract_rules(contract: DatasetContract) -> tuple[Rule, ...]:
-    """Every row rule of ``contract``: the element and key rules, then the cross-field rules."""
-    return compile_rules(contract) + compile_cross_field_rules(contract)
+def contract_rules(
+    contract: DatasetContract, elements: dict[str, DataElement] | None = None
+) -> tuple[Rule, ...]:
+    """Every row rule of ``contract``: the element and key rules, then the cross-field rules.
+    ``elements`` are the definitions to compile (default: the shipped files; the pipeline
+    passes the catalog's, ``catalog.elements.catalog_elements``)."""
+    return compile_rules(contract, elements) + compile_cross_field_rules(contract)
 
 
 # --- batch checks --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from quality.code_lists import ensure_all_code_lists
+from quality.code_lists import CodeListSource, ensure_all_code_lists
 from quality.dataset_rules import (
     FRESHNESS,
     ROW_COUNT_CHANGE,
@@ -69,7 +69,7 @@ from quality.suite import (
     row_count_expectation,
     run_suite,
 )
-from schemas.loader import DatasetContract
+from schemas.loader import DataElement, DatasetContract
 
 __all__ = [  # the outcome's names stay importable from here, where they were first
     "QualityOutcome",
@@ -89,10 +89,11 @@ __all__ = [  # the outcome's names stay importable from here, where they were fi
 VERDICT_PREFIX = "_quality_verdict_"
 
 
-def ensure_code_tables(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_code_tables(con: duckdb.DuckDBPyConnection, lists: CodeListSource | None = None) -> None:
     """Load every shipped code list (GB/T 2260 into ``_gb2260``, the others into ``_code_<list>``)
-    once per database; :mod:`quality.code_lists` names the tables the checks read."""
-    ensure_all_code_lists(con)
+    once per database, then the catalog's ``lists`` when given (name → codes, replacing a
+    shipped one); :mod:`quality.code_lists` names the tables the checks read."""
+    ensure_all_code_lists(con, lists)
 
 
 def _check_columns(
@@ -199,12 +200,16 @@ def validate(
     *,
     batch_id: int,
     context: BatchContext | None = None,
+    elements: dict[str, DataElement] | None = None,
+    code_lists: CodeListSource | None = None,
 ) -> QualityOutcome:
     """Run ``contract``'s rules over the standardized rows in ``relation`` (a table or view);
-    with ``context``, its batch-level checks too (None: no batch checks)."""
+    with ``context``, its batch-level checks too (None: no batch checks). ``elements`` and
+    ``code_lists`` are the catalog's definitions and codes (``catalog.elements``); without
+    them, the shipped files'."""
     _check_columns(con, relation, contract)
-    ensure_code_tables(con)
-    rules = contract_rules(contract)
+    ensure_code_tables(con, code_lists)
+    rules = contract_rules(contract, elements)
     source = quote_ident(relation)
     verdict_name = f"{VERDICT_PREFIX}{int(batch_id)}"
     verdict = quote_ident(verdict_name)

@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from quality.code_lists import CodeListSource
 from quality.dataset_rules import BatchContext, contract_rules
 from quality.errors import EngineFailure, RelationMismatch
 from quality.ge_import import (
@@ -37,7 +38,7 @@ from quality.outcome import QualityOutcome, judged
 from quality.rules import Rule, quote_ident
 from quality.suite import RULE_META_KEY, run_suite
 from quality.validate import VERDICT_PREFIX, batch_checks, check_agreement, ensure_code_tables
-from schemas.loader import DatasetContract
+from schemas.loader import DataElement, DatasetContract
 
 __all__ = ["flag_suite", "validate_pass"]
 
@@ -104,6 +105,8 @@ def validate_pass(
     *,
     batch_id: int,
     context: BatchContext | None = None,
+    elements: dict[str, DataElement] | None = None,
+    code_lists: CodeListSource | None = None,
 ) -> QualityOutcome:
     """Judge the checked rows in ``relation`` (written by the pass: flags, ``_failed_rules``,
     ``_passed``); with ``context``, the batch-level checks too. ``verdict_relation`` names a
@@ -114,8 +117,8 @@ def validate_pass(
             relation=relation,
             missing=[PASSED_COLUMN],
         )
-    ensure_code_tables(con)
-    rules = contract_rules(contract)
+    ensure_code_tables(con, code_lists)
+    rules = contract_rules(contract, elements)
     rows_in, rows_quarantined, rule_counts = _pass_counts(con, relation, rules)
     verdict_name = f"{VERDICT_PREFIX}{int(batch_id)}"
     verdict = quote_ident(verdict_name)

@@ -135,6 +135,9 @@ def navigation(
     )
     lists = allowed(principal, act.LISTS_VIEW, PLATFORM, now)
     wanted.append(("lists", "/portal/lists/responsibilities", lists))
+    wanted.append(
+        ("elements", "/portal/elements", allowed(principal, act.ELEMENT_VIEW, PLATFORM, now))
+    )
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted

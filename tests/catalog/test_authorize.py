@@ -401,6 +401,10 @@ EXPECTED["demand.fulfil"] = {
 EXPECTED["demand.decline"] = EXPECTED["demand.fulfil"]
 #: the catalog's metadata (not-shared entries included) is what dataset.view shows every account
 EXPECTED["catalog.export"] = EXPECTED["dataset.view"]
+EXPECTED["element.manage"] = {  # 数据元 and 代码表: admins only, whatever the department
+    relation: ("role.admin_required",) * 4 + ("ok",) for relation in RELATIONS
+}
+EXPECTED["element.view"] = {relation: ("ok",) * 5 for relation in RELATIONS}
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -452,6 +456,8 @@ SYSTEM_EXPECTED = {
     "demand.request": "demand.not_requester",
     "demand.fulfil": "ok",  # the platform settles a demand when its request is approved
     "demand.decline": "demand.not_owner",
+    "element.manage": "ok",  # the seed of the shipped elements and code lists
+    "element.view": "ok",
 }
 
 

@@ -214,10 +214,15 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         html = browser(platform, account).get("/portal/catalog").text
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
-    own_card = ["home", "catalog", "requests", "grants", "scorecards", "lists"]
-    assert links(SWJ) == own_card  # its own card
-    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "scorecards", "lists"]
+    # scorecards: its own card; lineage: its own datasets'; lists and elements: everyone's to read
+    assert links(SWJ) == [
+        "home", "catalog", "requests", "grants", "scorecards", "lists", "elements"
+    ]  # fmt: skip
+    assert links(RSJ) == [
+        "home", "catalog", "inbox", "given", "lineage", "scorecards", "lists", "elements"
+    ]  # fmt: skip
     assert links("dsj-audit") == [
         "home", "catalog", "audit", "usage", "evidence", "lineage", "scorecards", "lists",
+        "elements",
     ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence

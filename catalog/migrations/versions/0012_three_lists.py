@@ -8,7 +8,7 @@
   matched, requested, fulfilled, declined with a reason) and who did each step when.
 
 Revision ID: 0012
-Revises: 0009 (the lead re-chains it after the other catalog migrations)
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
