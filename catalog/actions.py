@@ -25,7 +25,10 @@ __all__ = [
     "AUDIT_VERIFY",
     "AUDIT_VIEW",
     "BATCH_INGEST",
+    "DATASET_REGISTER",
+    "DATASET_REVISE",
     "DATASET_VIEW",
+    "DEPARTMENT_MANAGE",
     "DATA_AGGREGATE",
     "DATA_READ",
     "DATA_VERIFY",
@@ -146,6 +149,12 @@ SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
 
+DATASET_REGISTER = Action(
+    "dataset.register", "dataset", "Register a new dataset contract in the catalog"
+)
+DATASET_REVISE = Action("dataset.revise", "dataset", "Revise a dataset's contract (a new version)")
+DEPARTMENT_MANAGE = Action("department.manage", "platform", "Add a department or change one")
+
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
     DATA_READ,
@@ -184,4 +193,7 @@ ACTIONS: tuple[Action, ...] = (
     SUBSCRIPTION_FETCH,
     LINEAGE_VIEW,
     LINEAGE_REBUILD,
+    DATASET_REGISTER,
+    DATASET_REVISE,
+    DEPARTMENT_MANAGE,
 )

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from catalog.catalog_entry import CatalogEntry
 from schemas import Grade, MaskKind, OpenType, ShareType
 
 if TYPE_CHECKING:
@@ -192,8 +193,8 @@ class DataElement(Base):
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Dataset(Base):
-    """信息资源: one dataset, its owner and its sharing terms."""
+class Dataset(CatalogEntry, Base):
+    """信息资源: one dataset, its owner and its sharing terms (national catalog columns: mixin)."""
 
     __tablename__ = "datasets"
 
@@ -421,6 +422,7 @@ class QualityReport(Base):
 
 
 # Tables kept in their own modules register on Base.metadata here, for Alembic and the tests.
+from catalog import contract_tables as _contract_tables  # noqa: E402, F401
 from catalog import credential_tables as _credential_tables  # noqa: E402, F401
 from catalog import subscription_tables as _subscription_tables  # noqa: E402, F401
 from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401

@@ -42,6 +42,9 @@ lineage.rebuild    admins, and the platform itself
 request.escalate   admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
 grant.expire       admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
 batch.ingest       a publisher of the owner department, and the platform itself
+dataset.register   own publisher/steward (the owner the contract names), admins, the platform
+dataset.revise     own publisher/steward, keeping the owner; admins, the platform (policy_catalog)
+department.manage  admins, and the platform itself (``catalog.policy_catalog``)
 account.issue      admins; the platform itself only for a catalog's first admin (bootstrap)
 account.view       admins, auditors, and the account itself (never the token or its hash)
 account.revoke     admins
@@ -64,6 +67,7 @@ from typing import Any
 
 from catalog import actions as act
 from catalog import policy_accounts, policy_audit, policy_duties
+from catalog import policy_catalog as _catalog_rules
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
@@ -371,4 +375,7 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_VIEW: policy_accounts.account_view,
     act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
+    act.DATASET_REGISTER: _catalog_rules.dataset_register,
+    act.DATASET_REVISE: _catalog_rules.dataset_revise,
+    act.DEPARTMENT_MANAGE: _catalog_rules.department_manage,
 }

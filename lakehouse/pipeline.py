@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from catalog import actions as act
+from catalog.contracts import current_contract
 from catalog.datasets import get_dataset
 from catalog.db import make_engine, make_sessionmaker
 from catalog.guard import ensure, keeping_refusals
@@ -62,7 +63,7 @@ from lakehouse.publish import publish, reject
 from lakehouse.reconcile import Reconciled, reconcile_dataset
 from lakehouse.standardize import standardize
 from lakehouse.sweep import sweep_dataset
-from schemas import load_contract
+from schemas import DatasetContract
 
 __all__ = [
     "EXIT_CODES",
@@ -94,6 +95,13 @@ def sessions(settings: Settings) -> sessionmaker[Session]:
     return _sessions(settings.resolved_catalog_url)
 
 
+def contract_of(settings: Settings, dataset_code: str) -> DatasetContract:
+    """The dataset's contract as the catalog holds it now (never a file cached in the process:
+    a revision is seen by the next step of every worker)."""
+    with sessions(settings)() as session:
+        return current_contract(session, dataset_code)
+
+
 def _batch(session: Session, batch_id: int) -> Batch:
     batch = session.get(Batch, batch_id)
     if batch is None:
@@ -103,7 +111,7 @@ def _batch(session: Session, batch_id: int) -> Batch:
 
 def recover(settings: Settings, dataset_code: str) -> Reconciled:
     """Reconcile the dataset's lake and catalog and sweep its leftovers, under its lock."""
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with (
         dataset_lock(settings, dataset_code),
         sessions(settings)() as session,
@@ -152,7 +160,7 @@ _PAST_STANDARDIZE = {BatchStatus.STANDARDIZED, BatchStatus.VALIDATED}
 
 
 def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
         if batch.status in _PAST_STANDARDIZE:  # a resumed batch: carry on with the next step
@@ -201,7 +209,7 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
     from quality.validate import validate, write_verdict
     from quality.validate_pass import validate_pass
 
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
         if batch.status is BatchStatus.VALIDATED:  # resumed: the stored report stands
@@ -249,7 +257,7 @@ def publish_step(
     """Publish or reject a validated batch; ``decision`` and ``verdict_path`` default to its
     stored report's decision and its verdict file (a resumed batch). A lake failure marks the
     batch FAILED, commits that, and raises :class:`PublishError`."""
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
         if batch.status is not BatchStatus.VALIDATED:

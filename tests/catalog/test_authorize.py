@@ -18,6 +18,7 @@ from catalog.actions import ACTIONS, Action
 from catalog.aggregate_plan import AggregateRequest, AggregateResource, Measure, MeasureFn
 from catalog.models import AccessMode, AccountKind, RequestStatus, Role
 from catalog.policy import Allowed, Refusal, authorize
+from catalog.policy_catalog import ContractTerms
 from catalog.policy_lineage import LineageTerms
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import (
@@ -346,6 +347,15 @@ EXPECTED["lineage.view"] = {  # the question is about a node of the owner's data
     "other": (_NOT_LINEAGE, _NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok"),
 }
 EXPECTED["lineage.rebuild"] = EXPECTED["audit.key"]
+#: the catalog's own acts (``catalog.policy_catalog``): the owner's publishers and stewards edit
+#: its datasets, admins edit any and manage departments, auditors change nothing
+EXPECTED["dataset.register"] = {
+    "own": ("ok", "dataset.not_owner", "ok", "dataset.not_owner", "ok"),
+    "requesting": ("dataset.not_owner",) * 4 + ("ok",),
+    "other": ("dataset.not_owner",) * 4 + ("ok",),
+}
+EXPECTED["dataset.revise"] = EXPECTED["dataset.register"]
+EXPECTED["department.manage"] = EXPECTED["account.issue"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -386,6 +396,9 @@ SYSTEM_EXPECTED = {
     "subscription.view": "404:subscription.not_found",
     "subscription.cancel": "404:subscription.not_found",
     "subscription.fetch": "404:subscription.not_found",
+    "dataset.register": "ok",  # the platform loads the shipped contracts (demo, tests)
+    "dataset.revise": "ok",
+    "department.manage": "ok",  # and seeds the demo's departments
 }
 
 
@@ -515,3 +528,25 @@ def test_the_first_admin_is_made_by_the_platform_itself_only(
 ) -> None:
     first = dataclasses.replace(_NEW_ACCOUNT, roles=frozenset(roles), bootstrap=True)
     assert _outcome(authorize(actor, act.ACCOUNT_ISSUE, first, now=NOW)) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "department_id", "expected"),
+    [
+        (Role.PUBLISHER, OWNER, "dataset.owner_change"),
+        (Role.STEWARD, OWNER, "dataset.owner_change"),
+        (Role.PUBLISHER, OTHER, "dataset.not_owner"),  # the new owner cannot take it either
+        (Role.AUDITOR, OTHER, "dataset.not_owner"),
+        (Role.ADMIN, OTHER, "ok"),
+    ],
+)
+def test_moving_a_dataset_to_another_owner_is_for_admins(
+    role: Role, department_id: int, expected: str
+) -> None:
+    moved = ContractTerms.proposed(
+        pf.contract(), dataset_id=1, owner_department_id=OTHER, current_owner_department_id=OWNER
+    )
+    actor = Principal(
+        account_id=60, department_id=department_id, department_code="D", roles=frozenset({role})
+    )
+    assert _outcome(authorize(actor, act.DATASET_REVISE, moved, now=NOW)) == expected
