@@ -50,6 +50,7 @@ from exchange_api.routes import (
     verify,
 )
 from exchange_api.routes import changes as change_routes
+from exchange_api.routes import contracts as contract_routes
 from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
 
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(change_routes.router)
+    app.include_router(contract_routes.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
     app.include_router(lineage.router)  # last: its /{node:path} takes any path

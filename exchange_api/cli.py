@@ -25,6 +25,7 @@ from exchange_api import cli_subscribe as _cli_subscribe  # noqa: F401 (register
 from exchange_api import cli_verify  # noqa: F401  (registers 'exchange verify' and 'aggregate')
 from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_audit_group import audit_app
+from exchange_api.cli_catalog import dataset_app, department_app
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
 from exchange_api.cli_lake import lake_app
@@ -45,6 +46,8 @@ app.add_typer(account_app, name="account")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
 app.add_typer(lineage_app, name="lineage")
+app.add_typer(department_app, name="department")
+app.add_typer(dataset_app, name="dataset")
 console = Console()
 err = Console(stderr=True)
 

@@ -208,7 +208,9 @@ def test_the_batch_records_what_was_detected(
     encoding: str,
     declared: str,
 ) -> None:
-    monkeypatch.setattr(pipeline, "contract_of", lambda settings, code: _contract({"encoding": declared}))
+    monkeypatch.setattr(
+        pipeline, "contract_of", lambda settings, code: _contract({"encoding": declared})
+    )
     delivery = tmp_path / "社保缴费.csv"
     write_social_insurance_extract(delivery, rows=30, defects=False)
     if encoding != "gbk":  # the sample is written in GBK; re-encode it
