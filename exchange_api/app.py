@@ -19,6 +19,7 @@ from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
     audit_pages,
     bulk_pages,
+    contract_pages,
     evidence_pages,
     exchange,
     forms,
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(change_routes.router)
     app.include_router(contract_routes.router)
+    app.include_router(contract_pages.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
     app.include_router(lineage.router)  # last: its /{node:path} takes any path

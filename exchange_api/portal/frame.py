@@ -121,6 +121,8 @@ def navigation(
     )
     lineage = any_allowed(act.LINEAGE_VIEW, _lineage_of)
     wanted.append(("lineage", "/portal/lineage", lineage))
+    contracts = any_allowed(act.DATASET_REVISE, lambda d: d)
+    wanted.append(("contracts", "/portal/datasets/contract", contracts))
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted

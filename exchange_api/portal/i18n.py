@@ -11,6 +11,7 @@ from typing import Literal
 
 from exchange_api.portal.i18n_audit import AUDIT_MESSAGES
 from exchange_api.portal.i18n_bulk import BULK_MESSAGES
+from exchange_api.portal.i18n_contracts import CONTRACT_MESSAGES
 from exchange_api.portal.i18n_evidence import EVIDENCE_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_lineage import LINEAGE_MESSAGES
@@ -191,6 +192,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(REPRODUCE_MESSAGES[_lang])
     MESSAGES[_lang].update(EVIDENCE_MESSAGES[_lang])
     MESSAGES[_lang].update(LINEAGE_MESSAGES[_lang])
+    MESSAGES[_lang].update(CONTRACT_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:
