@@ -21,10 +21,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
+from catalog import actions as act
 from catalog.contracts import read_contract, register_dataset, revise_dataset
+from catalog.dataset_rows import owner_of
 from catalog.datasets import get_dataset
 from catalog.errors import TooLarge
+from catalog.guard import ensure
 from catalog.models import Dataset
+from catalog.policy_catalog import ContractTerms
 from exchange_api.deps import SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.portal.forms import FormActor, LangQuery, page_errors
@@ -86,6 +90,10 @@ async def contract_preview(
         revision = None
         if existing is not None:
             revision = revise_dataset(session, raw, principal, dry_run=True, now=now)
+        else:  # refuse early whoever could not register it (the confirm decides again)
+            owner = owner_of(session, parsed.owner_department)
+            terms = ContractTerms.proposed(parsed, dataset_id=0, owner_department_id=owner.id)
+            ensure(session, principal, act.DATASET_REGISTER, terms, now=now)
         session.rollback()
     fields = [
         {"name": f.name, "title": f.title_zh, "type": gbt_data_type(f.duckdb_type)[0]}

@@ -11,7 +11,7 @@ nothing. Who may: ``catalog.policy_catalog``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
@@ -38,11 +38,18 @@ from exchange_api.catalog_payloads import (
     dataset_entry,
 )
 from exchange_api.deps import CurrentPrincipal, DatasetCode, SessionDep
+from exchange_api.openapi import problem_response
 from schemas.contract_text import MAX_CONTRACT_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 _YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
+_YAML_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: problem_response(404),
+    409: problem_response(409),
+    413: problem_response(413, "The contract is over 256 KiB"),
+    415: problem_response(415, "The body is not YAML (Content-Type: application/yaml)"),
+}
 _YAML_BODY = {
     "requestBody": {
         "required": True,
@@ -97,6 +104,7 @@ def _revision(revision: Revision) -> RevisionPublic:
     status_code=201,
     summary="Register a new dataset from its contract (YAML body)",
     openapi_extra=_YAML_BODY,
+    responses=_YAML_RESPONSES,
 )
 async def register(request: Request, session: SessionDep, principal: CurrentPrincipal) -> EntryOut:
     body = await _contract_body(request)
@@ -109,6 +117,7 @@ async def register(request: Request, session: SessionDep, principal: CurrentPrin
     "/datasets/{code}",
     summary="Revise a dataset's contract (YAML body); ?dry_run=true lists the affected grants",
     openapi_extra=_YAML_BODY,
+    responses=_YAML_RESPONSES,
 )
 async def revise(
     code: DatasetCode,

@@ -29,6 +29,7 @@ def _versions(platform: Platform) -> int:
          "dataset.not_owner"),
         (GAJ, PREVIEW, contract_text("330100RSJ", DATASET, title_zh="篡改"), "dataset.not_owner"),
         (RSJ, CONFIRM, contract_text("330100GAJ", DATASET), "dataset.owner_change"),
+        (GAJ, PREVIEW, contract_text("330100RSJ", "rsj_new"), "dataset.not_owner"),
         (RSJ, PREVIEW, BOMB, "contract.yaml_alias"),
         (RSJ, PREVIEW, contract_text("330100RSJ", "rsj_x", share_basis=""),
          "contract.legal_basis_required"),
