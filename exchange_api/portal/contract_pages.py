@@ -47,8 +47,8 @@ _HERE = "/portal/datasets/contract"
 
 async def _source(text: str, upload: UploadFile | None) -> bytes:
     raw = await upload.read(MAX_CONTRACT_BYTES + 1) if upload is not None else b""
-    if not raw:
-        raw = text.encode("utf-8")
+    if not raw:  # browsers send a textarea's line breaks as CRLF: keep the text as typed
+        raw = text.replace("\r\n", "\n").encode("utf-8")
     if len(raw) > MAX_CONTRACT_BYTES:
         raise TooLarge(
             f"a contract may be at most {MAX_CONTRACT_BYTES} bytes", code="contract.too_large"
@@ -117,7 +117,7 @@ def contract_confirm(
 ) -> HTMLResponse:
     """Register or revise, and show the version made."""
     now = now_of(request)
-    raw = contract.encode("utf-8")
+    raw = contract.replace("\r\n", "\n").encode("utf-8")
     with page_errors(session, lang):
         code = read_contract(session, raw).code
         exists = session.query(Dataset.id).filter(Dataset.code == code).first() is not None

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 from sqlalchemy import select
 
+from catalog.contracts import list_versions
 from catalog.models import Grant
 from catalog.principals import Principal
 from catalog.requests import approve_request, file_request
@@ -60,6 +61,9 @@ def test_a_publisher_revises_seeing_the_grants_first(
     with platform.sessions() as session:
         grant = session.scalars(select(Grant).where(Grant.id == grant_id)).one()
         assert grant.fields == ["period"]
+        stored = list_versions(session, DATASET)[-1]
+        assert stored.contract_text == revised  # as typed: no CRLF from the form
+        assert stored.registered_by == RSJ
 
     page.goto(f"{server}/portal/datasets/contract?lang=en")
     assert page.inner_text("h1") == "Register or revise a dataset"

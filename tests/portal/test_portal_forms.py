@@ -215,6 +215,7 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
     assert links(SWJ) == ["home", "catalog", "requests", "grants"]
-    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage"]  # its own datasets'
+    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "contracts"]
     assert links("dsj-audit") == ["home", "catalog", "audit", "usage", "evidence", "lineage"]
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
+    assert "contracts" in links("dsj-admin")  # admins may register and revise any dataset
