@@ -95,8 +95,11 @@ def read_contract(session: Session, source: ContractSource) -> DatasetContract:
     return parse_contract_text(text, _elements(session), name="contract")
 
 
-def _dataset(session: Session, code: str) -> Dataset | None:
-    return session.scalars(select(Dataset).where(Dataset.code == code)).one_or_none()
+def _dataset(session: Session, code: str, *, lock: bool = False) -> Dataset | None:
+    """The dataset ``code``; ``lock``: row-locked (PostgreSQL) so that two revisions of one
+    dataset take their version numbers one after the other."""
+    query = select(Dataset).where(Dataset.code == code)
+    return session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
 def _latest(session: Session, dataset_id: int) -> DatasetVersion | None:
@@ -318,7 +321,7 @@ def revise_dataset(
     at once; with ``dry_run``, only say what it would change."""
     now = now or utcnow()
     contract = read_contract(session, source)
-    dataset = _dataset(session, contract.code)
+    dataset = _dataset(session, contract.code, lock=not dry_run)
     if dataset is None:
         raise NotFound(
             f"no dataset {contract.code!r}; register it first",
