@@ -51,6 +51,8 @@ import yaml
 
 from schemas.catalog_fields import CatalogFieldError, CatalogFields, check_share_terms
 from schemas.catalog_fields import parse_catalog_fields as _parse_catalog_fields
+from schemas.contract_quality import CROSS_FIELD_RULES as CROSS_FIELD_RULES
+from schemas.contract_quality import FRESHNESS_DAYS as FRESHNESS_DAYS
 from schemas.contract_quality import (
     CrossFieldRule,
     Freshness,
