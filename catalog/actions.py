@@ -26,7 +26,10 @@ __all__ = [
     "AUDIT_VIEW",
     "BATCH_INGEST",
     "CATALOG_EXPORT",
+    "DATASET_REGISTER",
+    "DATASET_REVISE",
     "DATASET_VIEW",
+    "DEPARTMENT_MANAGE",
     "DATA_AGGREGATE",
     "DATA_READ",
     "DATA_VERIFY",
@@ -193,6 +196,12 @@ ELEMENT_MANAGE = Action(
 )
 ELEMENT_VIEW = Action("element.view", "platform", "see the data elements and code lists")
 
+DATASET_REGISTER = Action(
+    "dataset.register", "dataset", "Register a new dataset contract in the catalog"
+)
+DATASET_REVISE = Action("dataset.revise", "dataset", "Revise a dataset's contract (a new version)")
+DEPARTMENT_MANAGE = Action("department.manage", "platform", "Add a department or change one")
+
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
     DATA_READ,
@@ -244,4 +253,7 @@ ACTIONS: tuple[Action, ...] = (
     CATALOG_EXPORT,
     ELEMENT_MANAGE,
     ELEMENT_VIEW,
+    DATASET_REGISTER,
+    DATASET_REVISE,
+    DEPARTMENT_MANAGE,
 )

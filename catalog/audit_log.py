@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit_events, bulk_events, change_events, subscription_events, usage_events
+from catalog import contract_events as _contract_events
 from catalog import element_events as _element_events
 from catalog import export_events as _export_events
 from catalog import list_events as _list_events
@@ -66,6 +67,7 @@ _EVENT_MODULES = (
     _scorecard_events,
     _export_events,
     _element_events,
+    _contract_events,
 )  # imported so every event class is known to ``known_actions``
 
 

@@ -95,7 +95,8 @@ def catalog_records(session: Session, *, now: dt.datetime) -> list[CatalogRecord
 
 def _public_records(session: Session) -> list[CatalogRecord]:
     """Every entry the public may see, by code, without fields (DCAT-AP carries none)."""
-    # lead: once migration 0010 lands, filter on open_conditions in SQL too, and page in SQL.
+    # Paging stays in Python (``public_records`` decides which entries the public may see,
+    # conditions included); a contract cannot be saved conditional_open without conditions.
     datasets = session.scalars(
         select(Dataset)
         .options(selectinload(Dataset.owner))

@@ -155,20 +155,17 @@ def catalog_record(
     """The export record of ``dataset`` (its owner and, unless ``with_fields`` is false — the
     DCAT-AP catalog needs none — its fields loaded with it)."""
     owner = dataset.owner
-    # lead: wire once migration 0010 lands — these become plain attribute reads of the row
-    # (resource_code, classification, provider_code, resource_format, share_conditions,
-    # share_method, open_conditions, publication_date, related_resources, tags, version).
-    resource_code = _text(getattr(dataset, "resource_code", ""))
-    classification = _text(getattr(dataset, "classification", ""))
-    provider_code = _text(getattr(dataset, "provider_code", "")) or owner.code
-    resource_format = _text(getattr(dataset, "resource_format", ""))
-    share_conditions = _text(getattr(dataset, "share_conditions", ""))
-    share_method = _strings(getattr(dataset, "share_method", []))
-    open_conditions = _text(getattr(dataset, "open_conditions", ""))
-    publication_date = _date(getattr(dataset, "publication_date", None))
-    related_resources = _strings(getattr(dataset, "related_resources", []))
-    tags = _strings(getattr(dataset, "tags", []))
-    version = int(getattr(dataset, "version", 1) or 1)
+    resource_code = _text(dataset.resource_code)
+    classification = _text(dataset.classification)
+    provider_code = _text(dataset.provider_code) or owner.code
+    resource_format = _text(dataset.resource_format)
+    share_conditions = _text(dataset.share_conditions)
+    share_method = _strings(dataset.share_method)
+    open_conditions = _text(dataset.open_conditions)
+    publication_date = _date(dataset.publication_date)
+    related_resources = _strings(dataset.related_resources)
+    tags = _strings(dataset.tags)
+    version = int(dataset.version or 1)
     return CatalogRecord(
         code=dataset.code,
         resource_code=resource_code,

@@ -40,7 +40,13 @@ from catalog.code_list_csv import ParsedEntry
 from catalog.element_events import ElementSeedRefused
 from catalog.element_spec import code_list_name, definition, definition_sha256, element_spec
 from catalog.element_tables import CodeList
-from catalog.elements import ORIGIN_SHIPPED, catalog_elements, store_code_list, store_element
+from catalog.elements import (
+    ORIGIN_SHIPPED,
+    catalog_code_lists,
+    catalog_elements,
+    store_code_list,
+    store_element,
+)
 from catalog.errors import InvalidInput
 from catalog.guard import ensure
 from catalog.models import AuditEvent, DataElement, utcnow
@@ -207,3 +213,12 @@ def element_rows(session: Session, codes: Iterable[str]) -> dict[str, DataElemen
                 elements=unknown,
             )
     return rows
+
+
+def catalog_standards(
+    session: Session,
+) -> tuple[dict[str, ElementSpec], dict[str, tuple[str, ...]]]:
+    """What the quality engine compiles a batch's checks from: the catalog's data elements
+    (:func:`seeded_elements`) and its code lists (``catalog.elements.catalog_code_lists``), so an
+    admin's element or list applies to the next batch without a restart."""
+    return seeded_elements(session), catalog_code_lists(session)

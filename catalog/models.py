@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from catalog.catalog_entry import CatalogEntry
 from schemas import Grade, MaskKind, OpenType, ShareType
 
 if TYPE_CHECKING:
@@ -206,8 +207,8 @@ class DataElement(Base):
     added_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
-class Dataset(Base):
-    """信息资源: one dataset, its owner and its sharing terms."""
+class Dataset(CatalogEntry, Base):
+    """信息资源: one dataset, its owner and its sharing terms (national catalog columns: mixin)."""
 
     __tablename__ = "datasets"
 
@@ -435,6 +436,7 @@ class QualityReport(Base):
 
 
 # Tables kept in their own modules register on Base.metadata here, for Alembic and the tests.
+from catalog import contract_tables as _contract_tables  # noqa: E402, F401
 from catalog import credential_tables as _credential_tables  # noqa: E402, F401
 from catalog import element_tables as _element_tables  # noqa: E402, F401
 from catalog import list_tables as _list_tables  # noqa: E402, F401

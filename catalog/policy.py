@@ -43,6 +43,9 @@ catalog.export     any account with a platform role, and the platform (``catalog
 request.escalate   admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
 grant.expire       admins, and the platform itself (a daily duty; ``catalog.policy_duties``)
 batch.ingest       a publisher of the owner department, and the platform itself
+dataset.register   own publisher/steward (the owner the contract names), admins, the platform
+dataset.revise     own publisher/steward, keeping the owner; admins, the platform (policy_catalog)
+department.manage  admins, and the platform itself (``catalog.policy_catalog``)
 account.issue      admins; the platform itself only for a catalog's first admin (bootstrap)
 account.view       admins, auditors, and the account itself (never the token or its hash)
 account.revoke     admins
@@ -73,6 +76,7 @@ from typing import Any
 
 from catalog import actions as act
 from catalog import policy_accounts, policy_audit, policy_duties
+from catalog import policy_catalog as _catalog_rules
 from catalog import policy_lists as lists
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
@@ -403,4 +407,7 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.CATALOG_EXPORT: catalog_export,
     act.ELEMENT_MANAGE: element_manage,
     act.ELEMENT_VIEW: element_view,
+    act.DATASET_REGISTER: _catalog_rules.dataset_register,
+    act.DATASET_REVISE: _catalog_rules.dataset_revise,
+    act.DEPARTMENT_MANAGE: _catalog_rules.department_manage,
 }

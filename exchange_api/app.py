@@ -19,6 +19,7 @@ from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
     audit_pages,
     bulk_pages,
+    contract_pages,
     dataset_page,
     element_pages,
     evidence_pages,
@@ -56,6 +57,7 @@ from exchange_api.routes import (
     verify,
 )
 from exchange_api.routes import changes as change_routes
+from exchange_api.routes import contracts as contract_routes
 from exchange_api.routes import elements as element_routes
 from exchange_api.routes import scorecards as scorecard_routes
 from exchange_api.routes import subscriptions as subscription_routes
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(change_routes.router)
     app.include_router(element_routes.router)
     app.include_router(element_pages.router)
+    app.include_router(contract_routes.router)
+    app.include_router(contract_pages.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
     app.include_router(scorecard_routes.router)

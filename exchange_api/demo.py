@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 from catalog.audit import sign_checkpoint, verify_chain
 from catalog.audit_chain import ChainReport
 from catalog.audit_keys import load_trust, signing_key, store_of, trusted
-from catalog.datasets import register_contract
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
 from catalog.element_seed import seed_shipped
@@ -43,8 +42,9 @@ from catalog.settings import Settings
 from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
 from exchange_api.app import create_app
 from exchange_api.cli_subscribe import deliver_after_publish
+from exchange_api.demo_contracts import SkippedContract, register_contracts
 from lakehouse.samples import write_social_insurance_extract
-from schemas import load_contracts
+from schemas.loader import DATASETS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET = "rsj_social_insurance"
@@ -68,12 +68,13 @@ ACCOUNTS = (
 @dataclass(frozen=True, slots=True)
 class DemoTokens:
     by_account: dict[str, str]
+    skipped: tuple[SkippedContract, ...] = ()
 
     def headers(self, account: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.by_account[account]}"}
 
 
-def seed(session: Session) -> DemoTokens:
+def seed(session: Session, contracts_dir: Path = DATASETS_DIR) -> DemoTokens:
     """Departments, accounts and contracts; idempotent. Demo tokens are re-issued on every run
     (only their hashes are stored, so old ones cannot be shown again)."""
     departments = {
@@ -90,9 +91,7 @@ def seed(session: Session) -> DemoTokens:
             account.roles = sorted(r.value for r in check_roles(roles))  # e.g. an older demo's
         tokens[name] = token
     seed_shipped(session)  # the shipped data elements and code lists (catalog.element_seed)
-    for contract in load_contracts().values():
-        register_contract(session, contract)
-    return DemoTokens(tokens)
+    return DemoTokens(tokens, tuple(register_contracts(session, contracts_dir)))
 
 
 def airflow_env(settings: Settings) -> dict[str, str]:
@@ -251,6 +250,8 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     tokens_path.write_text(json.dumps(tokens.by_account, indent=2), encoding="utf-8")
     tokens_path.chmod(0o600)
     console.print(f"seeded {len(DEPARTMENTS)} departments; demo tokens in {tokens_path}")
+    for skipped in tokens.skipped:
+        console.print(f"[yellow]{skipped.advice()}[/yellow]")
 
     inbox = settings.inbox_dir / DATASET
     inbox.mkdir(parents=True, exist_ok=True)

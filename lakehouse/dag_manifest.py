@@ -6,7 +6,8 @@ database or network call (Airflow parses them every few seconds, in every compon
 :func:`write_manifest` refreshes it from the catalog (``zhongtai lake dag-manifest``, the hourly
 governance DAG, ``make airflow`` before it starts); :func:`read_manifest` is what the DAG file
 calls. With no manifest yet, the DAG file falls back to the contracts on disk
-(:func:`contract_entries`), so a fresh checkout still has its DAGs.
+(:func:`contract_entries`, the one place the shipped files still stand in for the catalog: DAG
+parsing makes no database call), so a fresh checkout still has its DAGs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.contract_tables import DatasetVersion
 from catalog.models import Dataset, DatasetStatus
 from catalog.settings import Settings
 from schemas import load_contracts
@@ -49,15 +51,16 @@ def manifest_path(settings: Settings) -> Path:
 
 
 def catalog_entries(session: Session) -> list[DagEntry]:
-    """Every registered, not retired dataset of the catalog that has a contract to ingest by."""
-    contracts = load_contracts()
+    """Every registered, not retired dataset of the catalog that has a contract to ingest by
+    (a stored contract version: the catalog, not the files on disk, says what exists)."""
+    versioned = select(DatasetVersion.dataset_id)
     datasets = session.scalars(
-        select(Dataset).where(Dataset.status != DatasetStatus.RETIRED).order_by(Dataset.code)
+        select(Dataset)
+        .where(Dataset.status != DatasetStatus.RETIRED, Dataset.id.in_(versioned))
+        .order_by(Dataset.code)
     ).all()
     return [
-        DagEntry(d.code, d.title_zh, d.title_en, d.update_cycle, d.owner.code)
-        for d in datasets
-        if d.code in contracts
+        DagEntry(d.code, d.title_zh, d.title_en, d.update_cycle, d.owner.code) for d in datasets
     ]
 
 

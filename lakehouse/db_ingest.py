@@ -37,10 +37,9 @@ from catalog.principals import SYSTEM, Principal
 from catalog.settings import Settings
 from lakehouse.errors import LakehouseError, MalformedSource
 from lakehouse.locks import dataset_lock
-from lakehouse.pipeline import BatchSummary, advance, land_step, sessions
+from lakehouse.pipeline import BatchSummary, advance, contract_of, land_step, sessions
 from lakehouse.progress import stage_started
 from lakehouse.sources.database import extract
-from schemas import load_contract
 from schemas.source_format import SourceFormat
 
 __all__ = ["DB_PREFIX", "DbIngest", "DbSourceError", "ingest_from_db", "last_watermark", "mask"]
@@ -172,7 +171,7 @@ def ingest_from_db(
 ) -> DbIngest:
     """Extract what is new since the last published extract of this source, land it and carry
     it through the pipeline (see the module docstring)."""
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     source = _source(contract.source, table, query, watermark)
     masked = mask(url)
     identity = _identity(masked, source)

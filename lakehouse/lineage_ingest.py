@@ -17,11 +17,12 @@ from openlineage.client.event_v2 import RunState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.contracts import current_contract
+from catalog.elements import catalog_elements
 from catalog.lineage import lineage_client
 from catalog.models import Batch, QualityReport, utcnow
 from catalog.settings import Settings
 from lakehouse.lineage_runs import IngestRun, ingest_event
-from schemas import load_contract
 
 __all__ = ["completed", "failed", "started"]
 
@@ -80,7 +81,9 @@ def _emit(
             if batch is None:
                 return
             run = _run_of(session, batch)
-        event = ingest_event(state, load_contract(code), run, now=utcnow(), error=error)
+            contract = current_contract(session, code)
+            elements = catalog_elements(session)
+        event = ingest_event(state, contract, run, now=utcnow(), error=error, elements=elements)
         lineage_client(settings, sessions).emit(event)
     except Exception:  # noqa: BLE001 - lineage is a record about the ingest, never its failure
         log.exception("lineage: %s event of %s batch %s not recorded", state.value, code, batch_id)

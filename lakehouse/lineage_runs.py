@@ -46,7 +46,7 @@ from openlineage.client.facet_v2 import (
 )
 
 from catalog.lineage import PRODUCER
-from schemas.loader import DatasetContract, FieldSpec
+from schemas.loader import DataElement, DatasetContract, FieldSpec
 
 __all__ = [
     "DELIVERY_NAMESPACE",
@@ -148,7 +148,9 @@ def _column_lineage(
 
 
 def _assertions(
-    contract: DatasetContract, counts: Mapping[str, int]
+    contract: DatasetContract,
+    counts: Mapping[str, int],
+    elements: dict[str, DataElement] | None = None,
 ) -> data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet:
     # Here, not at the top: ``quality``'s package imports the validation stack (seconds), which
     # a run that only lands or publishes should not pay for.
@@ -161,7 +163,7 @@ def _assertions(
                 success=int(counts.get(rule.code, 0)) == 0,
                 column=rule.field,
             )
-            for rule in contract_rules(contract)
+            for rule in contract_rules(contract, elements)
         ],
         producer=PRODUCER,
     )
@@ -183,8 +185,10 @@ def ingest_event(
     *,
     now: dt.datetime,
     error: str = "",
+    elements: dict[str, DataElement] | None = None,
 ) -> RunEvent:
-    """The ``state`` event (START, COMPLETE or FAIL) of ``run``'s ingestion."""
+    """The ``state`` event (START, COMPLETE or FAIL) of ``run``'s ingestion; ``elements``: the
+    catalog's data elements its rules are compiled from (default: the shipped files)."""
     source = (file_namespace(), run.raw_path)
     landed = InputDataset(
         namespace=source[0],
@@ -216,7 +220,7 @@ def ingest_event(
         "columnLineage": _column_lineage(contract, source),
     }
     if run.rule_counts is not None:
-        facets["dataQualityAssertions"] = _assertions(contract, run.rule_counts)
+        facets["dataQualityAssertions"] = _assertions(contract, run.rule_counts, elements)
     table = _table(contract.table_name, facets, run.snapshot_id)
     output_facets: dict[str, Any] = {}
     if run.rows_published is not None:

@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog.datasets import get_dataset
-from catalog.db import make_engine, make_sessionmaker
+from catalog.element_seed import catalog_standards
 from catalog.guard import ensure, keeping_refusals
 from catalog.models import Batch, BatchStatus, Dataset, QualityDecision, utcnow
 from catalog.principals import SYSTEM, Principal
@@ -58,17 +56,18 @@ from lakehouse.errors import LakehouseError, MalformedSource, PublishError
 from lakehouse.faults import fault
 from lakehouse.land import land
 from lakehouse.locks import dataset_lock
+from lakehouse.pipeline_catalog import contract_of, sessions
 from lakehouse.publish import publish, reject
 from lakehouse.reconcile import Reconciled, reconcile_dataset
 from lakehouse.standardize import standardize
 from lakehouse.sweep import sweep_dataset
-from schemas import load_contract
 
 __all__ = [
     "EXIT_CODES",
     "BatchSummary",
     "advance",
     "batch_context",
+    "contract_of",
     "land_step",
     "next_source",
     "previous_published_rows",
@@ -76,22 +75,12 @@ __all__ = [
     "recover",
     "resume_batch",
     "run_batch",
+    "sessions",
     "standardize_step",
     "validate_step",
 ]
 
 StepResult = dict[str, Any]
-
-
-@lru_cache(maxsize=4)
-def _sessions(url: str) -> sessionmaker[Session]:
-    # No pool: an engine this cache lets go holds no open connection for the garbage collector
-    # to find (a batch opens a handful of sessions, not thousands).
-    return make_sessionmaker(make_engine(url, poolclass=NullPool))
-
-
-def sessions(settings: Settings) -> sessionmaker[Session]:
-    return _sessions(settings.resolved_catalog_url)
 
 
 def _batch(session: Session, batch_id: int) -> Batch:
@@ -103,7 +92,7 @@ def _batch(session: Session, batch_id: int) -> Batch:
 
 def recover(settings: Settings, dataset_code: str) -> Reconciled:
     """Reconcile the dataset's lake and catalog and sweep its leftovers, under its lock."""
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with (
         dataset_lock(settings, dataset_code),
         sessions(settings)() as session,
@@ -152,16 +141,23 @@ _PAST_STANDARDIZE = {BatchStatus.STANDARDIZED, BatchStatus.VALIDATED}
 
 
 def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> StepResult:
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
         if batch.status in _PAST_STANDARDIZE:  # a resumed batch: carry on with the next step
             return {"batch_id": batch_id, "status": batch.status.value, "resumed": True}
         if batch.status is not BatchStatus.LANDED:
             return {"batch_id": batch_id, "status": batch.status.value, "skipped": True}
+        elements, code_lists = catalog_standards(session)  # an admin's apply at once
         try:
             staged = standardize(
-                settings, contract, batch_id, Path(batch.raw_path), source_name=batch.source_name
+                settings,
+                contract,
+                batch_id,
+                Path(batch.raw_path),
+                source_name=batch.source_name,
+                elements=elements,
+                code_lists=code_lists,
             )
         except MalformedSource as exc:
             reject(session, batch_id, f"{exc.code}: {exc}")
@@ -201,7 +197,7 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
     from quality.validate import validate, write_verdict
     from quality.validate_pass import validate_pass
 
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
         if batch.status is BatchStatus.VALIDATED:  # resumed: the stored report stands
@@ -218,10 +214,18 @@ def validate_step(settings: Settings, dataset_code: str, batch_id: int) -> StepR
                 f"CREATE VIEW {quote_ident('staged')} AS SELECT * FROM read_parquet('{literal}')"
             )
             context = batch_context(session, batch)
-            if has_flags(con, "staged"):
-                outcome = validate_pass(con, "staged", contract, batch_id=batch_id, context=context)
-            else:
-                outcome = validate(con, "staged", contract, batch_id=batch_id, context=context)
+            elements, lists = catalog_standards(session)
+            judge = validate_pass if has_flags(con, "staged") else validate
+            outcome = judge(
+                con,
+                "staged",
+                contract,
+                batch_id=batch_id,
+                context=context,
+                elements=elements,
+                code_lists=lists,
+            )
+            if judge is validate:
                 verdict = write_verdict(con, outcome, verdict_file(batch))
         save_report(session, batch, outcome)
         batch.status = BatchStatus.VALIDATED
@@ -249,7 +253,7 @@ def publish_step(
     """Publish or reject a validated batch; ``decision`` and ``verdict_path`` default to its
     stored report's decision and its verdict file (a resumed batch). A lake failure marks the
     batch FAILED, commits that, and raises :class:`PublishError`."""
-    contract = load_contract(dataset_code)
+    contract = contract_of(settings, dataset_code)
     with dataset_lock(settings, dataset_code), sessions(settings)() as session:
         batch = _batch(session, batch_id)
         if batch.status is not BatchStatus.VALIDATED:

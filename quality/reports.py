@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit
+from catalog.contracts import current_contract
+from catalog.elements import catalog_elements
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.events import ReportSignedOff
 from catalog.guard import ensure
@@ -44,7 +46,6 @@ from catalog.resources import DatasetTerms, ReportTerms
 from quality.dataset_rules import contract_rules
 from quality.errors import UnsupportedContract
 from quality.outcome import QualityOutcome
-from schemas import load_contract
 from schemas.loader import ContractError
 
 __all__ = [
@@ -177,12 +178,12 @@ def _timestamp(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.UTC).isoformat()
 
 
-def _rule_rows(dataset: Dataset, counts: dict[str, Any]) -> list[dict[str, Any]]:
+def _rule_rows(session: Session, dataset: Dataset, counts: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per compiled rule of the contract, in rule order; then any counted code the
     contract no longer names (the contract changed after the batch), with no description."""
     try:
-        rules = contract_rules(load_contract(dataset.code))
-    except (ContractError, UnsupportedContract, FileNotFoundError, KeyError):
+        rules = contract_rules(current_contract(session, dataset.code), catalog_elements(session))
+    except (ContractError, UnsupportedContract, NotFound, KeyError):
         rules = ()
     rows = [
         {
@@ -242,7 +243,7 @@ def report_summary(session: Session, report: QualityReport) -> dict[str, Any]:
         "rows_quarantined": report.rows_quarantined,
         "score": float(report.score),
         "decision": report.decision.value,
-        "rules": _rule_rows(dataset, report.rule_counts or {}),
+        "rules": _rule_rows(session, dataset, report.rule_counts or {}),
         "batch_findings": dict(report.batch_findings or {}),
         "great_expectations": {
             "success": bool(ge.get("success", False)),

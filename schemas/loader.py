@@ -29,10 +29,18 @@ The ``source:`` block (format, encoding, delimiter, header line, sheet …) is p
 
 A field's ``mask:`` (default: its element's ``default_mask:``) is one mask written as text, e.g.
 ``mask: keep:3:4`` or ``mask: hash``; :mod:`schemas.masks` lists the forms. A bad one is refused.
+
+The national catalog keys (``resource_code``, ``classification``, ``share_conditions`` …) and the
+share rules — no conditional or not-shared contract without a legal basis — are parsed by
+:mod:`schemas.catalog_fields`; :mod:`schemas.contract_text` reads the YAML (size, UTF-8, no
+aliases). :func:`parse_contract_text` parses a contract that is not a file (the catalog's stored
+text, an upload).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -41,7 +49,21 @@ from typing import Any
 
 import yaml
 
-from schemas.errors import ZhongtaiError
+from schemas.catalog_fields import CatalogFieldError, CatalogFields, check_share_terms
+from schemas.catalog_fields import parse_catalog_fields as _parse_catalog_fields
+from schemas.contract_quality import CROSS_FIELD_RULES as CROSS_FIELD_RULES
+from schemas.contract_quality import FRESHNESS_DAYS as FRESHNESS_DAYS
+from schemas.contract_quality import (
+    CrossFieldRule,
+    Freshness,
+    RowCountChange,
+    cross_field_rules,
+    freshness_of,
+    row_count_change_of,
+)
+from schemas.contract_text import ContractError as ContractError
+from schemas.contract_text import decode_contract, load_contract_yaml
+from schemas.contract_text import require as _require
 from schemas.masks import MaskKind, MaskSpec
 from schemas.publish_mode import PublishOptions, parse_publish
 from schemas.source_format import SourceFormat, parse_source
@@ -50,15 +72,6 @@ SCHEMAS_DIR = Path(__file__).resolve().parent
 ELEMENTS_DIR = SCHEMAS_DIR / "elements"
 DATASETS_DIR = SCHEMAS_DIR / "datasets"
 CODES_DIR = SCHEMAS_DIR / "codes"
-
-
-class ContractError(ZhongtaiError, ValueError):
-    """A data-element or dataset contract file is malformed (or names no contract).
-
-    Also a ``ValueError``, as it was before the project had one exception family."""
-
-    code = "contract.invalid"
-    status = 422
 
 
 class ShareType(StrEnum):
@@ -125,46 +138,6 @@ class FieldSpec:
     description: str = ""
 
 
-CROSS_FIELD_RULES: dict[str, tuple[str, ...]] = {
-    "id_birth_date": ("id_field", "birth_date_field"),
-    "id_sex": ("id_field", "sex_field"),
-}
-"""Known ``cross_field`` rules and the field-naming keys each needs."""
-
-FRESHNESS_DAYS: dict[str, int] = {
-    "realtime": 1,
-    "daily": 2,
-    "weekly": 14,
-    "monthly": 62,
-    "quarterly": 184,
-    "yearly": 732,
-}
-"""Default ``freshness.max_age_days`` per update cycle: about two cycles (none for irregular)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CrossFieldRule:
-    """A row-level rule over several columns: ``fields`` maps the rule's role keys to fields."""
-
-    rule: str
-    fields: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class RowCountChange:
-    """Rows in may differ from the previous published batch's by at most ``max_ratio``."""
-
-    max_ratio: float
-
-
-@dataclass(frozen=True, slots=True)
-class Freshness:
-    """The newest value of ``field`` may be at most ``max_age_days`` older than the landing."""
-
-    field: str
-    max_age_days: int
-
-
 @dataclass(frozen=True, slots=True)
 class DatasetContract:
     """信息资源 contract: fields mapped to data elements, keys, rules, masking, sharing terms."""
@@ -190,6 +163,13 @@ class DatasetContract:
     freshness: Freshness | None = None
     batch_checks_block: bool = False
     publish: PublishOptions = PublishOptions()
+    catalog: CatalogFields = CatalogFields()
+    text: str = field(default="", repr=False, compare=False)
+    """The YAML text the contract was parsed from (stored by the catalog as a version)."""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
     def table_name(self) -> str:
@@ -207,12 +187,6 @@ class DatasetContract:
 
 
 _UPDATE_CYCLES = {"realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular"}
-
-
-def _require(data: dict[str, Any], key: str, where: Path) -> Any:
-    if key not in data or data[key] in (None, ""):
-        raise ContractError(f"{where.name}: missing required key '{key}'")
-    return data[key]
 
 
 def _enum(cls: type[StrEnum], value: Any, key: str, where: Path) -> Any:
@@ -240,6 +214,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ContractError(f"{path.name}: expected a mapping at the top level")
     return data
+
+
+def _catalog_fields(data: dict[str, Any], where: Path) -> CatalogFields:
+    share_type = str(data.get("share_type", ""))
+    try:
+        fields = _parse_catalog_fields(data, shared=share_type != ShareType.NOT_SHARED.value)
+        basis = data.get("share_basis") or ""
+        check_share_terms(share_type, str(basis), str(data.get("open_type", "")), fields)
+    except CatalogFieldError as exc:
+        raise ContractError(f"{where.name}: {exc}", code=exc.code) from None
+    return fields
 
 
 def parse_element(path: Path) -> DataElement:
@@ -271,65 +256,6 @@ def load_elements(directory: Path = ELEMENTS_DIR) -> dict[str, DataElement]:
     return elements
 
 
-def _cross_field(data: dict[str, Any], names: list[str], where: Path) -> tuple[CrossFieldRule, ...]:
-    raw_rules = data.get("cross_field") or []
-    if not isinstance(raw_rules, list):
-        raise ContractError(f"{where.name}: 'cross_field' must be a list")
-    rules: list[CrossFieldRule] = []
-    for raw in raw_rules:
-        if not isinstance(raw, dict):
-            raise ContractError(f"{where.name}: each cross_field rule must be a mapping")
-        rule = _require(raw, "rule", where)
-        if rule not in CROSS_FIELD_RULES:
-            raise ContractError(
-                f"{where.name}: cross_field rule '{rule}' not in {sorted(CROSS_FIELD_RULES)}"
-            )
-        fields = {key: str(_require(raw, key, where)) for key in CROSS_FIELD_RULES[rule]}
-        for key, name in fields.items():
-            if name not in names:
-                raise ContractError(
-                    f"{where.name}: cross_field rule '{rule}' {key} '{name}' is not a field"
-                )
-        rules.append(CrossFieldRule(rule, fields))
-    return tuple(rules)
-
-
-def _row_count_change(quality: dict[str, Any], where: Path) -> RowCountChange | None:
-    raw = quality.get("row_count_change")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise ContractError(f"{where.name}: 'quality.row_count_change' must be a mapping")
-    ratio = float(_require(raw, "max_ratio", where))
-    if ratio < 0:
-        raise ContractError(f"{where.name}: row_count_change.max_ratio must not be negative")
-    return RowCountChange(ratio)
-
-
-def _freshness(
-    quality: dict[str, Any], names: list[str], cycle: str, where: Path
-) -> Freshness | None:
-    raw = quality.get("freshness")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise ContractError(f"{where.name}: 'quality.freshness' must be a mapping")
-    name = str(_require(raw, "field", where))
-    if name not in names:
-        raise ContractError(f"{where.name}: freshness field '{name}' is not a field")
-    if raw.get("max_age_days") is not None:
-        days = int(raw["max_age_days"])
-    elif cycle in FRESHNESS_DAYS:
-        days = FRESHNESS_DAYS[cycle]
-    else:
-        raise ContractError(
-            f"{where.name}: freshness needs max_age_days for update_cycle '{cycle}'"
-        )
-    if days < 0:
-        raise ContractError(f"{where.name}: freshness.max_age_days must not be negative")
-    return Freshness(name, days)
-
-
 def _source(data: dict[str, Any], where: Path) -> SourceFormat:
     try:
         return parse_source(data.get("source"))
@@ -345,8 +271,38 @@ def _publish(data: dict[str, Any], keyed: bool, where: Path) -> PublishOptions:
 
 
 def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -> DatasetContract:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContractError(f"{path.name}: cannot read: {exc}") from exc
+    try:
+        text = decode_contract(raw)
+    except ContractError as exc:
+        raise ContractError(f"{path.name}: {exc}", code=exc.code) from None
+    return parse_contract_text(text, elements, path=path)
+
+
+def parse_contract_text(
+    text: str,
+    elements: dict[str, DataElement] | None = None,
+    *,
+    path: Path | None = None,
+    name: str = "contract",
+) -> DatasetContract:
+    """A contract from its YAML ``text`` (``path``: the file it came from, if any)."""
     elements = load_elements() if elements is None else elements
-    data = _read_yaml(path)
+    where = path if path is not None else Path(name)
+    try:
+        data = load_contract_yaml(text)
+    except ContractError as exc:
+        raise ContractError(f"{where.name}: {exc}", code=exc.code) from None
+    contract = _parse_mapping(data, elements, where)
+    return dataclasses.replace(contract, path=path, text=text)
+
+
+def _parse_mapping(
+    data: dict[str, Any], elements: dict[str, DataElement], path: Path
+) -> DatasetContract:
     raw_fields = _require(data, "fields", path)
     if not isinstance(raw_fields, list):
         raise ContractError(f"{path.name}: 'fields' must be a list")
@@ -404,12 +360,12 @@ def parse_contract(path: Path, elements: dict[str, DataElement] | None = None) -
         primary_key=primary_key,
         source=_source(data, path),
         max_failure_ratio=float(quality.get("max_failure_ratio", 0.05)),
-        path=path,
-        cross_field=_cross_field(data, names, path),
-        row_count_change=_row_count_change(quality, path),
-        freshness=_freshness(quality, names, cycle, path),
+        cross_field=cross_field_rules(data, names, path),
+        row_count_change=row_count_change_of(quality, path),
+        freshness=freshness_of(quality, names, cycle, path),
         batch_checks_block=bool(quality.get("batch_checks_block", False)),
         publish=_publish(data, bool(primary_key), path),
+        catalog=_catalog_fields(data, path),
     )
 
 

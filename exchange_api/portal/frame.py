@@ -138,6 +138,8 @@ def navigation(
     wanted.append(
         ("elements", "/portal/elements", allowed(principal, act.ELEMENT_VIEW, PLATFORM, now))
     )
+    contracts = any_allowed(act.DATASET_REVISE, lambda d: d)
+    wanted.append(("contracts", "/portal/datasets/contract", contracts))
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted

@@ -11,6 +11,7 @@ from typing import Literal
 
 from exchange_api.portal.i18n_audit import AUDIT_MESSAGES
 from exchange_api.portal.i18n_bulk import BULK_MESSAGES
+from exchange_api.portal.i18n_contracts import CONTRACT_MESSAGES
 from exchange_api.portal.i18n_elements import ELEMENT_MESSAGES
 from exchange_api.portal.i18n_evidence import EVIDENCE_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
@@ -199,6 +200,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(LIST_MESSAGES[_lang])
     MESSAGES[_lang].update(EXPORT_MESSAGES[_lang])
     MESSAGES[_lang].update(ELEMENT_MESSAGES[_lang])
+    MESSAGES[_lang].update(CONTRACT_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

@@ -16,8 +16,10 @@ from typing import Annotated, Any
 import duckdb
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.contracts import current_contract
 from catalog.datasets import get_dataset
 from catalog.events import QuarantineSampleRead
 from catalog.models import BatchStatus, Dataset, QualityReport
@@ -40,7 +42,6 @@ from quality.reports import (
     sign_off,
     trend,
 )
-from schemas import load_contract
 
 __all__ = ["SAMPLE_LIMIT", "ReadableReport", "report_view", "router"]
 
@@ -77,13 +78,16 @@ def _plain(value: Any) -> Any:
 
 
 def masked_samples(
-    con: duckdb.DuckDBPyConnection, report: QualityReport, limit: int = SAMPLE_LIMIT
+    session: Session,
+    con: duckdb.DuckDBPyConnection,
+    report: QualityReport,
+    limit: int = SAMPLE_LIMIT,
 ) -> list[dict[str, Any]]:
     """Masked quarantined rows of the report's batch; none unless it reached the lake."""
     batch = report.batch
     if batch.status is not BatchStatus.PUBLISHED or not report.rows_quarantined:
         return []
-    contract = load_contract(batch.dataset.code)
+    contract = current_contract(session, batch.dataset.code)
     rows = quarantine_sample(con, contract, batch.id, limit=limit)
     return [{str(k): _plain(v) for k, v in row.items()} for row in rows]
 
@@ -94,7 +98,7 @@ def report_view(
     """The report JSON with its masked samples; audits the sample read and commits."""
     view = report_summary(session, report)
     allowed = may_see_quarantine(principal, report, report.batch.dataset)
-    samples = masked_samples(lake, report) if allowed else []
+    samples = masked_samples(session, lake, report) if allowed else []
     view["samples"] = samples
     if samples:
         digest = hashlib.sha256(audit.canonical_json(samples)).hexdigest()

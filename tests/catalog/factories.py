@@ -59,6 +59,8 @@ def contract(
         share_type=share_type.value,
         share_basis=share_basis,
     )
+    if share_type is ShareType.NOT_SHARED:
+        data.pop("share_method", None)  # a not-shared resource names no share method
     data.update(overrides)
     data["fields"] = [f for f in data["fields"] if f["name"] not in drop_fields]
     data["primary_key"] = [k for k in data["primary_key"] if k not in drop_fields]

@@ -18,6 +18,7 @@ from catalog.actions import ACTIONS, Action
 from catalog.aggregate_plan import AggregateRequest, AggregateResource, Measure, MeasureFn
 from catalog.models import AccessMode, AccountKind, RequestStatus, Role
 from catalog.policy import Allowed, Refusal, authorize
+from catalog.policy_catalog import ContractTerms
 from catalog.policy_lineage import LineageTerms
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import (
@@ -405,6 +406,15 @@ EXPECTED["element.manage"] = {  # 数据元 and 代码表: admins only, whatever
     relation: ("role.admin_required",) * 4 + ("ok",) for relation in RELATIONS
 }
 EXPECTED["element.view"] = {relation: ("ok",) * 5 for relation in RELATIONS}
+#: the catalog's own acts (``catalog.policy_catalog``): the owner's publishers and stewards edit
+#: its datasets, admins edit any and manage departments, auditors change nothing
+EXPECTED["dataset.register"] = {
+    "own": ("ok", "dataset.not_owner", "ok", "dataset.not_owner", "ok"),
+    "requesting": ("dataset.not_owner",) * 4 + ("ok",),
+    "other": ("dataset.not_owner",) * 4 + ("ok",),
+}
+EXPECTED["dataset.revise"] = EXPECTED["dataset.register"]
+EXPECTED["department.manage"] = EXPECTED["account.issue"]
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -458,6 +468,9 @@ SYSTEM_EXPECTED = {
     "demand.decline": "demand.not_owner",
     "element.manage": "ok",  # the seed of the shipped elements and code lists
     "element.view": "ok",
+    "dataset.register": "ok",  # the platform loads the shipped contracts (demo, tests)
+    "dataset.revise": "ok",
+    "department.manage": "ok",  # and seeds the demo's departments
 }
 
 
@@ -601,3 +614,25 @@ def test_only_auditors_and_admins_see_the_league_table(role: Role) -> None:
     assert _outcome(authorize(SYSTEM, act.SCORECARD_VIEW, ScorecardTerms(None), now=NOW)) == (
         "scorecard.not_allowed"
     )
+
+
+@pytest.mark.parametrize(
+    ("role", "department_id", "expected"),
+    [
+        (Role.PUBLISHER, OWNER, "dataset.owner_change"),
+        (Role.STEWARD, OWNER, "dataset.owner_change"),
+        (Role.PUBLISHER, OTHER, "dataset.not_owner"),  # the new owner cannot take it either
+        (Role.AUDITOR, OTHER, "dataset.not_owner"),
+        (Role.ADMIN, OTHER, "ok"),
+    ],
+)
+def test_moving_a_dataset_to_another_owner_is_for_admins(
+    role: Role, department_id: int, expected: str
+) -> None:
+    moved = ContractTerms.proposed(
+        pf.contract(), dataset_id=1, owner_department_id=OTHER, current_owner_department_id=OWNER
+    )
+    actor = Principal(
+        account_id=60, department_id=department_id, department_code="D", roles=frozenset({role})
+    )
+    assert _outcome(authorize(actor, act.DATASET_REVISE, moved, now=NOW)) == expected

@@ -52,8 +52,17 @@ def _records(session: Session, tmp_path: Path) -> list[CatalogRecord]:
         ("ds_conditional", OpenType.CONDITIONAL_OPEN),
         ("ds_closed", OpenType.NOT_OPEN),
     ):
+        stated = (
+            {"open_conditions": "须经实名认证"} if open_type is OpenType.CONDITIONAL_OPEN else {}
+        )
         factories.dataset(
-            session, tmp_path, owner, code=code, open_type=open_type.value, title_zh=f"{code}标题"
+            session,
+            tmp_path,
+            owner,
+            code=code,
+            open_type=open_type.value,
+            title_zh=f"{code}标题",
+            **stated,
         )
     session.flush()
     return catalog_records(session, now=NOW)
@@ -89,10 +98,12 @@ def test_the_public_catalog_conforms_and_leaves_out_what_is_not_open(
     conforms, report = _conforms(graph, shapes)
     assert conforms, report
     datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
-    # the conditionally open entry states no conditions yet (migration 0010): left out
-    assert datasets == {URIRef(f"{BASE}catalog/datasets/ds_open")}
-    assert body.row_count == 1
-    assert "ds_closed" not in text and "ds_conditional" not in text
+    # open, and conditionally open with its conditions (a contract must state them): never closed
+    assert datasets == {
+        URIRef(f"{BASE}catalog/datasets/{c}") for c in ("ds_open", "ds_conditional")
+    }
+    assert body.row_count == 2
+    assert "ds_closed" not in text
     title = Literal("ds_open标题", lang="zh")
     assert (URIRef(f"{BASE}catalog/datasets/ds_open"), DCTERMS.title, title) in graph
 

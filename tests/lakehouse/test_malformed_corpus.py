@@ -152,7 +152,7 @@ def test_each_malformed_file_fails_for_its_own_reason(
 ) -> None:
     expected = EXPECTED[name]
     contract = _contract(expected.get("contract") or {})
-    monkeypatch.setattr(pipeline, "load_contract", lambda code: contract)
+    monkeypatch.setattr(pipeline, "contract_of", lambda settings, code: contract)
     before = _snapshots(lake)
 
     landed = pipeline.land_step(lake, SOCIAL, _delivery(name, tmp_path))
@@ -192,7 +192,7 @@ def test_each_malformed_file_fails_for_its_own_reason(
 def test_the_pipeline_names_the_users_file(
     lake: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(pipeline, "load_contract", lambda code: _contract({}))
+    monkeypatch.setattr(pipeline, "contract_of", lambda settings, code: _contract({}))
     delivery = tmp_path / "社保缴费_2023-05.csv"
     delivery.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(1, 200)))
     landed = pipeline.land_step(lake, SOCIAL, delivery)
@@ -208,7 +208,9 @@ def test_the_batch_records_what_was_detected(
     encoding: str,
     declared: str,
 ) -> None:
-    monkeypatch.setattr(pipeline, "load_contract", lambda code: _contract({"encoding": declared}))
+    monkeypatch.setattr(
+        pipeline, "contract_of", lambda settings, code: _contract({"encoding": declared})
+    )
     delivery = tmp_path / "社保缴费.csv"
     write_social_insurance_extract(delivery, rows=30, defects=False)
     if encoding != "gbk":  # the sample is written in GBK; re-encode it

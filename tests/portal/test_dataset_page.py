@@ -6,7 +6,6 @@ the full-catalog downloads, recorded."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 
@@ -15,7 +14,6 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser
 
 from catalog.catalog_sheet import CATALOG_HEADINGS
-from catalog.models import Dataset
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, DATASET, RSJ, SWJ, browser, events
 from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
@@ -76,7 +74,8 @@ def test_the_full_catalog_downloads_from_the_portal_and_is_recorded(platform: Pl
     finally:
         book.close()
     assert tuple(rows[0]) == CATALOG_HEADINGS
-    assert DATASET in {r[0] for r in rows[1:]}
+    assert "社会保险缴费信息" in {r[1] for r in rows[1:]}  # 信息资源名称
+    assert "2.07.001.002/330100RSJ-00001" in {r[0] for r in rows[1:]}  # its resource code
     assert len(events(platform, "catalog.exported")) == before + 1
     signed_out = browser(platform, SWJ)
     signed_out.cookies.clear()
@@ -107,29 +106,12 @@ def test_the_dataset_page_in_a_browser(platform: Platform, server: str, chromium
     rsj.context.close()
 
 
-def test_the_national_fields_show_once_the_catalog_has_them(
-    platform: Platform, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Migration 0010 adds these columns; until then the record reads them with defaults, so
-    here they are given to every dataset row to show the page renders each of them."""
-    added = {
-        "resource_code": "330100RSJ-2.01.003.001-0001",
-        "classification": "2.01.003.001",
-        "resource_format": "电子表格",
-        "share_conditions": "仅限税务征管用途",
-        "share_method": ["api", "file"],
-        "open_conditions": "",
-        "publication_date": dt.date(2026, 3, 1),
-        "related_resources": ["gaj_household_registration"],
-        "tags": ["社保", "缴费"],
-        "version": 3,
-    }
-    for name, value in added.items():
-        monkeypatch.setattr(Dataset, name, value, raising=False)
+def test_the_national_fields_show_from_the_catalog(platform: Platform) -> None:
+    """The shipped contract's national catalog fields, as the catalog stored them."""
     html = browser(platform, SWJ).get(f"/portal/catalog/{DATASET}").text
-    assert '<code id="resource-code">330100RSJ-2.01.003.001-0001</code>' in html
-    assert "2.01.003.001" in html and "电子表格" in html and "2026-03-01" in html
-    assert '<dd id="share-conditions">仅限税务征管用途</dd>' in html
+    assert '<code id="resource-code">2.07.001.002/330100RSJ-00001</code>' in html
+    assert "2.07.001.002" in html and "数据库/CSV（GBK）" in html and "2023-07-01" in html
+    assert '<dd id="share-conditions">使用部门须因社会救助' in html
     assert re.search(
         r'id="share-method"><span class="tag">接口</span> <span class="tag">文件', html
     )

@@ -6,7 +6,7 @@ Rows mirrored before this revision keep ``origin = ''`` (an incomplete mirror); 
 (``zhongtai init``, the demo, ``zhongtai element seed``) completes them.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
