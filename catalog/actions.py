@@ -37,6 +37,8 @@ __all__ = [
     "GRANT_VIEW",
     "LINEAGE_REBUILD",
     "LINEAGE_VIEW",
+    "NEGATIVE_LIST_MANAGE",
+    "NEGATIVE_LIST_VIEW",
     "QUARANTINE_VIEW",
     "REPORT_SIGN_OFF",
     "REPORT_VIEW",
@@ -145,6 +147,12 @@ LINEAGE_REBUILD = Action(
 SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
+NEGATIVE_LIST_VIEW = Action(
+    "negative_list.view", "platform", "see the negative list (负面清单): what may not be shared"
+)
+NEGATIVE_LIST_MANAGE = Action(
+    "negative_list.manage", "dataset", "add a dataset or field to the negative list, or lift it"
+)
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -184,4 +192,6 @@ ACTIONS: tuple[Action, ...] = (
     SUBSCRIPTION_FETCH,
     LINEAGE_VIEW,
     LINEAGE_REBUILD,
+    NEGATIVE_LIST_VIEW,
+    NEGATIVE_LIST_MANAGE,
 )

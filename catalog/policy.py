@@ -49,6 +49,8 @@ account.rotate     admins, and the account itself (a service rotates its own tok
 subscription.*     create / fetch: a requester of the grantee department, through a grant live
                    now with mode ``subscribe``; view: that department, auditors, admins; cancel:
                    a requester of that department, admins
+negative_list.*    view: anyone; manage: own publisher, admins (``catalog.policy_negative``,
+                   which also bars requests naming a negative-listed dataset or field)
 =================  ===========================================================================
 
 Refusals about accounts are hidden ("not found") from everyone who may not see the account.
@@ -63,7 +65,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import actions as act
-from catalog import policy_accounts, policy_audit, policy_duties
+from catalog import policy_accounts, policy_audit, policy_duties, policy_negative
 from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
@@ -342,9 +344,9 @@ _KINDS: dict[str, type] = {
 #: ``data.verify`` (``catalog.verify_plan``) and ``data.aggregate`` (``catalog.aggregate_plan``).
 _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.DATASET_VIEW: _dataset_view,
-    act.REQUEST_FILE: _request_file,
+    act.REQUEST_FILE: policy_negative.barring(_request_file),
     act.REQUEST_VIEW: _request_view,
-    act.REQUEST_APPROVE: _request_decide,
+    act.REQUEST_APPROVE: policy_negative.barring(_request_decide),
     act.REQUEST_REFUSE: _request_decide,
     act.REQUEST_WITHDRAW: _requester_act,
     act.OBJECTION_FILE: _requester_act,
@@ -371,4 +373,6 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_VIEW: policy_accounts.account_view,
     act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
+    act.NEGATIVE_LIST_VIEW: policy_negative.negative_view,
+    act.NEGATIVE_LIST_MANAGE: policy_negative.negative_manage,
 }

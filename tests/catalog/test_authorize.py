@@ -346,6 +346,13 @@ EXPECTED["lineage.view"] = {  # the question is about a node of the owner's data
     "other": (_NOT_LINEAGE, _NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok"),
 }
 EXPECTED["lineage.rebuild"] = EXPECTED["audit.key"]
+EXPECTED["negative_list.view"] = EXPECTED["dataset.view"]  # the negative list is public
+_NOT_MANAGER = "negative_list.not_manager"
+EXPECTED["negative_list.manage"] = {  # the owner's publishers and admins keep its entries
+    "own": ("ok", _NOT_MANAGER, _NOT_MANAGER, _NOT_MANAGER, "ok"),
+    "requesting": (_NOT_MANAGER,) * 4 + ("ok",),
+    "other": (_NOT_MANAGER,) * 4 + ("ok",),
+}
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -386,6 +393,8 @@ SYSTEM_EXPECTED = {
     "subscription.view": "404:subscription.not_found",
     "subscription.cancel": "404:subscription.not_found",
     "subscription.fetch": "404:subscription.not_found",
+    "negative_list.view": "ok",
+    "negative_list.manage": "negative_list.not_manager",
 }
 
 
