@@ -1,7 +1,7 @@
 """The audited acts of the negative list (负面清单), one small frozen dataclass each.
 
 Written only through ``catalog.audit.record``, like every event in ``catalog.events``. A refusal
-because of the list is an ``act.refused`` or ``data.read_refused`` event like any other refusal,
+because of the list is an ``access.refused`` or ``data.read_refused`` event like any other refusal,
 its code ``negative_list.dataset`` or ``negative_list.field``.
 """
 
