@@ -39,6 +39,7 @@ __all__ = [
     "EntryView",
     "add_entry",
     "china_today",
+    "get_entry",
     "lift_entry",
     "list_entries",
 ]
@@ -202,6 +203,18 @@ def list_entries(
     if due:
         stmt = stmt.where(NegativeListEntry.review_date <= today)
     return [_view(entry, today) for entry in session.scalars(stmt)]
+
+
+def get_entry(
+    session: Session, actor: Principal, entry_id: int, *, now: dt.datetime | None = None
+) -> EntryView:
+    """One entry, live or lifted (``negative.not_found`` when there is none)."""
+    now = now or utcnow()
+    ensure(session, actor, act.NEGATIVE_LIST_VIEW, PLATFORM, now=now)
+    entry = session.get(NegativeListEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no negative-list entry {entry_id}", code="negative.not_found")
+    return _view(entry, china_today(now))
 
 
 def _live(session: Session, dataset: Dataset) -> list[NegativeListEntry]:
