@@ -26,6 +26,7 @@ from exchange_api.portal import (
     inbox,
     lineage_pages,
     login,
+    negative_pages,
     pages,
     reproduce_pages,
     subscription_pages,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reproduce_pages.router,
         evidence_pages.router,
         lineage_pages.router,
+        negative_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)

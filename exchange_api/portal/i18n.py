@@ -14,6 +14,7 @@ from exchange_api.portal.i18n_bulk import BULK_MESSAGES
 from exchange_api.portal.i18n_evidence import EVIDENCE_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_lineage import LINEAGE_MESSAGES
+from exchange_api.portal.i18n_negative import NEGATIVE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
 from exchange_api.portal.i18n_reproduce import REPRODUCE_MESSAGES
 from exchange_api.portal.i18n_subscriptions import SUBSCRIPTION_MESSAGES
@@ -191,6 +192,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(REPRODUCE_MESSAGES[_lang])
     MESSAGES[_lang].update(EVIDENCE_MESSAGES[_lang])
     MESSAGES[_lang].update(LINEAGE_MESSAGES[_lang])
+    MESSAGES[_lang].update(NEGATIVE_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:
