@@ -13,7 +13,10 @@ Rules, in the order they are checked:
    reads nothing through its grant) and a live grant for this dataset and this department: a
    not-shared dataset refuses every non-owner even when a (stale) grant exists; then missing,
    revoked, expired, mode not allowed, quota exhausted, and a grant row filter that no longer
-   fits the dataset (``grant.invalid``: a grant filter is never dropped).
+   fits the dataset (``grant.invalid``: a grant filter is never dropped). The negative list
+   (负面清单, ``catalog.negative_check``): a listed dataset refuses every non-owner; a read that
+   selects, filters or matches a listed field — or names no fields while one is granted — is
+   refused; a listed key field never orders the rows.
 3. The request itself: page bounds, requested fields (all known, all granted — never silently
    dropped; ``field.empty`` when nothing is left to select), client filters (granted fields
    only, operator and value must fit the column).
