@@ -48,6 +48,7 @@ __all__ = [
     "REQUEST_REFUSE",
     "REQUEST_VIEW",
     "REQUEST_WITHDRAW",
+    "SCORECARD_VIEW",
     "SUBSCRIPTION_CANCEL",
     "SUBSCRIPTION_CREATE",
     "SUBSCRIPTION_FETCH",
@@ -68,6 +69,7 @@ ResourceKind = Literal[
     "account",
     "subscription",
     "lineage",
+    "scorecard",
 ]
 
 
@@ -144,6 +146,9 @@ LINEAGE_VIEW = Action(
 LINEAGE_REBUILD = Action(
     "lineage.rebuild", "platform", "derive the lineage graph's edges of events stored before it"
 )
+SCORECARD_VIEW = Action(
+    "scorecard.view", "scorecard", "see a department's scorecard (考核), or every department's"
+)
 SUBSCRIPTION_FETCH = Action(
     "subscription.fetch", "subscription", "download a delivered file (the rows themselves)"
 )
@@ -194,4 +199,5 @@ ACTIONS: tuple[Action, ...] = (
     LINEAGE_REBUILD,
     NEGATIVE_LIST_VIEW,
     NEGATIVE_LIST_MANAGE,
+    SCORECARD_VIEW,
 )

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from catalog import actions as act
 from catalog import audit_events, bulk_events, change_events, subscription_events, usage_events
 from catalog import negative_events as _negative_events
+from catalog import scorecard_events as _scorecard_events
 from catalog import verify_events as _verify_events
 from catalog.errors import InvalidInput
 from catalog.events import AuditedEvent
@@ -60,6 +61,7 @@ _EVENT_MODULES = (
     usage_events,
     _verify_events,
     _negative_events,
+    _scorecard_events,
 )  # imported so every event class is known to ``known_actions``
 
 

@@ -34,6 +34,7 @@ from catalog.resources import (
     ReportTerms,
     RequestTerms,
     Resource,
+    ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
 
@@ -122,5 +123,7 @@ def _describe(
     if isinstance(resource, AccountTerms):
         account = resource.account_id if resource.account_id is not None else "new"
         return None, None, f"account:{account}"
+    if isinstance(resource, ScorecardTerms):
+        return None, None, f"scorecard:{resource.department_id or '*'}"
     assert isinstance(resource, Platform)
     return None, None, "platform"

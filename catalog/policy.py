@@ -46,6 +46,8 @@ account.issue      admins; the platform itself only for a catalog's first admin 
 account.view       admins, auditors, and the account itself (never the token or its hash)
 account.revoke     admins
 account.rotate     admins, and the account itself (a service rotates its own token)
+scorecard.view     admins and auditors: every department's and the league; a department's
+                   accounts (any role): their own (``catalog.policy_scorecards``)
 subscription.*     create / fetch: a requester of the grantee department, through a grant live
                    now with mode ``subscribe``; view: that department, auditors, admins; cancel:
                    a requester of that department, admins
@@ -71,6 +73,7 @@ from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggreg
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
+from catalog.policy_scorecards import scorecard_view
 from catalog.policy_terms import in_department, platform_role, visible_or_hidden
 from catalog.principals import Principal
 from catalog.read_plan import (
@@ -92,6 +95,7 @@ from catalog.resources import (
     ReportTerms,
     RequestTerms,
     Resource,
+    ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
 from catalog.verify_plan import VerifyPlan, VerifyResource, plan_verify
@@ -338,6 +342,7 @@ _KINDS: dict[str, type] = {
     "account": AccountTerms,
     "subscription": SubscriptionTerms,
     "lineage": LineageTerms,
+    "scorecard": ScorecardTerms,
 }
 
 #: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),
@@ -375,4 +380,5 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
     act.NEGATIVE_LIST_VIEW: policy_negative.negative_view,
     act.NEGATIVE_LIST_MANAGE: policy_negative.negative_manage,
+    act.SCORECARD_VIEW: scorecard_view,
 }

@@ -42,6 +42,7 @@ __all__ = [
     "ReportTerms",
     "RequestTerms",
     "Resource",
+    "ScorecardTerms",
 ]
 
 
@@ -259,6 +260,20 @@ class AccountTerms:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ScorecardTerms:
+    """A department's scorecard (考核); ``department_id=None``: every department's (the league)."""
+
+    department_id: int | None
+
+
 Resource = (
-    DatasetTerms | ReadResource | RequestTerms | GrantTerms | ReportTerms | Platform | AccountTerms
+    DatasetTerms
+    | ReadResource
+    | RequestTerms
+    | GrantTerms
+    | ReportTerms
+    | Platform
+    | AccountTerms
+    | ScorecardTerms
 )

@@ -29,6 +29,7 @@ from exchange_api.portal import (
     negative_pages,
     pages,
     reproduce_pages,
+    scorecard_pages,
     subscription_pages,
     verify_pages,
 )
@@ -52,6 +53,7 @@ from exchange_api.routes import (
     verify,
 )
 from exchange_api.routes import changes as change_routes
+from exchange_api.routes import scorecards as scorecard_routes
 from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
 
@@ -125,6 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(change_routes.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
+    app.include_router(scorecard_routes.router)
+    app.include_router(scorecard_pages.router)
     app.include_router(lineage.router)  # last: its /{node:path} takes any path
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)

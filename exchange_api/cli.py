@@ -30,6 +30,7 @@ from exchange_api.cli_exchange_group import exchange_app
 from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
 from exchange_api.cli_negative import negative_app
+from exchange_api.cli_scorecard import scorecard_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
 app.add_typer(lineage_app, name="lineage")
 app.add_typer(negative_app, name="negative")
+app.add_typer(scorecard_app, name="scorecard")
 console = Console()
 err = Console(stderr=True)
 

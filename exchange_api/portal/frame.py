@@ -6,7 +6,8 @@ a request for some dataset; "my grants" to whoever may renew a grant its departm
 the inbox to whoever may approve a pending request for some dataset, filed by another department;
 "grants given" to whoever may revoke a grant of some dataset; the audit log and usage pages to
 whoever may do ``audit.view`` and ``audit.usage``; lineage to whoever may follow some dataset's
-(``lineage.view``). "My grants", the inbox and "grants given" ask
+(``lineage.view``); scorecards to whoever may see its own department's (``scorecard.view``).
+"My grants", the inbox and "grants given" ask
 about a hypothetical request or grant built from each dataset's catalog row
 (:func:`_request_on`, :func:`_grant_on`), since the question is "could I act here", not "on which
 object".
@@ -35,7 +36,14 @@ from catalog.models import Department, RequestStatus
 from catalog.policy import Allowed, authorize
 from catalog.policy_lineage import LineageTerms
 from catalog.principals import Principal
-from catalog.resources import PLATFORM, DatasetTerms, GrantTerms, RequestTerms, Resource
+from catalog.resources import (
+    PLATFORM,
+    DatasetTerms,
+    GrantTerms,
+    RequestTerms,
+    Resource,
+    ScorecardTerms,
+)
 from catalog.settings import Settings
 from exchange_api.portal.forms import csrf_for
 from exchange_api.portal.i18n import Lang
@@ -121,6 +129,10 @@ def navigation(
     )
     lineage = any_allowed(act.LINEAGE_VIEW, _lineage_of)
     wanted.append(("lineage", "/portal/lineage", lineage))
+    own_card = ScorecardTerms(principal.department_id)
+    wanted.append(
+        ("scorecards", "/portal/scorecards", allowed(principal, act.SCORECARD_VIEW, own_card, now))
+    )
     return tuple(
         NavLink(f"nav.{key}", f"{path}?lang={lang}", key == current)
         for key, path, shown in wanted

@@ -29,6 +29,7 @@ from catalog.resources import (
     ReportTerms,
     RequestTerms,
     Resource,
+    ScorecardTerms,
 )
 from catalog.subscription_terms import SubscriptionTerms
 from catalog.verify_plan import VerifyRequest, VerifyResource
@@ -74,6 +75,8 @@ def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerm
         return _GRANT
     if action.resource == "report":
         return _REPORT
+    if action.resource == "scorecard":
+        return ScorecardTerms(OWNER)  # the owner department's scorecard
     if action.resource == "lineage":
         return LineageTerms("dataset:zhongtai/rsj_social_insurance", frozenset({OWNER}))
     if action.resource == "account":
@@ -353,6 +356,12 @@ EXPECTED["negative_list.manage"] = {  # the owner's publishers and admins keep i
     "requesting": (_NOT_MANAGER,) * 4 + ("ok",),
     "other": (_NOT_MANAGER,) * 4 + ("ok",),
 }
+_NOT_SCORECARD = "scorecard.not_allowed"
+EXPECTED["scorecard.view"] = {  # the owner department's card: its own people, auditors, admins
+    "own": ("ok", "ok", "ok", "ok", "ok"),
+    "requesting": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
+    "other": (_NOT_SCORECARD,) * 3 + ("ok", "ok"),
+}
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -379,6 +388,7 @@ SYSTEM_EXPECTED = {
     "grant.expire": "ok",
     "lineage.view": "lineage.not_allowed",
     "lineage.rebuild": "ok",
+    "scorecard.view": "scorecard.not_allowed",
     "audit.view": "role.auditor_required",
     "audit.usage": "role.auditor_required",
     "audit.export": "ok",
@@ -524,3 +534,15 @@ def test_the_first_admin_is_made_by_the_platform_itself_only(
 ) -> None:
     first = dataclasses.replace(_NEW_ACCOUNT, roles=frozenset(roles), bootstrap=True)
     assert _outcome(authorize(actor, act.ACCOUNT_ISSUE, first, now=NOW)) == expected
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_only_auditors_and_admins_see_the_league_table(role: Role) -> None:
+    """Every department's scorecards at once: auditors and admins, never a department's own
+    publisher, requester or steward (the policy choice of ``catalog.policy_scorecards``)."""
+    decision = authorize(_actor(role, OWNER), act.SCORECARD_VIEW, ScorecardTerms(None), now=NOW)
+    expected = "ok" if role in (Role.AUDITOR, Role.ADMIN) else "scorecard.not_allowed"
+    assert _outcome(decision) == expected
+    assert _outcome(authorize(SYSTEM, act.SCORECARD_VIEW, ScorecardTerms(None), now=NOW)) == (
+        "scorecard.not_allowed"
+    )

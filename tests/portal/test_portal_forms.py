@@ -214,7 +214,10 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
         html = browser(platform, account).get("/portal/catalog").text
         return re.findall(r'data-nav="nav\.([a-z]+)"', html)
 
-    assert links(SWJ) == ["home", "catalog", "requests", "grants"]
-    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage"]  # its own datasets'
-    assert links("dsj-audit") == ["home", "catalog", "audit", "usage", "evidence", "lineage"]
+    # the negative list (负面清单) is public to every signed-in account: its link is always last
+    assert links(SWJ) == ["home", "catalog", "requests", "grants", "scorecards", "negative"]
+    assert links(RSJ) == ["home", "catalog", "inbox", "given", "lineage", "scorecards", "negative"]
+    assert links("dsj-audit") == [
+        "home", "catalog", "audit", "usage", "evidence", "lineage", "scorecards", "negative",
+    ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
