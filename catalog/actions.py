@@ -50,6 +50,8 @@ __all__ = [
     "LINEAGE_REBUILD",
     "LINEAGE_VIEW",
     "LISTS_VIEW",
+    "NEGATIVE_LIST_MANAGE",
+    "NEGATIVE_LIST_VIEW",
     "QUARANTINE_VIEW",
     "REPORT_SIGN_OFF",
     "REPORT_VIEW",
@@ -201,6 +203,12 @@ DATASET_REGISTER = Action(
 )
 DATASET_REVISE = Action("dataset.revise", "dataset", "Revise a dataset's contract (a new version)")
 DEPARTMENT_MANAGE = Action("department.manage", "platform", "Add a department or change one")
+NEGATIVE_LIST_VIEW = Action(
+    "negative_list.view", "platform", "see the negative list (负面清单): what may not be shared"
+)
+NEGATIVE_LIST_MANAGE = Action(
+    "negative_list.manage", "dataset", "add a dataset or field to the negative list, or lift it"
+)
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
@@ -240,6 +248,8 @@ ACTIONS: tuple[Action, ...] = (
     SUBSCRIPTION_FETCH,
     LINEAGE_VIEW,
     LINEAGE_REBUILD,
+    NEGATIVE_LIST_VIEW,
+    NEGATIVE_LIST_MANAGE,
     SCORECARD_VIEW,
     LISTS_VIEW,
     RESPONSIBILITY_MANAGE,

@@ -33,6 +33,7 @@ from enum import StrEnum
 
 from catalog.conditions import Condition, condition_problem, type_family
 from catalog.models import AccessMode, Role
+from catalog.negative_check import fields_barred
 from catalog.principals import Principal
 from catalog.read_plan import (
     UNMASKED,
@@ -167,6 +168,11 @@ def plan_aggregate(
     refusal = _check_fields(dataset, visible, masked, request)
     if refusal is not None:
         return refusal
+    named = request.group_by + tuple(m.field for m in request.measures if m.field is not None)
+    named += tuple(c.field for c in request.filters)
+    barred = fields_barred(dataset, named, use="aggregated")
+    if barred is not None:  # 负面清单: catalog.negative_check
+        return Refusal(barred.code, barred.reason)
     return AggregatePlan(
         dataset_code=dataset.code,
         table=dataset.table_name,

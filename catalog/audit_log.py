@@ -31,6 +31,7 @@ from catalog import contract_events as _contract_events
 from catalog import element_events as _element_events
 from catalog import export_events as _export_events
 from catalog import list_events as _list_events
+from catalog import negative_events as _negative_events
 from catalog import scorecard_events as _scorecard_events
 from catalog import verify_events as _verify_events
 from catalog.errors import InvalidInput
@@ -64,6 +65,7 @@ _EVENT_MODULES = (
     subscription_events,
     usage_events,
     _verify_events,
+    _negative_events,
     _scorecard_events,
     _export_events,
     _element_events,

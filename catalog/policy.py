@@ -61,6 +61,8 @@ lists.view         any authenticated account (``catalog.policy_lists``: what is 
 responsibility.*   manage: admins; link: the department's publisher/steward, own dataset only
 demand.*           file: a requester for its own department; view, match, request, fulfil,
                    decline: see ``catalog.policy_lists``
+negative_list.*    view: anyone; manage: own publisher, admins (``catalog.policy_negative``,
+                   which also bars requests naming a negative-listed dataset or field)
 =================  ===========================================================================
 
 Refusals about accounts are hidden ("not found") from everyone who may not see the account.
@@ -75,7 +77,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import actions as act
-from catalog import policy_accounts, policy_audit, policy_duties
+from catalog import policy_accounts, policy_audit, policy_duties, policy_negative
 from catalog import policy_catalog as _catalog_rules
 from catalog import policy_lists as lists
 from catalog.actions import Action
@@ -365,9 +367,9 @@ _KINDS: dict[str, type] = {
 #: ``data.verify`` (``catalog.verify_plan``) and ``data.aggregate`` (``catalog.aggregate_plan``).
 _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.DATASET_VIEW: _dataset_view,
-    act.REQUEST_FILE: _request_file,
+    act.REQUEST_FILE: policy_negative.barring(_request_file),
     act.REQUEST_VIEW: _request_view,
-    act.REQUEST_APPROVE: _request_decide,
+    act.REQUEST_APPROVE: policy_negative.barring(_request_decide),
     act.REQUEST_REFUSE: _request_decide,
     act.REQUEST_WITHDRAW: _requester_act,
     act.OBJECTION_FILE: _requester_act,
@@ -394,6 +396,8 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.ACCOUNT_VIEW: policy_accounts.account_view,
     act.ACCOUNT_REVOKE: policy_accounts.account_revoke,
     act.ACCOUNT_ROTATE: policy_accounts.account_rotate,
+    act.NEGATIVE_LIST_VIEW: policy_negative.negative_view,
+    act.NEGATIVE_LIST_MANAGE: policy_negative.negative_manage,
     act.SCORECARD_VIEW: scorecard_view,
     act.LISTS_VIEW: lists.lists_view,
     act.RESPONSIBILITY_MANAGE: lists.responsibility_manage,

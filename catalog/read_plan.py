@@ -13,7 +13,10 @@ Rules, in the order they are checked:
    reads nothing through its grant) and a live grant for this dataset and this department: a
    not-shared dataset refuses every non-owner even when a (stale) grant exists; then missing,
    revoked, expired, mode not allowed, quota exhausted, and a grant row filter that no longer
-   fits the dataset (``grant.invalid``: a grant filter is never dropped).
+   fits the dataset (``grant.invalid``: a grant filter is never dropped). The negative list
+   (负面清单, ``catalog.negative_check``): a listed dataset refuses every non-owner; a read that
+   selects, filters or matches a listed field — or names no fields while one is granted — is
+   refused; a listed key field never orders the rows.
 3. The request itself: page bounds, requested fields (all known, all granted — never silently
    dropped; ``field.empty`` when nothing is left to select), client filters (granted fields
    only, operator and value must fit the column).
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 
 from catalog.conditions import Condition, Op, condition_problem
 from catalog.models import AccessMode, Role
+from catalog.negative_check import barred_fields, dataset_barred, fields_barred, read_barred
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, FieldTerms, GrantTerms, ReadRequest, ReadResource
 from schemas.loader import ShareType
@@ -148,6 +152,9 @@ def plan_read(
     checked = check_grant(principal, dataset, read.grant, request, now)
     if isinstance(checked, Refusal):
         return checked
+    barred = read_barred(dataset, checked.fields, request)  # 负面清单: catalog.negative_check
+    if barred is not None:
+        return Refusal(barred.code, barred.reason)
     return _grantee_plan(dataset, checked, request)
 
 
@@ -162,6 +169,14 @@ def check_grant(
     if dataset.share_type is ShareType.NOT_SHARED:
         basis = f" ({dataset.share_basis})" if dataset.share_basis else ""
         return Refusal("dataset.not_shared", f"dataset {dataset.code} is not shared{basis}")
+    # 负面清单: a listed dataset serves no grantee; a subscription delivers every granted field.
+    barred = (
+        fields_barred(dataset, grant.fields, use="delivered")
+        if grant is not None and request.mode is AccessMode.SUBSCRIBE
+        else dataset_barred(dataset)
+    )
+    if barred is not None:
+        return Refusal(barred.code, barred.reason)
     if (
         grant is None
         or grant.dataset_code != dataset.code
@@ -229,7 +244,8 @@ def _grantee_plan(
         refusal = _check_masked_use(request.filters, masked, match_keys)
     if refusal is not None:
         return refusal
-    key_masked = any(k in masked or k not in granted for k in dataset.primary_key)
+    hidden = masked | barred_fields(dataset)  # never ordered by a masked or negative-listed key
+    key_masked = any(k in hidden or k not in granted for k in dataset.primary_key)
     rows_left = grant.rows_left
     return AccessPlan(
         dataset_code=dataset.code,

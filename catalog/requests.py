@@ -45,6 +45,7 @@ from catalog.models import (
     ShareRequest,
     utcnow,
 )
+from catalog.negative_check import asked_names
 from catalog.policy import Allowed, authorize
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms, RequestTerms
@@ -88,7 +89,9 @@ def file_request(
     now = now or utcnow()
     rules = rules or DeadlineRules()
     dataset = get_dataset(session, dataset_code)
-    ensure(session, principal, act.REQUEST_FILE, DatasetTerms.of(dataset), now=now)
+    row_filter = tuple(row_filter)  # read twice: for the negative list, then checked
+    asked = asked_names(fields, row_filter, match_fields)
+    ensure(session, principal, act.REQUEST_FILE, DatasetTerms.of(dataset).asking(asked), now=now)
     if not purpose.strip():
         raise InvalidInput("a share request must state its purpose", code="request.no_purpose")
     terms = checked_terms(

@@ -9,6 +9,7 @@ for a contract that is being registered.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from catalog.models import (
     Role,
     ShareRequest,
 )
+from catalog.negative_check import NegativeTerms
+from catalog.negative_tables import live_terms
 from schemas.loader import DatasetContract, ShareType
 from schemas.masks import MaskSpec
 
@@ -66,6 +69,15 @@ class DatasetTerms:
     share_basis: str
     fields: tuple[FieldTerms, ...]
     primary_key: tuple[str, ...] = ()
+    negative: tuple[NegativeTerms, ...] = ()
+    """The live negative-list entries (负面清单) of the dataset (``catalog.negative_check``)."""
+    asked: frozenset[str] = frozenset()
+    """For ``request.file`` only: every field the request names (``asking``)."""
+
+    def asking(self, names: frozenset[str]) -> DatasetTerms:
+        """These terms, for deciding a request that names ``names`` (fields, row filter, match
+        fields), so a negative-listed one is refused (``catalog.policy_negative``)."""
+        return dataclasses.replace(self, asked=names)
 
     @property
     def table_name(self) -> str:
@@ -94,6 +106,7 @@ class DatasetTerms:
                 for f in dataset.fields
             ),
             primary_key=tuple(str(k) for k in dataset.primary_key or ()),
+            negative=live_terms(dataset),
         )
 
     @classmethod
@@ -190,14 +203,18 @@ class RequestTerms:
     dataset: DatasetTerms
     requester_department_id: int
     status: RequestStatus
+    asked: frozenset[str] = frozenset()
+    """Every field the request names: its fields, row filter and match fields."""
 
     @classmethod
     def of(cls, request: ShareRequest, *, dataset: DatasetTerms | None = None) -> RequestTerms:
+        filtered = {str(c.get("field", "")) for c in request.row_filter or ()}
         return cls(
             request_id=request.id,
             dataset=dataset or DatasetTerms.of(request.dataset),
             requester_department_id=request.requester_department_id,
             status=RequestStatus(request.status),
+            asked=frozenset(request.fields or ()) | filtered | set(request.match_fields or ()),
         )
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from catalog.conditions import Condition
 from catalog.models import AccessMode, Role
+from catalog.negative_check import fields_barred
 from catalog.principals import Principal
 from catalog.read_plan import Refusal, check_grant, grantee_mask, is_owner_reader
 from catalog.resources import DatasetTerms, GrantTerms, ReadRequest
@@ -126,6 +127,9 @@ def plan_verify(
     refusal = _check_fields(dataset, granted, request)
     if refusal is not None:
         return refusal
+    barred = fields_barred(dataset, request.match_on + request.compare, use="verified")
+    if barred is not None:  # 负面清单: catalog.negative_check
+        return Refusal(barred.code, barred.reason)
     masked = tuple(
         n for n in request.match_on + request.compare if grantee_mask(dataset.field(n)).masked
     )

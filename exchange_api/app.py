@@ -30,6 +30,7 @@ from exchange_api.portal import (
     lineage_pages,
     list_pages,
     login,
+    negative_pages,
     pages,
     reproduce_pages,
     scorecard_pages,
@@ -52,6 +53,7 @@ from exchange_api.routes import (
     health,
     lineage,
     lists,
+    negative,
     quality,
     requests,
     verify,
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bulk.router,
         accounts.router,
         subscription_routes.router,
+        negative.router,
         pages.router,
         login.router,
         exchange.router,
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lineage_pages.router,
         list_pages.router,
         dataset_page.router,
+        negative_pages.router,
     ):
         app.include_router(router)
     app.include_router(change_routes.router)

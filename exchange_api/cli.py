@@ -33,6 +33,7 @@ from exchange_api.cli_exports import catalog_app
 from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
 from exchange_api.cli_lists import demand_app, responsibility_app
+from exchange_api.cli_negative import negative_app
 from exchange_api.cli_scorecard import scorecard_app
 from schemas.errors import ZhongtaiError
 
@@ -50,6 +51,7 @@ app.add_typer(account_app, name="account")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
 app.add_typer(lineage_app, name="lineage")
+app.add_typer(negative_app, name="negative")
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(responsibility_app, name="responsibility")
 app.add_typer(demand_app, name="demand")

@@ -18,6 +18,7 @@ from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_exports import EXPORT_MESSAGES
 from exchange_api.portal.i18n_lineage import LINEAGE_MESSAGES
 from exchange_api.portal.i18n_lists import LIST_MESSAGES
+from exchange_api.portal.i18n_negative import NEGATIVE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
 from exchange_api.portal.i18n_reproduce import REPRODUCE_MESSAGES
 from exchange_api.portal.i18n_scorecards import SCORECARD_MESSAGES
@@ -196,6 +197,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(REPRODUCE_MESSAGES[_lang])
     MESSAGES[_lang].update(EVIDENCE_MESSAGES[_lang])
     MESSAGES[_lang].update(LINEAGE_MESSAGES[_lang])
+    MESSAGES[_lang].update(NEGATIVE_MESSAGES[_lang])
     MESSAGES[_lang].update(SCORECARD_MESSAGES[_lang])
     MESSAGES[_lang].update(LIST_MESSAGES[_lang])
     MESSAGES[_lang].update(EXPORT_MESSAGES[_lang])

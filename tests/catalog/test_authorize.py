@@ -356,6 +356,13 @@ EXPECTED["lineage.view"] = {  # the question is about a node of the owner's data
     "other": (_NOT_LINEAGE, _NOT_LINEAGE, _NOT_LINEAGE, "ok", "ok"),
 }
 EXPECTED["lineage.rebuild"] = EXPECTED["audit.key"]
+EXPECTED["negative_list.view"] = EXPECTED["dataset.view"]  # the negative list is public
+_NOT_MANAGER = "negative_list.not_manager"
+EXPECTED["negative_list.manage"] = {  # the owner's publishers and admins keep its entries
+    "own": ("ok", _NOT_MANAGER, _NOT_MANAGER, _NOT_MANAGER, "ok"),
+    "requesting": (_NOT_MANAGER,) * 4 + ("ok",),
+    "other": (_NOT_MANAGER,) * 4 + ("ok",),
+}
 _NOT_SCORECARD = "scorecard.not_allowed"
 EXPECTED["scorecard.view"] = {  # the owner department's card: its own people, auditors, admins
     "own": ("ok", "ok", "ok", "ok", "ok"),
@@ -471,6 +478,8 @@ SYSTEM_EXPECTED = {
     "dataset.register": "ok",  # the platform loads the shipped contracts (demo, tests)
     "dataset.revise": "ok",
     "department.manage": "ok",  # and seeds the demo's departments
+    "negative_list.view": "ok",
+    "negative_list.manage": "negative_list.not_manager",
 }
 
 
