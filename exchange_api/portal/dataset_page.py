@@ -54,7 +54,9 @@ __all__ = ["entry_view", "router"]
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
 
 
-def _fields(dataset: Dataset, record: CatalogRecord, lang: Lang) -> list[dict[str, Any]]:
+def _fields(
+    dataset: Dataset, record: CatalogRecord, lang: Lang, negative: dict[str, str]
+) -> list[dict[str, Any]]:
     masks = {f.name: f.mask for f in field_views(dataset)}  # as a grantee sees each field
     return [
         {
@@ -70,6 +72,7 @@ def _fields(dataset: Dataset, record: CatalogRecord, lang: Lang) -> list[dict[st
             "personal": f.personal,
             "mask": masks.get(f.name, ""),
             "masked": bool(masks.get(f.name, "")),
+            "negative_basis": negative.get(f.name, ""),
         }
         for f in record.fields
     ]
@@ -102,9 +105,13 @@ def entry_view(
     fresh = freshness_of(session, [dataset], now).get(dataset.id)
     record = catalog_record(dataset, freshness=fresh)
     lineage = LineageTerms(dataset.code, frozenset({dataset.owner_department_id}))
+    listed = DatasetTerms.of(dataset).negative  # the negative list (负面清单) as it is now
     return {
         "entry": record,
-        "entry_fields": _fields(dataset, record, lang),
+        "entry_fields": _fields(
+            dataset, record, lang, {e.field: e.legal_basis for e in listed if e.field}
+        ),
+        "negative_dataset": next((e.legal_basis for e in listed if e.field is None), ""),
         "freshness": {
             "state": fresh.state.value if fresh else "unpublished",
             "last": local_time(fresh.last_published_at) if fresh else "",

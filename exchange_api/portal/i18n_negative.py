@@ -7,6 +7,8 @@ __all__ = ["NEGATIVE_MESSAGES"]
 
 _ZH: dict[str, str] = {
     "nav.negative": "负面清单",
+    "dsp.negative_dataset": "本资源已列入负面清单，不予共享。法律依据：",
+    "dsp.negative_field": "负面清单",
     "negative.title": "负面清单",
     "negative.note": (
         "列入负面清单的数据集或字段不予共享：申请、审批和经已有授权的读取、核验、统计、批量下载、"
@@ -50,6 +52,8 @@ _ZH: dict[str, str] = {
 
 _EN: dict[str, str] = {
     "nav.negative": "Negative list",
+    "dsp.negative_dataset": "This dataset is on the negative list and is not shared. Legal basis:",
+    "dsp.negative_field": "Negative list",
     "negative.title": "Negative list",
     "negative.note": (
         "Datasets and fields on the negative list are not shared: requests, approvals, and reads,"

@@ -5,6 +5,7 @@ an entry due for review marked, in Chinese by default and in English."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from catalog.workdays import CHINA
 from tests.portal.conftest import Platform
@@ -45,6 +46,12 @@ def test_the_owner_lists_and_lifts_and_everyone_sees_it(platform: Platform) -> N
     blank = post(rsj, PAGE, PAGE, dataset=DATASET, field="amount", basis="　", review_date=today)
     assert blank.status_code == 422 and "negative.basis_required" in blank.text
 
+    shown = browser(platform, SWJ).get(f"/portal/catalog/{DATASET}").text  # the dataset page
+    assert re.search(
+        r'<tr data-field="employer_name">.*?data-negative[^>]*>负面清单：', shown, re.S
+    )
+    assert BASIS in shown and 'id="negative-dataset"' not in shown  # a field, not the dataset
+
     entry = [e for e in events(platform, "negative_list.added") if e["field"] == "employer_name"]
     entry_id = int(entry[-1]["resource"].split(":")[1])
     lifted = post(rsj, f"{PAGE}/{entry_id}/lift", PAGE, reason="复核后解除")
@@ -53,3 +60,20 @@ def test_the_owner_lists_and_lifts_and_everyone_sees_it(platform: Platform) -> N
     assert 'data-field="employer_name"' not in after.text
     history = browser(platform, SWJ).get(PAGE, params={"lifted": "true"})
     assert 'data-state="lifted"' in history.text and "复核后解除" in history.text
+
+
+def test_a_whole_dataset_entry_shows_on_the_dataset_page_until_lifted(platform: Platform) -> None:
+    today = dt.datetime.now(CHINA).date().isoformat()
+    rsj = browser(platform, RSJ)
+    basis = "《中华人民共和国数据安全法》第二十一条（核心数据）"
+    added = post(rsj, PAGE, PAGE, dataset=DATASET, field="", basis=basis, review_date=today)
+    assert added.status_code == 303, added.text
+    page = browser(platform, SWJ).get(f"/portal/catalog/{DATASET}").text
+    banner = re.search(r'<p class="banner bad" id="negative-dataset"[^>]*>(.*?)</p>', page, re.S)
+    assert banner and basis in banner.group(1) and "不予共享" in banner.group(1)
+    entry = [e for e in events(platform, "negative_list.added") if e["field"] == ""][-1]
+    lifted = post(rsj, f"{PAGE}/{entry['resource'].split(':')[1]}/lift", PAGE, reason="已复核")
+    assert lifted.status_code == 303, lifted.text
+    assert (
+        'id="negative-dataset"' not in browser(platform, SWJ).get(f"/portal/catalog/{DATASET}").text
+    )
