@@ -20,7 +20,7 @@ from catalog.db import init_catalog
 from catalog.events import CheckpointSigned, GrantRevoked
 from catalog.models import AuditCheckpoint, AuditEvent
 from catalog.requests import approve_request, file_request, refuse_request
-from schemas import ShareType
+from schemas import ShareType, load_elements
 from tests.catalog import factories
 
 
@@ -63,8 +63,14 @@ def test_chain_verifies_after_lifecycle(catalog_session: Session, tmp_path: Path
     report = audit.verify_chain(catalog_session)
     assert report.ok, report.describe()
     assert report.events_checked == audit.event_count(catalog_session)
-    # 3 registrations, 4 filings, 4 decisions, 2 grants issued
-    assert report.events_checked == 13
+    # 3 registrations, 4 filings, 4 decisions, 2 grants issued; and the platform seeding the
+    # shipped data elements and code lists as the first contract was registered
+    actions = [
+        e.action for e in catalog_session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    ]
+    seeded = [a for a in actions if a in ("element.added", "code_list.added")]
+    assert seeded.count("element.added") == len(load_elements())
+    assert report.events_checked == 13 + len(seeded)
     assert report.head_hash == audit.head(catalog_session)[1]
 
 
