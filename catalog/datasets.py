@@ -18,6 +18,7 @@ from catalog.errors import InvalidInput, NotFound
 from catalog.events import DatasetRegistered
 from catalog.models import DataElement, Dataset, Department, Field
 from catalog.principals import Principal
+from catalog.search_index import index_dataset
 from schemas.loader import DataElement as ElementSpec
 from schemas.loader import DatasetContract, load_elements
 
@@ -119,6 +120,7 @@ def register_contract(
     session.flush()
     _sync_fields(session, dataset, contract, elements)
     session.flush()
+    index_dataset(session, dataset)
     audit.record(
         session,
         DatasetRegistered(dataset_id=dataset.id, code=dataset.code, contract_sha256=digest),

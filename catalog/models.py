@@ -422,6 +422,7 @@ class QualityReport(Base):
 
 # Tables kept in their own modules register on Base.metadata here, for Alembic and the tests.
 from catalog import credential_tables as _credential_tables  # noqa: E402, F401
+from catalog import search_tables as _search_tables  # noqa: E402, F401
 from catalog import subscription_tables as _subscription_tables  # noqa: E402, F401
 from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401
 from catalog.audit_tables import AuditCheckpoint as AuditCheckpoint  # noqa: E402
