@@ -50,6 +50,7 @@ from exchange_api.routes import (
     verify,
 )
 from exchange_api.routes import changes as change_routes
+from exchange_api.routes import search as search_routes
 from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lineage_pages.router,
     ):
         app.include_router(router)
+    app.include_router(search_routes.router)
     app.include_router(change_routes.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)

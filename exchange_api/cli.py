@@ -29,6 +29,7 @@ from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
 from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
+from exchange_api.cli_search import search_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
@@ -45,6 +46,7 @@ app.add_typer(account_app, name="account")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
 app.add_typer(lineage_app, name="lineage")
+app.add_typer(search_app, name="search")
 console = Console()
 err = Console(stderr=True)
 
