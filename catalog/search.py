@@ -130,21 +130,31 @@ def _fts_phrase(terms: Sequence[str]) -> str:
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def _exact_in_fts(term: str) -> bool:
+    """Whether SQLite's FTS5 answer for ``term`` is exactly "a substring of ``doc``": Latin
+    letters, digits and Chinese characters only (no separator, nothing a tokenizer folds)."""
+    return all(ch.isascii() and ch.isalnum() or "\u4e00" <= ch <= "\u9fff" for ch in term)
+
+
 def _term_conditions(dialect: str, terms: Sequence[str]) -> list[ColumnElement[bool]]:
-    """Every term a substring of ``doc``; the engine's index narrows the rows first."""
-    conds: list[ColumnElement[bool]] = [D.doc.contains(t, autoescape=True) for t in terms]
+    """Every term a substring of ``doc``. SQLite: the FTS5 tables narrow (or, for plain terms,
+    decide) and ``LIKE`` checks the rest; PostgreSQL: ``LIKE`` on the trigram-indexed ``doc``
+    for long terms, exact gram membership for short ones."""
     long = [t for t in terms if len(t) >= TRIGRAM]
     short = [t for t in terms if len(t) < TRIGRAM]
-    if dialect == "sqlite":
-        for name, group in (("search_fts", long), ("search_grams", short)):
-            if group:
-                fts = table(name, column(name), column("rowid"))
-                match = fts.c[name].op("MATCH")(literal(_fts_phrase(group)))
-                conds.append(D.dataset_id.in_(select(fts.c.rowid).where(match)))
-    elif short:
-        words = func.string_to_array(D.grams, literal_column("' '"))
-        wanted = cast(postgresql.array([bindparam(None, t) for t in short]), ARRAY(Text))
-        conds.append(words.op("@>")(wanted))
+    if dialect != "sqlite":
+        conds: list[ColumnElement[bool]] = [D.doc.contains(t, autoescape=True) for t in long]
+        if short:
+            words = func.string_to_array(D.grams, literal_column("' '"))
+            wanted = cast(postgresql.array([bindparam(None, t) for t in short]), ARRAY(Text))
+            conds.append(words.op("@>")(wanted))
+        return conds
+    conds = [D.doc.contains(t, autoescape=True) for t in terms if not _exact_in_fts(t)]
+    for name, group in (("search_fts", long), ("search_grams", short)):
+        if group:
+            fts = table(name, column(name), column("rowid"))
+            match = fts.c[name].op("MATCH")(literal(_fts_phrase(group)))
+            conds.append(D.dataset_id.in_(select(fts.c.rowid).where(match)))
     return conds
 
 

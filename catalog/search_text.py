@@ -94,15 +94,14 @@ def title_variants(title: str) -> list[str]:
     return forms
 
 
-def _pinyin(text: str, style: Style) -> str:
-    return "".join(lazy_pinyin(text, style=style)).lower().replace(" ", "")
-
-
 def pinyin_forms(text: str) -> list[str]:
-    """Pinyin initials and full pinyin of ``text`` (empty when it has no Chinese characters)."""
+    """Pinyin initials and full pinyin of ``text`` (empty when it has no Chinese characters);
+    one pass of ``pypinyin``, the initials being each syllable's first letter."""
     if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
         return []
-    return [_pinyin(text, Style.FIRST_LETTER), _pinyin(text, Style.NORMAL)]
+    split: Any = list  # one item per non-Chinese character
+    syllables = [s.lower() for s in lazy_pinyin(text, errors=split) if s.strip()]
+    return ["".join(s[0] for s in syllables), "".join(syllables)]
 
 
 def grams(text: str) -> list[str]:
