@@ -99,6 +99,7 @@ class SearchHit:
     owner_code: str
     owner_name: str
     share_type: str
+    share_basis: str
     grade: str
     update_cycle: str
     status: str
@@ -305,6 +306,7 @@ def search(
                 owner_code=dataset.owner.code,
                 owner_name=dataset.owner.name,
                 share_type=dataset.share_type.value,
+                share_basis=dataset.share_basis,
                 grade=dataset.grade.value,
                 update_cycle=dataset.update_cycle,
                 status=dataset.status.value,

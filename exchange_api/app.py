@@ -28,6 +28,7 @@ from exchange_api.portal import (
     login,
     pages,
     reproduce_pages,
+    search_pages,
     subscription_pages,
     verify_pages,
 )
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         subscription_routes.router,
         pages.router,
         login.router,
+        search_pages.router,
         exchange.router,
         grant_pages.router,
         verify_pages.router,

@@ -20,6 +20,7 @@ class SearchHitOut(BaseModel):
     owner_department: str
     owner_name: str
     share_type: str
+    share_basis: str
     grade: str
     update_cycle: str
     status: str
@@ -61,6 +62,7 @@ def search_out(result: SearchResult) -> SearchResultOut:
                 owner_department=h.owner_code,
                 owner_name=h.owner_name,
                 share_type=h.share_type,
+                share_basis=h.share_basis,
                 grade=h.grade,
                 update_cycle=h.update_cycle,
                 status=h.status,

@@ -16,6 +16,7 @@ from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_lineage import LINEAGE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
 from exchange_api.portal.i18n_reproduce import REPRODUCE_MESSAGES
+from exchange_api.portal.i18n_search import SEARCH_MESSAGES
 from exchange_api.portal.i18n_subscriptions import SUBSCRIPTION_MESSAGES
 from exchange_api.portal.i18n_verify import VERIFY_MESSAGES
 from schemas import load_elements
@@ -191,6 +192,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(REPRODUCE_MESSAGES[_lang])
     MESSAGES[_lang].update(EVIDENCE_MESSAGES[_lang])
     MESSAGES[_lang].update(LINEAGE_MESSAGES[_lang])
+    MESSAGES[_lang].update(SEARCH_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:
