@@ -275,24 +275,26 @@ def search(
     where = [*_term_conditions(dialect, terms), *_filter_conditions(session, filters, now)]
     total, facets = _facets(session, where, now)
     score = _score(terms).label("score")
-    ranked = session.execute(
-        select(D, score, _freshness(now).label("freshness"))
+    ranked = session.execute(  # ids only: whole rows would be carried through the sort
+        select(D.dataset_id, score, _freshness(now).label("freshness"))
         .where(*where)
         .order_by(score.desc(), D.code)
         .limit(limit)
         .offset(offset)
     ).all()
+    ids = [row.dataset_id for row in ranked]
+    documents = {d.dataset_id: d for d in session.scalars(select(D).where(D.dataset_id.in_(ids)))}
     datasets = {
         d.id: d
         for d in session.scalars(
             select(Dataset)
-            .where(Dataset.id.in_([row.dataset_id for row, _, _ in ranked]))
+            .where(Dataset.id.in_(ids))
             .options(joinedload(Dataset.owner), selectinload(Dataset.fields))
         )
     }
     hits = []
-    for row, points, freshness in ranked:
-        dataset = datasets[row.dataset_id]
+    for dataset_id, points, freshness in ranked:
+        dataset, row = datasets[dataset_id], documents[dataset_id]
         decision = authorize(actor, act.DATASET_VIEW, DatasetTerms.of(dataset), now=now)
         if not isinstance(decision, Allowed):
             continue

@@ -108,6 +108,12 @@ def upgrade() -> None:
         ("ix_search_documents_code", "code"),
     ):
         op.create_index(name, "search_documents", [column])
+    op.create_index(
+        "ix_search_documents_facets",
+        "search_documents",
+        ["dataset_id", "owner_department_id", "share_type", "grade", "update_cycle",
+         "last_published_at"],
+    )  # fmt: skip
     bind = op.get_bind()
     for statement in _SQLITE if bind.dialect.name == "sqlite" else _POSTGRES:
         op.execute(statement)
