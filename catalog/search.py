@@ -151,6 +151,7 @@ def _term_conditions(dialect: str, terms: Sequence[str]) -> list[ColumnElement[b
             conds.append(words.op("@>")(wanted))
         return conds
     conds = [D.doc.contains(t, autoescape=True) for t in terms if not _exact_in_fts(t)]
+    short = [t for t in short if _exact_in_fts(t)]  # others ("_", "%"…) may have no token
     for name, group in (("search_fts", long), ("search_grams", short)):
         if group:
             fts = table(name, column(name), column("rowid"))

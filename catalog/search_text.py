@@ -73,8 +73,11 @@ also indexed with the other."""
 
 
 def normalize(text: str) -> str:
-    """NFKC, lower case, whitespace collapsed to single spaces."""
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    """NFKC, lower case, control and format characters (NUL …) dropped, whitespace collapsed to
+    single spaces."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    kept = "".join(ch for ch in folded if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())
 
 
 def title_variants(title: str) -> list[str]:

@@ -163,3 +163,14 @@ def test_a_refused_dataset_is_not_a_hit(
 
     monkeypatch.setitem(policy._RULES, act.DATASET_VIEW, hide)
     assert _codes(catalog_session, "社保") == ["ds_seen"]
+
+
+def test_hostile_words_are_only_text_on_both_engines(
+    catalog_session: Session, tmp_path: Path
+) -> None:
+    owner = factories.department(catalog_session)
+    factories.dataset(catalog_session, tmp_path, owner, code="ds_text")
+    assert _codes(catalog_session, "社\x00保") == ["ds_text"]  # NUL is dropped, not sent
+    for word in ("%", "/", '"', "'", "\\", "社%", "%保", "a_b", "*", "NEAR(社 保)"):
+        assert _codes(catalog_session, word) == [], word
+    assert _codes(catalog_session, "_") == _codes(catalog_session, "s_t") == ["ds_text"]

@@ -114,6 +114,10 @@ def test_hostile_text_is_only_text(demo: Demo) -> None:
         status, body = _get(demo, q=query)
         assert status == 200, (query, body)
         assert body["total"] == 0, query
+    _, nothing = _get(demo, q="\x00\u200b")  # control and format characters are dropped
+    assert nothing["total"] == 3 and nothing["terms"] == []
+    _, split = _get(demo, q="社\x00保")
+    assert [h["code"] for h in split["hits"]] == ["rsj_social_insurance"]
     status, body = _get(demo, q="ＳＯＣＩＡＬ")  # full-width Latin is normalised
     assert status == 200 and body["hits"][0]["code"] == "rsj_social_insurance"
 
