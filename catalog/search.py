@@ -12,8 +12,9 @@ data elements 20, description 10 — summed over the terms; ties by dataset code
 always beats a description match.
 
 Freshness is the dataset's newest published batch against its update cycle
-(``schemas.loader.FRESHNESS_DAYS``, about two cycles): ``fresh``, ``stale``, or ``unpublished``;
-an ``irregular`` dataset is fresh once published.
+(``schemas.loader.FRESHNESS_DAYS``, about two cycles): ``fresh``, ``stale``, ``unpublished``, or
+``irregular`` (a cycle with no window), as ``catalog.dataset_freshness.judge`` says on ``main``.
+The ``fresh`` filter: True for fresh datasets only, False for all others.
 
 Facets count the matching datasets per value of each filter, for the query and all the filters
 given (the total is their sum).
@@ -169,12 +170,16 @@ def _fresh(now: dt.datetime) -> ColumnElement[bool]:
         and_(D.update_cycle == cycle, published >= now - dt.timedelta(days=days))
         for cycle, days in sorted(FRESHNESS_DAYS.items())
     ]
-    return and_(published.is_not(None), or_(D.update_cycle == "irregular", *in_time))
+    return and_(published.is_not(None), or_(*in_time))
 
 
 def _freshness(now: dt.datetime) -> ColumnElement[str]:
+    """As ``catalog.dataset_freshness.judge`` says (the dataset page and the scorecards)."""
     return case(
-        (D.last_published_at.is_(None), "unpublished"), (_fresh(now), "fresh"), else_="stale"
+        (D.last_published_at.is_(None), "unpublished"),
+        (D.update_cycle.not_in(sorted(FRESHNESS_DAYS)), "irregular"),
+        (_fresh(now), "fresh"),
+        else_="stale",
     )
 
 

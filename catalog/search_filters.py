@@ -15,7 +15,7 @@ __all__ = ["CYCLES", "FRESHNESS", "SearchFilters"]
 
 CYCLES = ("realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular")
 """Update cycles a contract may declare (``schemas.loader``)."""
-FRESHNESS = ("fresh", "stale", "unpublished")
+FRESHNESS = ("fresh", "stale", "unpublished", "irregular")
 _DEPARTMENT = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 _MAX_VALUES = 20
 
@@ -23,7 +23,8 @@ _MAX_VALUES = 20
 @dataclass(frozen=True, slots=True)
 class SearchFilters:
     """Owner department codes, share types, grades, update cycles (any of each); ``fresh``:
-    True for fresh datasets only, False for stale or unpublished ones, None for all."""
+    True for fresh datasets only, False for the others (stale, unpublished, irregular),
+    None for all."""
 
     departments: tuple[str, ...] = ()
     share_types: tuple[str, ...] = ()

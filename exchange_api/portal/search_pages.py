@@ -98,8 +98,8 @@ def _facet_links(
         for f in result.facets.get(key, ()):
             value = f.value
             if key == "freshness":
-                if value == "unpublished":
-                    continue  # the filter is fresh or not: shown under "stale"
+                if value in ("unpublished", "irregular"):
+                    continue  # the filter is fresh or not: these are under "not fresh"
                 value = "true" if f.value == "fresh" else "false"
             items.append({"value": f.value, "label": f.label, "count": f.count,
                           "href": _href(base + others + [(param, value)], lang),

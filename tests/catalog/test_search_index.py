@@ -88,6 +88,16 @@ def test_freshness_follows_published_batches(catalog_session: Session, tmp_path:
     assert [h.freshness for h in stale.hits] == ["stale"]
     reindex_all(catalog_session)  # a rebuild keeps the publication time
     assert _codes(catalog_session, "", fresh="true") == ["ds_monthly"]
+    odd = factories.dataset(
+        catalog_session, tmp_path / "odd", owner, code="ds_odd", update_cycle="irregular"
+    )
+    _batch(catalog_session, odd, BatchStatus.PUBLISHED, NOW)
+    every = search(catalog_session, viewer, "", SearchFilters(), now=NOW)
+    assert {h.code: h.freshness for h in every.hits} == {
+        "ds_monthly": "fresh",
+        "ds_odd": "irregular",
+    }
+    assert _codes(catalog_session, "", fresh="true") == ["ds_monthly"]  # as the dataset page says
 
 
 def test_the_migration_indexes_datasets_registered_before_it(catalog_url: str) -> None:

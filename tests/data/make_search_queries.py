@@ -119,7 +119,11 @@ def _passes(d: Any, index: int | None, filters: dict[str, Any]) -> bool:
     if "cycle" in filters and d["update_cycle"] not in filters["cycle"]:
         return False
     if "fresh" in filters:
-        fresh = index is not None and freshness_of(index) == "fresh"
+        fresh = (
+            index is not None
+            and freshness_of(index) == "fresh"
+            and d["update_cycle"] != "irregular"  # no window to be fresh for
+        )
         if fresh != (filters["fresh"] == "true"):
             return False
     return True
