@@ -46,6 +46,7 @@ from catalog.models import Account, Dataset, Grant, utcnow
 from catalog.policy_catalog import ContractTerms
 from catalog.principals import Principal
 from catalog.resources import DatasetTerms
+from catalog.search_index import index_dataset
 from schemas.catalog_fields import resource_code
 from schemas.contract_text import decode_contract
 from schemas.loader import DataElement as ElementSpec
@@ -250,6 +251,7 @@ def register_dataset(
     _assign_resource_code(session, dataset, contract)
     session.flush()
     _store_version(session, dataset, contract, actor, diff(None, contract), (), now)
+    index_dataset(session, dataset)  # found by search from this commit on
     return dataset
 
 
@@ -361,6 +363,7 @@ def revise_dataset(
     _apply_effects(session, grants, effects, dataset.version, actor, now)
     session.flush()
     _store_version(session, dataset, contract, actor, change, effects, now)
+    index_dataset(session, dataset)
     audit.record(
         session,
         DatasetRevised(

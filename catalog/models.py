@@ -441,6 +441,7 @@ from catalog import credential_tables as _credential_tables  # noqa: E402, F401
 from catalog import element_tables as _element_tables  # noqa: E402, F401
 from catalog import list_tables as _list_tables  # noqa: E402, F401
 from catalog import negative_tables as _negative_tables  # noqa: E402, F401
+from catalog import search_tables as _search_tables  # noqa: E402, F401
 from catalog import subscription_tables as _subscription_tables  # noqa: E402, F401
 from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401
 from catalog.audit_tables import AuditCheckpoint as AuditCheckpoint  # noqa: E402

@@ -34,6 +34,7 @@ from exchange_api.portal import (
     pages,
     reproduce_pages,
     scorecard_pages,
+    search_pages,
     subscription_pages,
     verify_pages,
 )
@@ -62,6 +63,7 @@ from exchange_api.routes import changes as change_routes
 from exchange_api.routes import contracts as contract_routes
 from exchange_api.routes import elements as element_routes
 from exchange_api.routes import scorecards as scorecard_routes
+from exchange_api.routes import search as search_routes
 from exchange_api.routes import subscriptions as subscription_routes
 from lakehouse.serving import ServingLake
 
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         negative.router,
         pages.router,
         login.router,
+        search_pages.router,
         exchange.router,
         grant_pages.router,
         verify_pages.router,
@@ -136,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         negative_pages.router,
     ):
         app.include_router(router)
+    app.include_router(search_routes.router)
     app.include_router(change_routes.router)
     app.include_router(element_routes.router)
     app.include_router(element_pages.router)

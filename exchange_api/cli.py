@@ -35,6 +35,7 @@ from exchange_api.cli_lineage import lineage_app
 from exchange_api.cli_lists import demand_app, responsibility_app
 from exchange_api.cli_negative import negative_app
 from exchange_api.cli_scorecard import scorecard_app
+from exchange_api.cli_search import search_app
 from schemas.errors import ZhongtaiError
 
 app = typer.Typer(
@@ -60,6 +61,7 @@ app.add_typer(element_app, name="element")
 app.add_typer(codelist_app, name="codelist")
 app.add_typer(department_app, name="department")
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(search_app, name="search")
 console = Console()
 err = Console(stderr=True)
 

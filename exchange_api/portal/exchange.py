@@ -1,7 +1,6 @@
 """The requesting department's pages (使用方): the catalog, a request form, my requests.
 
-- ``GET /portal/catalog`` — every dataset: share type (无条件/有条件/不予共享) with its legal basis,
-  owner, grade, update cycle;
+- ``GET /portal/catalog`` — the catalog search (``exchange_api.portal.search_pages``);
 - ``GET /portal/catalog/{code}`` — one dataset: its fields, personal ones marked with the mask a
   grantee sees, and the request form when the access rules let the caller file one
   (``request.file``); ``POST /portal/catalog/{code}/requests`` files it
@@ -25,7 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 from catalog import actions as act
 from catalog import objections
 from catalog import requests as share_requests
-from catalog.datasets import get_dataset, list_datasets
+from catalog.datasets import get_dataset
 from catalog.models import AccessMode, RequestStatus
 from catalog.policy import Refusal, authorize
 from catalog.resources import DatasetTerms
@@ -45,7 +44,7 @@ from exchange_api.portal.forms import (
     page_errors,
     see_other,
 )
-from exchange_api.portal.frame import allowed, portal_page
+from exchange_api.portal.frame import portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG, MESSAGES
 from exchange_api.portal.pages import PortalPrincipal
 from exchange_api.portal.views import dataset_title, field_views, request_view
@@ -53,46 +52,6 @@ from exchange_api.portal.views import dataset_title, field_views, request_view
 __all__ = ["router"]
 
 router = APIRouter(prefix="/portal", tags=["portal"], include_in_schema=False)
-
-
-@router.get("/catalog", response_class=HTMLResponse)
-def catalog_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: PortalPrincipal,
-    lang: LangQuery = DEFAULT_LANG,
-) -> HTMLResponse:
-    """The catalog (信息资源目录): what exists, who owns it, how far it may be shared."""
-    now = now_of(request)
-    rows = []
-    for dataset in list_datasets(session):
-        terms = DatasetTerms.of(dataset)
-        if not allowed(principal, act.DATASET_VIEW, terms, now):
-            continue
-        rows.append(
-            {
-                "code": dataset.code,
-                "title": dataset_title(dataset, lang),
-                "share_type": dataset.share_type.value,
-                "share_basis": dataset.share_basis,
-                "owner": dataset.owner.name,
-                "grade": dataset.grade.value,
-                "update_cycle": dataset.update_cycle,
-                "published": dataset.current_snapshot_id is not None,
-            }
-        )
-    return portal_page(
-        request,
-        session,
-        settings,
-        principal,
-        "catalog.html",
-        lang,
-        current="catalog",
-        now=now,
-        rows=rows,
-    )
 
 
 @router.get("/catalog/{code}", response_class=HTMLResponse)
