@@ -52,7 +52,7 @@ _ZH: dict[str, str] = {
     "problem.dataset.owner_change": "修订不能把资源转给其他部门，此操作仅限平台管理员。",
     "problem.dataset.exists": "该资源已登记，请修订。",
     "problem.dataset.resource_code_changed": "信息资源代码登记后不可更改。",
-    "problem.department.not_found": "契约所属部门尚未登记，请平台管理员先添加该部门。",
+    "problem.department.not_found": "没有该部门（尚未登记）；契约的所属部门须由平台管理员先添加。",
 }
 
 _EN: dict[str, str] = {
@@ -103,7 +103,9 @@ _EN: dict[str, str] = {
     "problem.dataset.owner_change": "Moving a dataset to another department is for admins only.",
     "problem.dataset.exists": "This dataset is registered already; revise it.",
     "problem.dataset.resource_code_changed": "A resource code cannot change once registered.",
-    "problem.department.not_found": "The contract's owner department is not registered yet.",
+    "problem.department.not_found": (
+        "There is no such department (not registered); an admin adds a contract's owner first."
+    ),
 }
 
 CONTRACT_MESSAGES: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}

@@ -87,7 +87,6 @@ _ZH: dict[str, str] = {
         "CSV 分表须为 summary、responsibilities、replies、objections 或 quality。"
     ),
     "problem.scorecard.bad_format": "下载格式须为 csv 或 xlsx。",
-    "problem.department.not_found": "没有该部门。",
 }
 
 _EN: dict[str, str] = {
@@ -176,7 +175,6 @@ _EN: dict[str, str] = {
         "A CSV part is summary, responsibilities, replies, objections or quality."
     ),
     "problem.scorecard.bad_format": "The format is csv or xlsx.",
-    "problem.department.not_found": "There is no such department.",
 }
 
 SCORECARD_MESSAGES: dict[str, dict[str, str]] = {"zh": _ZH, "en": _EN}

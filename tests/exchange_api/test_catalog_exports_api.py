@@ -75,9 +75,11 @@ def test_the_public_catalog_needs_no_token_and_shows_only_open_entries(site: Sit
     text = turtle.text
     assert f"<{BASE}catalog/datasets/{OPEN}>" in text
     assert "社会保险参保人数统计" in text
-    # the shipped contracts are not open (rsj, gaj) or open on conditions not yet stated (scjgj)
-    for closed in ("rsj_social_insurance", "gaj_household_registration", "scjgj_enterprise"):
+    # of the shipped contracts, rsj and gaj are not open; scjgj is open on stated conditions
+    for closed in ("rsj_social_insurance", "gaj_household_registration"):
         assert closed not in text
+    assert f"<{BASE}catalog/datasets/scjgj_enterprise_registration>" in text
+    assert "向社会开放企业名称" in text  # its conditions, as the distribution's rights
     ld = site.client.get("/api/v1/catalog/dcat.jsonld")
     assert ld.status_code == 200 and ld.headers["content-type"].startswith("application/ld+json")
     document = json.loads(ld.text)
@@ -88,8 +90,10 @@ def test_the_public_catalog_needs_no_token_and_shows_only_open_entries(site: Sit
 
 
 def test_the_public_catalog_pages_are_bounded(site: Site) -> None:
-    one = site.client.get("/api/v1/catalog/dcat.ttl", params={"page": 2, "per_page": 1})
-    assert one.status_code == 200 and OPEN not in one.text  # page 2 of a one-entry catalog
+    two = site.client.get("/api/v1/catalog/dcat.ttl", params={"page": 2, "per_page": 1})
+    assert two.status_code == 200 and OPEN not in two.text and "scjgj" in two.text  # by code
+    three = site.client.get("/api/v1/catalog/dcat.ttl", params={"page": 3, "per_page": 1})
+    assert three.status_code == 200 and OPEN not in three.text  # past a two-entry catalog
     for params in ({"per_page": 1001}, {"page": 0}, {"page": "x"}):
         refused = site.client.get("/api/v1/catalog/dcat.ttl", params=params)
         assert refused.status_code == 422, params
@@ -114,8 +118,8 @@ def test_the_spreadsheet_needs_an_account_and_is_recorded(site: Site) -> None:
     finally:
         book.close()
     assert tuple(rows[0]) == CATALOG_HEADINGS
-    codes = {r[0] for r in rows[1:]}
-    assert {"rsj_social_insurance", "gaj_household_registration", OPEN} <= codes
+    names = {r[1] for r in rows[1:]}  # 信息资源名称; column 0 is the resource code
+    assert {"社会保险缴费信息", "户籍人口基本信息", "社会保险参保人数统计"} <= names
     event_id = int(got.headers["x-zhongtai-audit-event"])
     sessions = init_catalog(site.settings.resolved_catalog_url)
     try:
