@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from catalog.settings import get_settings
+from exchange_api.cli_exchange import moment_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -66,24 +67,6 @@ def _acting() -> Iterator[tuple[Session, Principal, WorkCalendar]]:
             yield session, acting_principal(session), DeadlineRules.of(settings).calendar
     finally:
         engine.dispose()
-
-
-def _moment(text: str | None) -> dt.datetime:
-    from catalog.errors import InvalidInput
-    from catalog.models import utcnow
-
-    if text is None:
-        return utcnow()
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidInput(
-            f"--now {text!r} is not an ISO timestamp with a time zone offset",
-            code="scorecard.bad_now",
-        )
-    return moment.astimezone(dt.UTC)
 
 
 def _period(text: str, now: dt.datetime) -> Period:
@@ -168,7 +151,7 @@ def show(
     from catalog.scorecards import department_scorecard, league
     from exchange_api.scorecard_payloads import scorecard_out
 
-    moment = _moment(now)
+    moment = moment_of(now, code="scorecard.bad_now")
     chosen = _period(period, moment)
     with _acting() as (session, principal, calendar):
         if department:
@@ -205,7 +188,7 @@ def export(
 
     if lang not in ("zh", "en"):
         raise InvalidInput("--lang is zh or en", code="scorecard.bad_lang")
-    moment = _moment(now)
+    moment = moment_of(now, code="scorecard.bad_now")
     chosen = _period(period, moment)
     with _acting() as (session, principal, calendar):
         done = export_scorecards(
