@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from catalog.settings import get_settings
+from exchange_api.cli_accounts import acting_session
 from exchange_api.cli_exchange import moment_of
 
 if TYPE_CHECKING:
@@ -55,18 +56,10 @@ _NOW = typer.Option(None, "--now", help="Judge deadlines as of this ISO timestam
 
 @contextmanager
 def _acting() -> Iterator[tuple[Session, Principal, WorkCalendar]]:
-    from catalog.db import make_engine, make_sessionmaker
-    from catalog.guard import keeping_refusals
     from catalog.workdays import DeadlineRules
-    from exchange_api.cli_accounts import acting_principal
 
-    settings = get_settings()
-    engine = make_engine(settings.resolved_catalog_url)
-    try:
-        with make_sessionmaker(engine)() as session, keeping_refusals(session):
-            yield session, acting_principal(session), DeadlineRules.of(settings).calendar
-    finally:
-        engine.dispose()
+    with acting_session() as (session, principal):
+        yield session, principal, DeadlineRules.of(get_settings()).calendar
 
 
 def _period(text: str, now: dt.datetime) -> Period:
