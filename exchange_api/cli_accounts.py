@@ -16,6 +16,8 @@ other command.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,7 +31,7 @@ from catalog.settings import get_settings
 if TYPE_CHECKING:
     from catalog.principals import Principal
 
-__all__ = ["account_app", "acting_principal"]
+__all__ = ["account_app", "acting_principal", "acting_session"]
 
 account_app = typer.Typer(
     help="Accounts and their tokens: issue (shown once), list, revoke, rotate.",
@@ -70,6 +72,21 @@ def acting_principal(session: Session, *, bootstrap: bool = False) -> Principal:
             session, exc, credential="token", client=CLI_CLIENT, policy=NEVER, now=now
         ) from None
     return _Principal.of(account)
+
+
+@contextmanager
+def acting_session() -> Iterator[tuple[Session, Principal]]:
+    """A catalog session and the acting principal (:func:`acting_principal`); commits an audited
+    refusal before its error propagates, and closes the catalog's connections when done."""
+    from catalog.db import make_engine, make_sessionmaker
+    from catalog.guard import keeping_refusals
+
+    engine = make_engine(get_settings().resolved_catalog_url)
+    try:
+        with make_sessionmaker(engine)() as session, keeping_refusals(session):
+            yield session, acting_principal(session)  # a refused token is audited
+    finally:
+        engine.dispose()
 
 
 def _fingerprint(cert: Path | None, cert_sha256: str | None) -> str | None:

@@ -10,33 +10,13 @@ it cannot record anything before the deadline it concerns.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import typer
 
-from exchange_api.cli_exchange import _acting, _print, grants_app, requests_app
+from exchange_api.cli_exchange import _acting, _print, grants_app, moment_of, requests_app
 
 __all__ = ["escalate", "expire"]
 
 _NOW = typer.Option(None, "--now", help="As of this ISO timestamp with offset (default: now).")
-
-
-def _moment(text: str | None) -> dt.datetime:
-    from catalog.errors import InvalidInput
-    from catalog.models import utcnow
-
-    if text is None:
-        return utcnow()
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidInput(
-            f"--now {text!r} is not an ISO timestamp with a time zone offset",
-            code="duty.invalid_now",
-        )
-    return moment.astimezone(dt.UTC)
 
 
 @requests_app.command("escalate")
@@ -44,7 +24,7 @@ def escalate(now: str | None = _NOW) -> None:
     """Escalate every reply and objection answer past its deadline (once per deadline)."""
     from catalog.escalation import escalate_overdue
 
-    moment = _moment(now)
+    moment = moment_of(now, code="duty.invalid_now")
     with _acting() as (session, principal, rules):
         done = escalate_overdue(session, moment, principal, rules=rules)
         session.commit()
@@ -67,7 +47,7 @@ def expire(now: str | None = _NOW) -> None:
     """Record every grant past its expiry (once) and cancel the subscriptions on it."""
     from catalog.grant_expiry import expire_grants
 
-    moment = _moment(now)
+    moment = moment_of(now, code="duty.invalid_now")
     with _acting() as (session, principal, _):
         done = expire_grants(session, moment, principal)
         session.commit()

@@ -13,21 +13,15 @@ the catalog holds (the catalog is kept; see ``catalog.element_seed``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from catalog.settings import get_settings
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from catalog.principals import Principal
+from exchange_api.cli_accounts import acting_session
 
 __all__ = ["codelist_app", "element_app", "print_seed_report"]
 
@@ -43,20 +37,6 @@ console = Console()
 err = Console(stderr=True)
 
 _JSON = typer.Option(False, "--json", help="Print JSON, as the API answers.")
-
-
-@contextmanager
-def _acting() -> Iterator[tuple[Session, Principal]]:
-    from catalog.db import make_engine, make_sessionmaker
-    from catalog.guard import keeping_refusals
-    from exchange_api.cli_accounts import acting_principal
-
-    engine = make_engine(get_settings().resolved_catalog_url)
-    try:
-        with make_sessionmaker(engine)() as session, keeping_refusals(session):
-            yield session, acting_principal(session)
-    finally:
-        engine.dispose()
 
 
 def _echo_json(data: Any) -> None:
@@ -90,7 +70,7 @@ def element_add(
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         message = f"{file.name}: not a UTF-8 YAML file: {exc}"
         raise InvalidInput(message, code="element.invalid") from None
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         row = add_element(session, spec, principal)
         session.commit()
         out = element_out(row)
@@ -103,7 +83,7 @@ def element_list(as_json: bool = _JSON) -> None:
     from catalog.elements import list_elements
     from exchange_api.element_payloads import element_out
 
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         found = [element_out(row) for row in list_elements(session, principal)]
     if as_json:
         _echo_json([e.model_dump(mode="json") for e in found])
@@ -164,7 +144,7 @@ def codelist_add(
     from catalog.elements import add_code_list
 
     data = _read(file)
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         added = add_code_list(
             session, name, data, principal, title=title, standard=standard, version=version
         )
@@ -178,7 +158,7 @@ def codelist_list(as_json: bool = _JSON) -> None:
     from catalog.elements import list_code_lists
     from exchange_api.element_payloads import code_list_out
 
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         found = [code_list_out(c) for c in list_code_lists(session, principal)]
     if as_json:
         _echo_json([c.model_dump(mode="json") for c in found])
@@ -198,7 +178,7 @@ def codelist_show(name: str, as_json: bool = _JSON) -> None:
     from catalog.elements import get_code_list
     from exchange_api.element_payloads import code_list_detail
 
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         detail = code_list_detail(get_code_list(session, principal, name))
     if as_json:
         _echo_json(detail.model_dump(mode="json"))

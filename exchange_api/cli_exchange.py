@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from catalog.settings import get_settings
 
-__all__ = ["grants_app", "requests_app"]
+__all__ = ["grants_app", "moment_of", "requests_app"]
 
 requests_app = typer.Typer(
     help="Share requests (共享申请): file, list, approve or narrow, refuse, withdraw, object.",
@@ -71,6 +71,24 @@ def _expiry(text: str | None) -> dt.datetime | None:
             f"--expires {text!r} is not a date (YYYY-MM-DD) or an ISO timestamp",
             code="request.invalid_expiry",
         ) from None
+
+
+def moment_of(text: str | None, *, code: str) -> dt.datetime:
+    """``--now``: an ISO timestamp with its offset, in UTC (default: now); refused with ``code``."""
+    from catalog.errors import InvalidInput
+    from catalog.models import utcnow
+
+    if text is None:
+        return utcnow()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput(
+            f"--now {text!r} is not an ISO timestamp with a time zone offset", code=code
+        )
+    return moment.astimezone(dt.UTC)
 
 
 def _print(value: Any) -> None:

@@ -11,9 +11,7 @@ migration does it once; an operator may run it again — it only adds what is mi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from pydantic import BaseModel
@@ -21,11 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from catalog.settings import get_settings
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from catalog.principals import Principal
+from exchange_api.cli_accounts import acting_session
 
 __all__ = ["lineage_app"]
 
@@ -38,20 +32,6 @@ console = Console()
 _DEPTH = typer.Option(5, "--depth", help="Steps to follow, 1 to 10.")
 _FIELD = typer.Option("", "--field", help="Follow one column of the node instead.")
 _JSON = typer.Option(False, "--json", help="Print JSON, as the API answers.")
-
-
-@contextmanager
-def _acting() -> Iterator[tuple[Session, Principal]]:
-    from catalog.db import make_engine, make_sessionmaker
-    from catalog.guard import keeping_refusals
-    from exchange_api.cli_accounts import acting_principal
-
-    engine = make_engine(get_settings().resolved_catalog_url)
-    try:
-        with make_sessionmaker(engine)() as session, keeping_refusals(session):
-            yield session, acting_principal(session)
-    finally:
-        engine.dispose()
 
 
 def _print_json(model: BaseModel | list[Any]) -> None:
@@ -67,7 +47,7 @@ def _graph(node: str, direction: str, depth: int, field: str, as_json: bool) -> 
     from catalog.lineage_access import lineage_graph
     from exchange_api.lineage_payloads import graph_out
 
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         graph = lineage_graph(
             session,
             principal,
@@ -134,7 +114,7 @@ def lineage_recipients(
 
     start, end = parse_day(date_from, "from"), parse_day(date_to, "to")
     assert start is not None and end is not None  # both required
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         found = [recipient_out(r) for r in file_recipients(session, principal, sha256, start, end)]
     if as_json:
         _print_json(found)
@@ -160,7 +140,7 @@ def lineage_origin(
     from exchange_api.lineage_payloads import origin_out
     from lakehouse.lineage_origin import delivered_origin, parse_key
 
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         found = origin_out(
             delivered_origin(get_settings(), session, principal, event_id, parse_key(key))
         )
@@ -184,7 +164,7 @@ def lineage_rebuild() -> None:
     from catalog.lineage_edges import backfill
     from catalog.resources import PLATFORM
 
-    with _acting() as (session, principal):
+    with acting_session() as (session, principal):
         ensure(session, principal, act.LINEAGE_REBUILD, PLATFORM)
         written = backfill(session.connection())
         session.commit()

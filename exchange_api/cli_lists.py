@@ -10,17 +10,13 @@ is audited; a domain error prints its stable code and exits 2 (``exchange_api.cl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from catalog.principals import Principal
-from catalog.settings import get_settings
+from exchange_api.cli_accounts import acting_session
 
 __all__ = ["demand_app", "responsibility_app"]
 
@@ -35,22 +31,6 @@ demand_app = typer.Typer(
 console = Console()
 
 _JSON = typer.Option(False, "--json", help="Print JSON (as the API answers).")
-
-
-@contextmanager
-def _acting() -> Iterator[tuple[Session, Principal, None]]:
-    """A catalog session and the acting principal; commits an audited refusal before its error
-    propagates, and closes the catalog's connections when done."""
-    from catalog.db import make_engine, make_sessionmaker
-    from catalog.guard import keeping_refusals
-    from exchange_api.cli_accounts import acting_principal
-
-    engine = make_engine(get_settings().resolved_catalog_url)
-    try:
-        with make_sessionmaker(engine)() as session, keeping_refusals(session):
-            yield session, acting_principal(session), None  # a refused token is audited
-    finally:
-        engine.dispose()
 
 
 def _emit(as_json: bool, value: Any, line: str) -> None:
@@ -90,7 +70,7 @@ def responsibility_add(
     """Put a duty on a department's responsibility list (admins)."""
     from catalog.responsibilities import add_responsibility
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = add_responsibility(
             session,
             principal,
@@ -116,7 +96,7 @@ def responsibility_list(
     """The responsibility list (public within the platform)."""
     from catalog.responsibilities import list_responsibilities
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         found = list_responsibilities(
             session, principal, department_code=department, include_retired=everything
         )
@@ -143,7 +123,7 @@ def responsibility_link(responsibility_id: int, dataset: str, as_json: bool = _J
     """Link a responsibility to its department's own dataset (its publisher or steward)."""
     from catalog.responsibilities import link_responsibility
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = link_responsibility(session, principal, responsibility_id, dataset)
         session.commit()
         row = _duty_json(item)
@@ -159,7 +139,7 @@ def responsibility_retire(
     """Retire a responsibility (admins); it stays on the record."""
     from catalog.responsibilities import retire_responsibility
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = retire_responsibility(session, principal, responsibility_id, reason)
         session.commit()
         row = _duty_json(item)
@@ -196,7 +176,7 @@ def demand_file(
     """File a demand for my department (requesters)."""
     from catalog.demands import file_demand
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = file_demand(
             session,
             principal,
@@ -222,7 +202,7 @@ def demand_list(
     """The demand list (each demand whole only for its parties)."""
     from catalog.demands import list_demands
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         found = list_demands(
             session, principal, department_code=department, status=status, dataset_code=dataset
         )
@@ -248,7 +228,7 @@ def demand_show(demand_id: int, as_json: bool = _JSON) -> None:
     """One demand (whole for its parties, with candidate datasets while it is open)."""
     from catalog.demands import get_demand
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = get_demand(session, principal, demand_id)
         row = _demand_json(session, principal, item, detail=True)
     lines = [_demand_line(row["status"], row)]
@@ -268,7 +248,7 @@ def demand_match(demand_id: int, dataset: str, as_json: bool = _JSON) -> None:
     """Match a demand to another department's dataset (its requesters, or admins)."""
     from catalog.demands import match_demand
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = match_demand(session, principal, demand_id, dataset)
         session.commit()
         row = _demand_json(session, principal, item, detail=False)
@@ -280,7 +260,7 @@ def demand_request(demand_id: int, request_id: int, as_json: bool = _JSON) -> No
     """Record the share request my department filed for a matched demand."""
     from catalog.demands import record_request
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = record_request(session, principal, demand_id, request_id)
         session.commit()
         row = _demand_json(session, principal, item, detail=False)
@@ -292,7 +272,7 @@ def demand_fulfil(demand_id: int, as_json: bool = _JSON) -> None:
     """Mark a demand fulfilled once its share request is approved (the dataset's owner)."""
     from catalog.demands import fulfil_demand
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = fulfil_demand(session, principal, demand_id)
         session.commit()
         row = _demand_json(session, principal, item, detail=False)
@@ -308,7 +288,7 @@ def demand_decline(
     """Decline a demand, with the reason (the matched dataset's owner, or admins)."""
     from catalog.demands import decline_demand
 
-    with _acting() as (session, principal, _):
+    with acting_session() as (session, principal):
         item = decline_demand(session, principal, demand_id, reason)
         session.commit()
         row = _demand_json(session, principal, item, detail=False)

@@ -30,6 +30,8 @@ from rich.console import Console
 from rich.table import Table
 
 from catalog.settings import get_settings
+from exchange_api.cli_accounts import acting_session
+from exchange_api.cli_exchange import moment_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -54,36 +56,10 @@ _NOW = typer.Option(None, "--now", help="Judge deadlines as of this ISO timestam
 
 @contextmanager
 def _acting() -> Iterator[tuple[Session, Principal, WorkCalendar]]:
-    from catalog.db import make_engine, make_sessionmaker
-    from catalog.guard import keeping_refusals
     from catalog.workdays import DeadlineRules
-    from exchange_api.cli_accounts import acting_principal
 
-    settings = get_settings()
-    engine = make_engine(settings.resolved_catalog_url)
-    try:
-        with make_sessionmaker(engine)() as session, keeping_refusals(session):
-            yield session, acting_principal(session), DeadlineRules.of(settings).calendar
-    finally:
-        engine.dispose()
-
-
-def _moment(text: str | None) -> dt.datetime:
-    from catalog.errors import InvalidInput
-    from catalog.models import utcnow
-
-    if text is None:
-        return utcnow()
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidInput(
-            f"--now {text!r} is not an ISO timestamp with a time zone offset",
-            code="scorecard.bad_now",
-        )
-    return moment.astimezone(dt.UTC)
+    with acting_session() as (session, principal):
+        yield session, principal, DeadlineRules.of(get_settings()).calendar
 
 
 def _period(text: str, now: dt.datetime) -> Period:
@@ -168,7 +144,7 @@ def show(
     from catalog.scorecards import department_scorecard, league
     from exchange_api.scorecard_payloads import scorecard_out
 
-    moment = _moment(now)
+    moment = moment_of(now, code="scorecard.bad_now")
     chosen = _period(period, moment)
     with _acting() as (session, principal, calendar):
         if department:
@@ -205,7 +181,7 @@ def export(
 
     if lang not in ("zh", "en"):
         raise InvalidInput("--lang is zh or en", code="scorecard.bad_lang")
-    moment = _moment(now)
+    moment = moment_of(now, code="scorecard.bad_now")
     chosen = _period(period, moment)
     with _acting() as (session, principal, calendar):
         done = export_scorecards(

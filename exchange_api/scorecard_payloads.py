@@ -115,7 +115,7 @@ class ScorecardOut(BaseModel):
 
 
 def scorecard_out(card: Scorecard) -> ScorecardOut:
-    f, r, o, q = card.fulfilment, card.replies, card.objections, card.quality
+    """The HTTP shape of ``card``: each part read off the dataclass by attribute name."""
     return ScorecardOut(
         department_code=card.department_code,
         department_name=card.department_name,
@@ -123,49 +123,8 @@ def scorecard_out(card: Scorecard) -> ScorecardOut:
         period_start=card.period.start,
         period_end=card.period.end,
         as_of=card.as_of,
-        fulfilment=FulfilmentOut(
-            total=f.total,
-            fulfilled=f.fulfilled,
-            share=f.share,
-            items=[
-                ResponsibilityOut(
-                    item_id=c.item_id,
-                    title_zh=c.title_zh,
-                    dataset_code=c.dataset_code,
-                    update_cycle=c.update_cycle,
-                    registered=c.registered,
-                    last_published_at=c.last_published_at,
-                    fresh=c.fresh,
-                    latest_score=c.latest_score,
-                    min_quality_score=c.min_quality_score,
-                    quality_ok=c.quality_ok,
-                    fulfilled=c.fulfilled,
-                )
-                for c in f.items
-            ],
-        ),
-        replies=RepliesOut(
-            requests=r.requests,
-            answered=r.answered,
-            median_working_days=r.median_working_days,
-            median_hours=r.median_hours,
-            breaches=r.breaches,
-            pending_overdue=r.pending_overdue,
-            provisional=r.provisional,
-            lines=[ReplyOut.model_validate(x, from_attributes=True) for x in r.lines],
-        ),
-        objections=ObjectionsOut(
-            filed=o.filed,
-            on_time=o.on_time,
-            late=o.late,
-            open=o.open,
-            share_on_time=o.share_on_time,
-            lines=[ObjectionOut.model_validate(x, from_attributes=True) for x in o.lines],
-        ),
-        quality=QualityOut(
-            direction=q.direction,
-            change=q.change,
-            months=[MonthOut.model_validate(m, from_attributes=True) for m in q.months],
-            points=[PointOut.model_validate(p, from_attributes=True) for p in q.points],
-        ),
+        fulfilment=FulfilmentOut.model_validate(card.fulfilment, from_attributes=True),
+        replies=RepliesOut.model_validate(card.replies, from_attributes=True),
+        objections=ObjectionsOut.model_validate(card.objections, from_attributes=True),
+        quality=QualityOut.model_validate(card.quality, from_attributes=True),
     )

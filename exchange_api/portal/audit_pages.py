@@ -39,6 +39,7 @@ from catalog.usage_reconcile import reconcile
 from catalog.usage_tables import local_time
 from exchange_api.audit_filters import LogFilters, ReportFilters
 from exchange_api.deps import SessionDep, SettingsDep
+from exchange_api.downloads import download_response
 from exchange_api.identify import now_of
 from exchange_api.portal.bar_chart import bar_list, column_chart
 from exchange_api.portal.forms import LangQuery, page_errors
@@ -252,13 +253,4 @@ def usage_download(
             now=now_of(request),
         )
         session.commit()
-    return Response(
-        done.body,
-        media_type=done.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{done.name}"',
-            "X-Content-SHA256": done.sha256,
-            "X-Zhongtai-Audit-Event": str(done.event_id),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download_response(done)

@@ -35,14 +35,13 @@ from exchange_api.payloads import PathId
 from exchange_api.portal.dataset_page import entry_view
 from exchange_api.portal.forms import (
     Checked,
-    FormActor,
     LangQuery,
+    Posted,
     Text,
     form_expiry,
     form_quota,
     form_text,
     page_errors,
-    see_other,
 )
 from exchange_api.portal.frame import portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG, MESSAGES
@@ -105,11 +104,8 @@ def catalog_entry(
 @router.post("/catalog/{code}/requests")
 def file_request(
     code: str,
-    request: Request,
-    session: SessionDep,
+    form: Posted,
     settings: SettingsDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
     fields: Checked = None,
     purpose: Text = "",
     scenario: Text = "",
@@ -120,10 +116,10 @@ def file_request(
     expires_on: Text = "",
 ) -> Response:
     """File a share request from the form (``catalog.requests.file_request``)."""
-    with page_errors(session, lang):
+    with form.acting():
         filed = share_requests.file_request(
-            session,
-            principal,
+            form.session,
+            form.actor,
             dataset_code(code),
             fields or [],
             form_text(purpose, "purpose", required=True),
@@ -134,10 +130,9 @@ def file_request(
             quota_rows=form_quota(quota_rows),
             expires_at=form_expiry(expires_on),
             rules=DeadlineRules.of(settings),
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other("/portal/requests", lang, f"request-{filed.id}")
+    return form.back_to("/portal/requests", f"request-{filed.id}")
 
 
 @router.get("/requests", response_class=HTMLResponse)
@@ -184,44 +179,36 @@ def my_requests(
 @router.post("/requests/{request_id}/withdraw")
 def withdraw(
     request_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
+    form: Posted,
     reason: Text = "",
 ) -> Response:
     """Withdraw my department's pending request (``catalog.requests.withdraw_request``)."""
-    with page_errors(session, lang):
+    with form.acting():
         share_requests.withdraw_request(
-            session,
-            principal,
+            form.session,
+            form.actor,
             request_id,
             reason=form_text(reason, "reason"),
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other("/portal/requests", lang, f"request-{request_id}")
+    return form.back_to("/portal/requests", f"request-{request_id}")
 
 
 @router.post("/requests/{request_id}/objections")
 def object_to_refusal(
     request_id: PathId,
-    request: Request,
-    session: SessionDep,
+    form: Posted,
     settings: SettingsDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
     reason: Text = "",
 ) -> Response:
     """Object (异议) to the refusal of my department's request; the owner answers by a deadline."""
-    with page_errors(session, lang):
+    with form.acting():
         objections.file_objection(
-            session,
-            principal,
+            form.session,
+            form.actor,
             request_id,
             form_text(reason, "objection"),
             rules=DeadlineRules.of(settings),
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other("/portal/requests", lang, f"request-{request_id}")
+    return form.back_to("/portal/requests", f"request-{request_id}")

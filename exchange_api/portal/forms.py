@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -56,11 +57,14 @@ __all__ = [
     "FormActor",
     "LangQuery",
     "PageRefusal",
+    "Posted",
+    "PostedForm",
     "csrf_for",
     "form_expiry",
     "form_quota",
     "form_text",
     "page_errors",
+    "posted_form",
     "problem_text",
     "refusal_page",
     "same_origin",
@@ -213,6 +217,42 @@ FormActor = Annotated[Principal, Depends(form_actor)]
 def see_other(path: str, lang: Lang, anchor: str = "") -> RedirectResponse:
     """Post, redirect, get: the page to show after a form succeeded, in the same language."""
     return RedirectResponse(f"{path}?lang={lang}{f'#{anchor}' if anchor else ''}", status_code=303)
+
+
+@dataclass(frozen=True, slots=True)
+class PostedForm:
+    """A portal form that passed :data:`FormActor`, and the steps every form handler takes:
+    act inside :meth:`acting` (a refusal becomes a page, success is committed), then go
+    :meth:`back_to` a page in the same language."""
+
+    request: Request
+    session: Session
+    actor: Principal
+    lang: Lang
+
+    @property
+    def now(self) -> dt.datetime:
+        return identify.now_of(self.request)
+
+    @contextmanager
+    def acting(self) -> Iterator[None]:
+        """:func:`page_errors` around the act, and a commit once it succeeded."""
+        with page_errors(self.session, self.lang):
+            yield
+            self.session.commit()
+
+    def back_to(self, path: str, anchor: str = "") -> RedirectResponse:
+        return see_other(path, self.lang, anchor)
+
+
+def posted_form(
+    request: Request, session: SessionDep, actor: FormActor, lang: LangQuery = DEFAULT_LANG
+) -> PostedForm:
+    """The posted form of a handler that takes :data:`Posted`."""
+    return PostedForm(request, session, actor, lang)
+
+
+Posted = Annotated[PostedForm, Depends(posted_form)]
 
 
 # --- form values -----------------------------------------------------------------------------

@@ -42,14 +42,12 @@ from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
 from exchange_api.portal.forms import (
     Checked,
-    FormActor,
     LangQuery,
+    Posted,
     Text,
     form_expiry,
     form_quota,
     form_text,
-    page_errors,
-    see_other,
 )
 from exchange_api.portal.frame import allowed, portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG
@@ -161,11 +159,8 @@ def _extra_filter(
 @router.post("/requests/{request_id}/approve")
 def approve(
     request_id: PathId,
-    request: Request,
-    session: SessionDep,
+    form: Posted,
     settings: SettingsDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
     fields: Checked = None,
     access_modes: Checked = None,
     match_fields: Checked = None,
@@ -177,73 +172,64 @@ def approve(
     reason: Text = "",
 ) -> Response:
     """Approve as asked, or narrowed by the boxes left unticked and the terms typed."""
-    with page_errors(session, lang):
+    with form.acting():
         share_requests.approve_request(
-            session,
-            principal,
+            form.session,
+            form.actor,
             request_id,
             reason=form_text(reason, "reason"),
             fields=fields or [],
             access_modes=access_modes or [],
             match_fields=match_fields or [],
             row_filter=_extra_filter(
-                session, principal, request_id, filter_field, filter_op, filter_value
+                form.session, form.actor, request_id, filter_field, filter_op, filter_value
             ),
             quota_rows=form_quota(quota_rows),
             expires_at=form_expiry(expires_on),
             rules=DeadlineRules.of(settings),
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other("/portal/inbox", lang)
+    return form.back_to("/portal/inbox")
 
 
 @router.post("/requests/{request_id}/refuse")
 def refuse(
     request_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
+    form: Posted,
     reason: Text = "",
 ) -> Response:
     """Refuse, saying why (the reason is required; the service refuses a blank one)."""
-    with page_errors(session, lang):
+    with form.acting():
         share_requests.refuse_request(
-            session, principal, request_id, reason=form_text(reason, "reason"), now=now_of(request)
+            form.session, form.actor, request_id, reason=form_text(reason, "reason"), now=form.now
         )
-        session.commit()
-    return see_other("/portal/inbox", lang)
+    return form.back_to("/portal/inbox")
 
 
 @router.post("/requests/{request_id}/objections/{objection_id}/answer")
 def answer(
     request_id: PathId,
     objection_id: PathId,
-    request: Request,
-    session: SessionDep,
+    form: Posted,
     settings: SettingsDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
     decision: Text = "",
     answer: Text = "",
 ) -> Response:
     """Uphold the objection (the request is pending again) or dismiss it (the refusal stands)."""
-    with page_errors(session, lang):
+    with form.acting():
         if decision not in ("uphold", "dismiss"):
             raise InvalidInput("choose to uphold or dismiss the objection", code="form.required")
         objections.answer_objection(
-            session,
-            principal,
+            form.session,
+            form.actor,
             objection_id,
             request_id=request_id,
             uphold=decision == "uphold",
             answer=form_text(answer, "answer"),
             rules=DeadlineRules.of(settings),
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other("/portal/inbox", lang)
+    return form.back_to("/portal/inbox")
 
 
 @router.get("/given", response_class=HTMLResponse)
@@ -279,14 +265,10 @@ def given(
 @router.post("/grants/{grant_id}/revoke")
 def revoke(
     grant_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
+    form: Posted,
     reason: Text = "",
 ) -> Response:
     """Revoke a grant at once, saying why (``catalog.grants.revoke_grant``)."""
-    with page_errors(session, lang):
-        revoke_grant(session, principal, grant_id, form_text(reason, "reason"), now=now_of(request))
-        session.commit()
-    return see_other("/portal/given", lang, f"grant-{grant_id}")
+    with form.acting():
+        revoke_grant(form.session, form.actor, grant_id, form_text(reason, "reason"), now=form.now)
+    return form.back_to("/portal/given", f"grant-{grant_id}")

@@ -37,7 +37,7 @@ from catalog.settings import Settings
 from exchange_api.deps import SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
-from exchange_api.portal.forms import FormActor, LangQuery, Text, page_errors, see_other
+from exchange_api.portal.forms import LangQuery, Posted, Text, page_errors
 from exchange_api.portal.frame import allowed, portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG, Lang
 from exchange_api.portal.pages import PortalPrincipal
@@ -151,10 +151,7 @@ def responsibility_list(
 
 @router.post("/responsibilities")
 def add_responsibility(
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
+    form: Posted,
     department: Text = "",
     title_zh: Text = "",
     title_en: Text = "",
@@ -163,10 +160,10 @@ def add_responsibility(
     update_cycle: Text = "",
     min_quality_score: Text = "",
 ) -> Response:
-    with page_errors(session, lang):
+    with form.acting():
         item = responsibilities.add_responsibility(
-            session,
-            principal,
+            form.session,
+            form.actor,
             department_code=department,
             title_zh=title_zh,
             title_en=title_en,
@@ -174,44 +171,27 @@ def add_responsibility(
             legal_basis=legal_basis,
             update_cycle=update_cycle,
             min_quality_score=min_quality_score,
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other(RESPONSIBILITIES, lang, f"responsibility-{item.id}")
+    return form.back_to(RESPONSIBILITIES, f"responsibility-{item.id}")
 
 
 @router.post("/responsibilities/{responsibility_id}/link")
-def link_responsibility(
-    responsibility_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
-    dataset: Text = "",
-) -> Response:
-    with page_errors(session, lang):
+def link_responsibility(responsibility_id: PathId, form: Posted, dataset: Text = "") -> Response:
+    with form.acting():
         responsibilities.link_responsibility(
-            session, principal, responsibility_id, dataset, now=now_of(request)
+            form.session, form.actor, responsibility_id, dataset, now=form.now
         )
-        session.commit()
-    return see_other(RESPONSIBILITIES, lang, f"responsibility-{responsibility_id}")
+    return form.back_to(RESPONSIBILITIES, f"responsibility-{responsibility_id}")
 
 
 @router.post("/responsibilities/{responsibility_id}/retire")
-def retire_responsibility(
-    responsibility_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
-    reason: Text = "",
-) -> Response:
-    with page_errors(session, lang):
+def retire_responsibility(responsibility_id: PathId, form: Posted, reason: Text = "") -> Response:
+    with form.acting():
         responsibilities.retire_responsibility(
-            session, principal, responsibility_id, reason, now=now_of(request)
+            form.session, form.actor, responsibility_id, reason, now=form.now
         )
-        session.commit()
-    return see_other(RESPONSIBILITIES, lang)
+    return form.back_to(RESPONSIBILITIES)
 
 
 # --- the demand list -----------------------------------------------------------------------------
@@ -306,88 +286,52 @@ def demand_list(
 
 @router.post("/demands")
 def file_demand(
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
+    form: Posted,
     title: Text = "",
     scenario: Text = "",
     legal_duty: Text = "",
     fields_wanted: Text = "",
 ) -> Response:
     wanted = [part for part in _SPLIT.split(fields_wanted) if part.strip()]
-    with page_errors(session, lang):
+    with form.acting():
         item = demands.file_demand(
-            session,
-            principal,
+            form.session,
+            form.actor,
             title=title,
             scenario=scenario,
             legal_duty=legal_duty,
             fields_wanted=wanted,
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other(DEMANDS, lang, f"demand-{item.id}")
+    return form.back_to(DEMANDS, f"demand-{item.id}")
 
 
 @router.post("/demands/{demand_id}/match")
-def match_demand(
-    demand_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
-    dataset: Text = "",
-    other: Text = "",
-) -> Response:
-    with page_errors(session, lang):
+def match_demand(demand_id: PathId, form: Posted, dataset: Text = "", other: Text = "") -> Response:
+    with form.acting():
         chosen = other if other.strip() else dataset
-        demands.match_demand(session, principal, demand_id, chosen, now=now_of(request))
-        session.commit()
-    return see_other(DEMANDS, lang, f"demand-{demand_id}")
+        demands.match_demand(form.session, form.actor, demand_id, chosen, now=form.now)
+    return form.back_to(DEMANDS, f"demand-{demand_id}")
 
 
 @router.post("/demands/{demand_id}/request")
-def record_request(
-    demand_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
-    request_id: Text = "",
-) -> Response:
-    with page_errors(session, lang):
+def record_request(demand_id: PathId, form: Posted, request_id: Text = "") -> Response:
+    with form.acting():
         demands.record_request(
-            session, principal, demand_id, _form_id(request_id), now=now_of(request)
+            form.session, form.actor, demand_id, _form_id(request_id), now=form.now
         )
-        session.commit()
-    return see_other(DEMANDS, lang, f"demand-{demand_id}")
+    return form.back_to(DEMANDS, f"demand-{demand_id}")
 
 
 @router.post("/demands/{demand_id}/fulfil")
-def fulfil_demand(
-    demand_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
-) -> Response:
-    with page_errors(session, lang):
-        demands.fulfil_demand(session, principal, demand_id, now=now_of(request))
-        session.commit()
-    return see_other(DEMANDS, lang, f"demand-{demand_id}")
+def fulfil_demand(demand_id: PathId, form: Posted) -> Response:
+    with form.acting():
+        demands.fulfil_demand(form.session, form.actor, demand_id, now=form.now)
+    return form.back_to(DEMANDS, f"demand-{demand_id}")
 
 
 @router.post("/demands/{demand_id}/decline")
-def decline_demand(
-    demand_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
-    reason: Text = "",
-) -> Response:
-    with page_errors(session, lang):
-        demands.decline_demand(session, principal, demand_id, reason, now=now_of(request))
-        session.commit()
-    return see_other(DEMANDS, lang, f"demand-{demand_id}")
+def decline_demand(demand_id: PathId, form: Posted, reason: Text = "") -> Response:
+    with form.acting():
+        demands.decline_demand(form.session, form.actor, demand_id, reason, now=form.now)
+    return form.back_to(DEMANDS, f"demand-{demand_id}")

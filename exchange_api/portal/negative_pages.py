@@ -28,7 +28,7 @@ from catalog.workdays import CHINA
 from exchange_api.deps import SessionDep, SettingsDep
 from exchange_api.identify import now_of
 from exchange_api.payloads import PathId
-from exchange_api.portal.forms import FormActor, LangQuery, Text, form_text, page_errors, see_other
+from exchange_api.portal.forms import LangQuery, Posted, Text, form_text, page_errors
 from exchange_api.portal.frame import allowed, portal_page
 from exchange_api.portal.i18n import DEFAULT_LANG
 from exchange_api.portal.pages import PortalPrincipal
@@ -115,43 +115,31 @@ def _review(value: str) -> dt.date:
 
 @router.post("/lists/negative")
 def add(
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
+    form: Posted,
     dataset: Text = "",
     field: Text = "",
     basis: Text = "",
     review_date: Text = "",
 ) -> Response:
     """List a dataset or a field of it (the owner's publishers, admins)."""
-    with page_errors(session, lang):
+    with form.acting():
         entry = add_entry(
-            session,
-            principal,
+            form.session,
+            form.actor,
             form_text(dataset, "dataset", required=True),
             field=form_text(field, "field") or None,
             legal_basis=form_text(basis, "legal basis"),
             review_date=_review(review_date),
-            now=now_of(request),
+            now=form.now,
         )
-        session.commit()
-    return see_other(PATH, lang, f"entry-{entry.id}")
+    return form.back_to(PATH, f"entry-{entry.id}")
 
 
 @router.post("/lists/negative/{entry_id}/lift")
-def lift(
-    entry_id: PathId,
-    request: Request,
-    session: SessionDep,
-    principal: FormActor,
-    lang: LangQuery = DEFAULT_LANG,
-    reason: Text = "",
-) -> Response:
+def lift(entry_id: PathId, form: Posted, reason: Text = "") -> Response:
     """Lift an entry, with the reason."""
-    with page_errors(session, lang):
+    with form.acting():
         lift_entry(
-            session, principal, entry_id, reason=form_text(reason, "reason"), now=now_of(request)
+            form.session, form.actor, entry_id, reason=form_text(reason, "reason"), now=form.now
         )
-        session.commit()
-    return see_other(PATH, lang)
+    return form.back_to(PATH)

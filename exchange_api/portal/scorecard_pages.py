@@ -28,6 +28,7 @@ from catalog.scorecards import department_scorecard, league
 from catalog.usage_tables import local_time
 from catalog.workdays import DeadlineRules
 from exchange_api.deps import SessionDep, SettingsDep
+from exchange_api.downloads import download_response
 from exchange_api.identify import now_of
 from exchange_api.portal.bar_chart import bar_list
 from exchange_api.portal.chart import trend_chart
@@ -164,13 +165,4 @@ def scorecards_download(
             calendar=DeadlineRules.of(settings).calendar,
         )
         session.commit()
-    return Response(
-        done.body,
-        media_type=done.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{done.name}"',
-            "X-Content-SHA256": done.sha256,
-            "X-Zhongtai-Audit-Event": str(done.event_id),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download_response(done)

@@ -38,6 +38,7 @@ from exchange_api.audit_payloads import (
     usage_public,
 )
 from exchange_api.deps import CurrentPrincipal, SessionDep
+from exchange_api.downloads import download_response
 from exchange_api.identify import now_of
 from exchange_api.openapi import problem_response
 
@@ -96,16 +97,7 @@ def _file_or_json(
         now=now_of(request),
     )
     session.commit()  # the download is on the record before a byte of it leaves
-    return Response(
-        done.body,
-        media_type=done.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{done.name}"',
-            "X-Content-SHA256": done.sha256,
-            "X-Zhongtai-Audit-Event": str(done.event_id),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download_response(done)
 
 
 @router.get(

@@ -27,14 +27,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from catalog.catalog_exports import (
-    MAX_PAGE_SIZE,
-    PAGE_SIZE,
-    CatalogFile,
-    export_catalog,
-    public_catalog,
-)
+from catalog.catalog_exports import MAX_PAGE_SIZE, PAGE_SIZE, export_catalog, public_catalog
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from exchange_api.downloads import download_response
 from exchange_api.identify import now_of
 from exchange_api.openapi import problem_response
 
@@ -80,18 +75,7 @@ def _public(
         page=page,
         per_page=size,
     )
-    return _response(made, disposition="inline")
-
-
-def _response(made: CatalogFile, *, disposition: str) -> Response:
-    headers = {
-        "Content-Disposition": f'{disposition}; filename="{made.name}"',
-        "X-Content-SHA256": made.sha256,
-        "Cache-Control": "no-store",
-    }
-    if made.event_id is not None:
-        headers["X-Zhongtai-Audit-Event"] = str(made.event_id)
-    return Response(made.body, media_type=made.media_type, headers=headers)
+    return download_response(made, disposition="inline")
 
 
 @router.get(
@@ -131,7 +115,7 @@ def _export(
 ) -> Response:
     made = export_catalog(session, principal, fmt, now=now_of(request))
     session.commit()  # the download is on the record before a byte of it leaves
-    return _response(made, disposition="attachment")
+    return download_response(made)
 
 
 @router.get(

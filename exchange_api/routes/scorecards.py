@@ -28,6 +28,7 @@ from catalog.scorecard_terms import Period
 from catalog.scorecards import department_scorecard, league
 from catalog.workdays import DeadlineRules
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from exchange_api.downloads import download_response
 from exchange_api.identify import now_of
 from exchange_api.openapi import problem_response
 from exchange_api.scorecard_payloads import ScorecardOut, scorecard_out
@@ -76,21 +77,32 @@ def _period(text: str, request: Request) -> Period:
     return Period.parse(text) if text.strip() else Period.month_of(now_of(request))
 
 
-def _download(request: Request, session: SessionDep, settings: SettingsDep, **kwargs: Any) -> Any:
+def _download(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    period: str,
+    *,
+    file_format: str,
+    part: str = "summary",
+    department: str,
+    lang: Literal["zh", "en"],
+) -> Response:
+    """The scorecards as a file, the download recorded and committed before it is sent."""
     done = export_scorecards(
-        session, calendar=DeadlineRules.of(settings).calendar, now=now_of(request), **kwargs
+        session,
+        principal,
+        _period(period, request),
+        file_format=file_format,
+        part=part,
+        department=department or None,
+        lang=lang,
+        now=now_of(request),
+        calendar=DeadlineRules.of(settings).calendar,
     )
     session.commit()
-    return Response(
-        done.body,
-        media_type=done.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{done.name}"',
-            "X-Content-SHA256": done.sha256,
-            "X-Zhongtai-Audit-Event": str(done.event_id),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download_response(done)
 
 
 @router.get(
@@ -131,17 +143,16 @@ def export_xlsx(
     department: DepartmentQuery = "",
     lang: LangQuery = "zh",
 ) -> Response:
-    out: Response = _download(
+    return _download(
         request,
         session,
         settings,
-        actor=principal,
-        period=_period(period, request),
+        principal,
+        period,
         file_format="xlsx",
-        department=department or None,
+        department=department,
         lang=lang,
     )
-    return out
 
 
 @router.get(
@@ -160,18 +171,17 @@ def export_csv(
     department: DepartmentQuery = "",
     lang: LangQuery = "zh",
 ) -> Response:
-    out: Response = _download(
+    return _download(
         request,
         session,
         settings,
-        actor=principal,
-        period=_period(period, request),
+        principal,
+        period,
         file_format="csv",
         part=part,
-        department=department or None,
+        department=department,
         lang=lang,
     )
-    return out
 
 
 @router.get(
