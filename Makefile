@@ -46,11 +46,12 @@ test: system-deps lint
 	$(VENV)/bin/pytest -m "not load" --durations=30
 
 # What `make test` leaves out to stay within CI's time (marker `load`): the benchmarks' smoke
-# tests; the crash trials on a PostgreSQL catalog; the inbox DAG run three times; the dataset
+# tests; the twenty crash trials (`make test` kills once at each fault point) and those on a
+# PostgreSQL catalog; the inbox DAG run three times; the dataset
 # DAGs under Airflow's scheduler and LocalExecutor on a PostgreSQL metadata database; ingesting
 # a file larger than DuckDB's memory limit and a big NDJSON file in bounded memory; and the
 # audit concurrency test at full size, 16 clients × 1,000 audited requests a catalog engine
-# against two server workers (`make test` runs it at 200 requests a client).
+# against two server workers (`make test` runs it at 100 requests a client).
 test-load: system-deps install
 	$(VENV)/bin/pytest -m load
 	ZHONGTAI_TEST_LOAD_REQUESTS=1000 $(VENV)/bin/pytest tests/exchange_api/test_audit_concurrency.py

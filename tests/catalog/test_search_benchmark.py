@@ -16,6 +16,7 @@ from tests.fixtures.postgres import PostgresServer
 
 
 @pytest.mark.postgres
+@pytest.mark.load  # a benchmark's smoke test (about 10 s): in make test-load
 def test_search_benchmark_runs_and_measures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgresql_server: PostgresServer
 ) -> None:

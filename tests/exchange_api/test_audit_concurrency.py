@@ -1,4 +1,4 @@
-"""16 clients × 200 audited requests against a real server (uvicorn, two worker processes):
+"""16 clients × 100 audited requests against a real server (uvicorn, two worker processes):
 exactly one event a request, in one unbroken chain, on SQLite and on PostgreSQL. ``make
 test-load`` runs it at 1,000 requests a client (``ZHONGTAI_TEST_LOAD_REQUESTS``), four minutes
 that ``make test`` leaves to it.
@@ -28,7 +28,7 @@ from catalog.settings import Settings
 from exchange_api.demo import DATASET, seed
 
 CLIENTS = 16
-REQUESTS = int(os.environ.get("ZHONGTAI_TEST_LOAD_REQUESTS", "200"))
+REQUESTS = int(os.environ.get("ZHONGTAI_TEST_LOAD_REQUESTS", "100"))
 
 
 def _port() -> int:

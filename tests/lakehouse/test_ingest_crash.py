@@ -4,7 +4,9 @@ half-done is visible, a rerun publishes exactly once, no row is lost or duplicat
 and audit log agree, and nothing is left over (``bench/bench_ingest_crash.py`` has the checks;
 it runs 100 trials as the ``ingest_crash_100`` benchmark).
 
-About 3 minutes on SQLite (most of it the killed processes' start-up), 1 on PostgreSQL: slow."""
+``make test`` kills once at each fault point (about 35 s); ``make test-load`` runs the twenty
+trials, twice at each point and eight at random moments (about 2 minutes on SQLite, most of it
+the killed processes' start-up), and the PostgreSQL catalog's."""
 
 from __future__ import annotations
 
@@ -24,6 +26,14 @@ def _assert_all_passed(result: dict[str, object], trials: int) -> None:
     assert result["value"] == result["baseline_value"] == trials
 
 
+def test_a_sigkill_at_each_fault_point_leaves_nothing_half_done(tmp_path: Path) -> None:
+    result = run_trials(tmp_path, trials=len(POINTS), rows=2_000, seed=11)
+    _assert_all_passed(result, len(POINTS))
+    kills = result["params"]["kills"]  # type: ignore[index]
+    assert kills == {f"point:{p}": 1 for p in POINTS}
+
+
+@pytest.mark.load  # in make test-load: `make test` kills once at each point (above)
 def test_twenty_sigkills_leave_nothing_half_done(tmp_path: Path) -> None:
     result = run_trials(tmp_path, trials=20, rows=2_000, seed=11)
     _assert_all_passed(result, 20)
@@ -33,7 +43,7 @@ def test_twenty_sigkills_leave_nothing_half_done(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.load  # in make test-load: CI's time goes to the twenty SQLite trials above
+@pytest.mark.load  # in make test-load
 def test_sigkills_on_the_postgresql_catalog(
     tmp_path: Path, postgresql_server: PostgresServer
 ) -> None:
