@@ -13,14 +13,15 @@ and is only flagged as due for review.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from catalog.models import Account, Base, Dataset, utcnow
 from catalog.negative_check import NegativeTerms
 
-__all__ = ["NegativeListEntry", "live_terms"]
+__all__ = ["NegativeListEntry", "live_terms", "live_terms_by_dataset"]
 
 
 class NegativeListEntry(Base):
@@ -70,3 +71,22 @@ def live_terms(dataset: Dataset) -> tuple[NegativeTerms, ...]:
             .order_by(NegativeListEntry.id)
         )
         return tuple(row.terms() for row in rows)
+
+
+def live_terms_by_dataset(
+    session: Session, dataset_ids: Sequence[int]
+) -> dict[int, tuple[NegativeTerms, ...]]:
+    """The live entries of each of ``dataset_ids`` in one query (every id a key): what
+    :func:`live_terms` reads for one dataset, for pages that decide over many at once."""
+    found: dict[int, list[NegativeTerms]] = {i: [] for i in dataset_ids}
+    if dataset_ids:
+        with session.no_autoflush:
+            rows = session.scalars(
+                select(NegativeListEntry)
+                .where(NegativeListEntry.dataset_id.in_(list(dataset_ids)))
+                .where(NegativeListEntry.lifted_at.is_(None))
+                .order_by(NegativeListEntry.id)
+            )
+            for row in rows:
+                found[row.dataset_id].append(row.terms())
+    return {i: tuple(terms) for i, terms in found.items()}

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from catalog.conditions import Condition
 from catalog.models import (
@@ -26,7 +29,7 @@ from catalog.models import (
     ShareRequest,
 )
 from catalog.negative_check import NegativeTerms
-from catalog.negative_tables import live_terms
+from catalog.negative_tables import live_terms, live_terms_by_dataset
 from schemas.loader import DatasetContract, ShareType
 from schemas.masks import MaskSpec
 
@@ -94,7 +97,11 @@ class DatasetTerms:
         raise KeyError(name)
 
     @classmethod
-    def of(cls, dataset: Dataset) -> DatasetTerms:
+    def of(
+        cls, dataset: Dataset, *, negative: tuple[NegativeTerms, ...] | None = None
+    ) -> DatasetTerms:
+        """``dataset``'s terms now; ``negative``: its live negative-list entries when the
+        caller read them already (:meth:`of_all`), else read from the dataset's session."""
         return cls(
             dataset_id=dataset.id,
             code=dataset.code,
@@ -106,8 +113,14 @@ class DatasetTerms:
                 for f in dataset.fields
             ),
             primary_key=tuple(str(k) for k in dataset.primary_key or ()),
-            negative=live_terms(dataset),
+            negative=live_terms(dataset) if negative is None else negative,
         )
+
+    @classmethod
+    def of_all(cls, session: Session, datasets: Sequence[Dataset]) -> list[DatasetTerms]:
+        """The terms of many datasets, their negative-list entries read in one query."""
+        listed = live_terms_by_dataset(session, [d.id for d in datasets])
+        return [cls.of(d, negative=listed[d.id]) for d in datasets]
 
     @classmethod
     def of_contract(

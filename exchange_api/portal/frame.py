@@ -102,7 +102,7 @@ def navigation(
     session: Session, principal: Principal, lang: Lang, current: str, now: dt.datetime
 ) -> tuple[NavLink, ...]:
     """The links ``principal`` is offered, each decided by the access rules."""
-    datasets = [DatasetTerms.of(d) for d in list_datasets(session)]
+    datasets = DatasetTerms.of_all(session, list_datasets(session))
 
     def any_allowed(
         action: Action, resource: Callable[[DatasetTerms], Resource | LineageTerms]

@@ -78,7 +78,9 @@ def negative_page(
         )
     datasets = list_datasets(session)
     manageable = [
-        d for d in datasets if allowed(principal, act.NEGATIVE_LIST_MANAGE, DatasetTerms.of(d), now)
+        d
+        for d, terms in zip(datasets, DatasetTerms.of_all(session, datasets), strict=True)
+        if allowed(principal, act.NEGATIVE_LIST_MANAGE, terms, now)
     ]
     codes = {d.code for d in manageable}
     return portal_page(
