@@ -33,6 +33,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from catalog.catalog_entry import CatalogEntry
+from catalog.element_definition import ElementDefinition
 from schemas import Grade, MaskKind, OpenType, ShareType
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ class Account(Base):
         return role.value in self.roles
 
 
-class DataElement(Base):
+class DataElement(ElementDefinition, Base):
     """数据元, mirrored from ``schemas/elements/`` so fields can reference it."""
 
     __tablename__ = "data_elements"
@@ -191,20 +192,6 @@ class DataElement(Base):
     version: Mapped[str] = mapped_column(String(32))
     check: Mapped[str] = mapped_column(String(64))
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
-    # the whole definition (migration 0011; ``catalog.elements`` reads and writes these)
-    duckdb_type: Mapped[str] = mapped_column(
-        String(32), default="VARCHAR", server_default="VARCHAR"
-    )
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
-    default_mask: Mapped[str] = mapped_column(String(40), default="none", server_default="none")
-    description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    origin: Mapped[str] = mapped_column(String(16), default="", server_default="")
-    """``shipped`` (seeded from ``schemas/elements/``), ``admin``, or empty: an older mirror."""
-    definition_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    added_by_account_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    """The admin's account (no foreign key: the column is added in place to a table others
-    reference, which SQLite could otherwise only do by rebuilding it)."""
-    added_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class Dataset(CatalogEntry, Base):
