@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     lake_data_path: str = Field(
         default="", description="DuckLake data directory (local path or s3:// URL)."
     )
+    s3_endpoint: str = Field(
+        default="",
+        description="host[:port] of the S3-compatible object store holding an s3:// lake data "
+        "path; empty uses the provider's default endpoint.",
+    )
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = Field(
+        default="", description="Secret of the object-store key; never logged or audited."
+    )
+    s3_url_style: Literal["path", "vhost"] = Field(
+        default="path", description="'path' for most on-premises stores, 'vhost' for AWS."
+    )
+    s3_use_ssl: bool = Field(
+        default=True, description="https to the object store; false only on loopback in tests."
+    )
     api_host: str = "127.0.0.1"
     public_base_url: str = Field(
         default="http://127.0.0.1:8000/",

@@ -27,6 +27,7 @@ _EXTENSION_PACKAGES = {
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
+    "httpfs": "duckdb_extension_httpfs",
 }
 
 
@@ -90,12 +91,32 @@ def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         load_extensions(con, "ducklake", "postgres_scanner")
     else:
         raise LakehouseError(f"unsupported lake catalog '{metadata}' (use sqlite: or postgres:)")
-    if "://" not in data_path:
+    if data_path.startswith("s3://"):
+        object_store_secret(con, settings)
+    elif "://" not in data_path:
         Path(data_path).mkdir(parents=True, exist_ok=True)
     con.execute(
         f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
         f"(DATA_PATH '{quote_literal(data_path)}')"
     )
+
+
+def object_store_secret(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Load httpfs and give this connection (only: the secret is temporary, in memory) the
+    object-store credentials of the settings."""
+    load_extensions(con, "httpfs")
+    options = [
+        "TYPE s3",
+        f"REGION '{quote_literal(settings.s3_region)}'",
+        f"URL_STYLE '{settings.s3_url_style}'",
+        f"USE_SSL {'true' if settings.s3_use_ssl else 'false'}",
+    ]
+    if settings.s3_endpoint:
+        options.append(f"ENDPOINT '{quote_literal(settings.s3_endpoint)}'")
+    if settings.s3_access_key_id:
+        options.append(f"KEY_ID '{quote_literal(settings.s3_access_key_id)}'")
+        options.append(f"SECRET '{quote_literal(settings.s3_secret_access_key)}'")
+    con.execute(f"CREATE OR REPLACE TEMPORARY SECRET zhongtai_lake ({', '.join(options)})")
 
 
 def write_ahead_log(path: Path) -> None:
