@@ -93,7 +93,9 @@ _ZH: dict[str, str] = {
     "recon.findings": "发现",
     "recon.none": "无",
     "recon.empty": "范围内没有授权。",
-    "problem.role.auditor_required": "仅审计人员和平台管理员可查看审计日志与用量报表。",
+    "problem.role.auditor_required": (
+        "该操作仅限审计人员（查看审计日志、用量报表和核验审计链，平台管理员亦可）。"
+    ),
     "problem.audit.bad_date": "日期格式应为 YYYY-MM-DD。",
     "problem.audit.range_invalid": "起始日期不能晚于截止日期。",
     "problem.audit.range_too_long": "一份用量报表最多覆盖 366 天，请缩短区间。",
@@ -196,8 +198,8 @@ _EN: dict[str, str] = {
     "recon.findings": "Findings",
     "recon.none": "none",
     "recon.empty": "No grant in scope.",
-    "problem.role.auditor_required": "Only auditors and the platform admin may read the audit "
-    "log and usage reports.",
+    "problem.role.auditor_required": "Only auditors may do this (the platform admin may also "
+    "read the audit log and usage reports and verify the chain).",
     "problem.audit.bad_date": "A date is YYYY-MM-DD.",
     "problem.audit.range_invalid": "From must not be after to.",
     "problem.audit.range_too_long": "A usage report covers at most 366 days.",

@@ -54,7 +54,6 @@ _ZH: dict[str, str] = {
     "action.data.bulk_delivered": "批量下载",
     "action.data.changes_read": "变更读取",
     "action.data.aggregated": "统计汇总",
-    "problem.role.auditor_required": "该操作仅限审计人员。",
     "problem.audit.event_not_found": "没有该编号的审计事件。",
     "problem.audit.not_a_read": "该审计事件不是一次数据读取，无法重现。",
     "problem.audit.not_replayable": (
@@ -116,7 +115,6 @@ _EN: dict[str, str] = {
     "action.data.bulk_delivered": "bulk download",
     "action.data.changes_read": "changes",
     "action.data.aggregated": "aggregate",
-    "problem.role.auditor_required": "Only auditors may do this.",
     "problem.audit.event_not_found": "There is no audit event with that number.",
     "problem.audit.not_a_read": "That audit event is not a read of data: it cannot be replayed.",
     "problem.audit.not_replayable": (

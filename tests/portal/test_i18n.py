@@ -108,3 +108,36 @@ def test_every_refusal_a_portal_act_can_meet_has_a_sentence() -> None:
     for lang in LANGS:
         missing = {c for c in codes if f"problem.{c}" not in MESSAGES[lang]}
         assert missing == set(), (lang, sorted(missing))
+
+
+def test_no_key_is_defined_twice_with_different_texts() -> None:
+    """The message tables are merged into one: a key two tables define differently shows
+    whichever was merged last, so one of the pages says the wrong thing."""
+    import importlib
+    import pkgutil
+
+    import exchange_api.portal as portal
+
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    clashes = []
+    tables_seen: set[int] = set()
+    for info in pkgutil.iter_modules(portal.__path__):
+        if not info.name.startswith("i18n"):
+            continue
+        module = importlib.import_module(f"exchange_api.portal.{info.name}")
+        for table_name, table in vars(module).items():
+            if not (table_name.endswith("MESSAGES") and isinstance(table, dict)):
+                continue
+            if table_name == "MESSAGES" or id(table) in tables_seen:
+                continue  # the merged table, or one imported from the module defining it
+            tables_seen.add(id(table))
+            for lang, texts in table.items():
+                if not isinstance(texts, dict):
+                    continue
+                for key, text in texts.items():
+                    where = f"{info.name}.{table_name}"
+                    earlier = seen.setdefault((lang, key), (where, text))
+                    if earlier[1] != text and earlier[0] != where:
+                        clashes.append((lang, key, earlier[0], where))
+    assert len(seen) > 500
+    assert clashes == [], clashes
