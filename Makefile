@@ -42,8 +42,12 @@ lint: install
 system-deps:
 	bash infra/system-deps.sh
 
+# Two pytest-xdist workers (CI has 2 cores; TEST_WORKERS=… elsewhere), a test file to a worker:
+# a module's fixtures (the published platform, the lake) are built once and its tests keep the
+# order a serial run gives them; each worker starts its own PostgreSQL and moto servers.
+TEST_WORKERS ?= 2
 test: system-deps lint
-	$(VENV)/bin/pytest -m "not load" --durations=30
+	$(VENV)/bin/pytest -m "not load" --durations=30 -n $(TEST_WORKERS) --dist loadfile
 
 # What `make test` leaves out to stay within CI's time (marker `load`): the benchmarks' smoke
 # tests; the twenty crash trials (`make test` kills once at each fault point) and those on a
