@@ -21,7 +21,9 @@ if [ $# -eq 0 ]; then
   exit 2
 fi
 
-if [ "${ZT_AIRGAPPED_INSIDE:-}" = 1 ]; then
+INSIDE=__zt_airgapped_inside__  # the first argument of this script run again in the namespace
+if [ "$1" = "$INSIDE" ]; then
+  shift
   ip link set lo up
   if ip -o link show | grep -v ': lo:' | grep -q .; then
     echo "airgapped: the namespace has interfaces other than loopback" >&2
@@ -47,7 +49,7 @@ fi
 
 if [ -z "$why" ]; then
   echo "airgapped: in a network namespace with only loopback: $*" >&2
-  exec env ZT_AIRGAPPED_INSIDE=1 unshare "${flags[@]}" bash "$0" "$@"
+  exec unshare "${flags[@]}" bash "$0" "$INSIDE" "$@"
 fi
 
 if [ "${ZT_AIRGAPPED:-}" = require ]; then

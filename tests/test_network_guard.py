@@ -76,6 +76,8 @@ def test_the_hook_refuses_before_the_connection_happens() -> None:
         ("socket.getaddrinfo", (None, 8000, 0, 1, 0)),
         ("socket.getaddrinfo", ("0.0.0.0", 0, 0, 1, 0)),
         ("socket.getaddrinfo", (b"::1", 0, 0, 1, 0)),
+        ("socket.getaddrinfo", ("10.0.0.8", 443, 0, 1, 0)),  # a literal: no lookup, no packet
+        ("socket.getaddrinfo", (socket.gethostname(), None, 0, 1, 0)),  # /etc/hosts answers
     ],
 )
 def test_loopback_and_local_destinations_pass(event: str, args: tuple[object, ...]) -> None:
