@@ -65,6 +65,7 @@ class InsecureSettings(NotReady):
     """Production settings the platform will not start with (every one is in the message)."""
 
     code = "settings.insecure"
+    status = 503
 
 
 def is_placeholder(value: str) -> bool:
