@@ -7,9 +7,11 @@ Two ways in, one encoding (``openlineage.client.serde.Serde``, the client's own 
   ``COMPLETE`` event commit together, or neither does.
 - :class:`CatalogTransport` — an ``openlineage-python`` transport of ours, for an
   ``OpenLineageClient`` (Airflow's provider, a script): each event in its own transaction.
-  :func:`lineage_client` builds a client with it, composed with the HTTP transport when
-  ``ZHONGTAI_LINEAGE_URL`` is set (the catalog copy is written first; an endpoint that does not
-  answer is logged by the client, never fails the act).
+  :func:`lineage_client` builds a client with it, composed by ``ZHONGTAI_LINEAGE_TRANSPORT``
+  with the client's HTTP transport (``http``: POSTed to ``ZHONGTAI_LINEAGE_URL``) or its file
+  transport (``file``: appended, one event a line, to a file an air-gapped site can carry to its
+  lineage backend); ``store`` keeps the catalog copy only. The catalog copy is written first; a
+  copy that cannot be sent or written is logged, never fails the act.
 
 Events are stored as emitted; nothing here edits or deletes one.
 """
@@ -23,6 +25,7 @@ from typing import Any
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import RunEvent
 from openlineage.client.serde import Serde
+from openlineage.client.transport.file import FileConfig, FileTransport
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 from openlineage.client.transport.transport import Config, Transport
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,28 +105,35 @@ _ONE_RETRY = {
 """An act waits for the endpoint at most about twice the timeout: the catalog holds the record."""
 
 
-class _CatalogThenHttp(Transport):
-    """The catalog copy first (its failure fails the emit), then the endpoint (its failure is
-    logged: the record of lineage is the catalog's, the endpoint is a copy)."""
+class _CatalogThenCopy(Transport):
+    """The catalog copy first (its failure fails the emit), then the endpoint or file (its
+    failure is logged: the record of lineage is the catalog's, the other is a copy)."""
 
-    kind = "zhongtai-catalog+http"
+    kind = "zhongtai-catalog+copy"
 
-    def __init__(self, catalog: CatalogTransport, http: HttpTransport) -> None:
-        self._catalog, self._http = catalog, http
+    def __init__(self, catalog: CatalogTransport, copy: Transport, where: str) -> None:
+        self._catalog, self._copy, self._where = catalog, copy, where
 
     def emit(self, event: Any) -> None:
         self._catalog.emit(event)
         try:
-            self._http.emit(event)
-        except Exception as exc:  # noqa: BLE001 - an unreachable endpoint must not fail the act
-            _log.warning("lineage event not sent to %s: %s", self._http.url, exc)
+            self._copy.emit(event)
+        except Exception as exc:  # noqa: BLE001 - an unreachable copy must not fail the act
+            _log.warning("lineage event not copied to %s: %s", self._where, exc)
 
 
 def lineage_client(settings: Settings, sessions: sessionmaker[Session]) -> OpenLineageClient:
-    """A client whose events go to the catalog and, when ``lineage_url`` is set, to that
-    OpenLineage endpoint too."""
+    """A client whose events go to the catalog and, by ``lineage_transport``, to an OpenLineage
+    endpoint (``http``) or a file (``file``) too."""
     catalog = CatalogTransport(sessions)
-    if not settings.lineage_url:
-        return OpenLineageClient(transport=catalog)
-    http = HttpTransport(HttpConfig(url=settings.lineage_url, timeout=2.0, retry=_ONE_RETRY))
-    return OpenLineageClient(transport=_CatalogThenHttp(catalog, http))
+    transport = settings.resolved_lineage_transport
+    if transport == "http":
+        url = settings.lineage_url
+        http = HttpTransport(HttpConfig(url=url, timeout=2.0, retry=_ONE_RETRY))
+        return OpenLineageClient(transport=_CatalogThenCopy(catalog, http, url))
+    if transport == "file":
+        path = settings.lineage_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file = FileTransport(FileConfig(log_file_path=str(path), append=True))
+        return OpenLineageClient(transport=_CatalogThenCopy(catalog, file, str(path)))
+    return OpenLineageClient(transport=catalog)

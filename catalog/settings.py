@@ -18,8 +18,6 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "development"}
-
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -99,8 +97,32 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default="development", description="Secret for sessions; must be set in production."
     )
+    key_dir: str = Field(
+        default="",
+        description="Folder of the platform's key store: the audit signing key and its history, "
+        "the mask key; default var_dir/keys. ZHONGTAI_AUDIT_SIGNING_KEY and ZHONGTAI_MASK_KEY "
+        "each move one file elsewhere.",
+    )
+    airflow_executor: Literal["LocalExecutor", "CeleryExecutor", "KubernetesExecutor"] = Field(
+        default="LocalExecutor",
+        description="The executor of the platform's Airflow (AIRFLOW__CORE__EXECUTOR).",
+    )
+    airflow_database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of Airflow's metadata database "
+        "(AIRFLOW__DATABASE__SQL_ALCHEMY_CONN); default SQLite in the Airflow home.",
+    )
     lineage_url: str = Field(
-        default="", description="OpenLineage HTTP endpoint; empty means store locally only."
+        default="",
+        description="Where lineage events are copied besides the catalog: an OpenLineage HTTP "
+        "endpoint (http transport) or a file (file transport); empty means the catalog only.",
+    )
+    lineage_transport: Literal["", "store", "http", "file"] = Field(
+        default="",
+        description="'store' (the catalog only), 'http' (also POSTed to lineage_url) or 'file' "
+        "(also appended, one JSON event a line, to lineage_url or var_dir/lineage/"
+        "openlineage.ndjson); empty: 'http' when lineage_url is http(s)://, 'file' when it is "
+        "another path, else 'store'.",
     )
     max_body_bytes: int = Field(
         default=1024 * 1024,
@@ -185,11 +207,33 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and self.secret_key.lower() in _PLACEHOLDER_SECRETS:
-            raise ValueError("ZHONGTAI_SECRET_KEY must be set to a real secret in production")
+    def _refuse_contradictions(self) -> Settings:
+        """Settings that cannot work in any environment. What production refuses as insecure is
+        ``catalog.settings_checks`` (found all at once, refused where each process starts)."""
+        problems = []
         if self.ingest_fault_points and self.environment != "test":
-            raise ValueError("ZHONGTAI_INGEST_FAULT_POINTS is for the test environment only")
+            problems.append("ZHONGTAI_INGEST_FAULT_POINTS is for the test environment only")
+        transport, url = self.lineage_transport, self.lineage_url
+        if transport == "http" and not url.startswith(("http://", "https://")):
+            problems.append(
+                "ZHONGTAI_LINEAGE_TRANSPORT=http needs ZHONGTAI_LINEAGE_URL=http(s)://… "
+                "(the OpenLineage endpoint)"
+            )
+        if transport == "file" and url.startswith(("http://", "https://")):
+            problems.append("ZHONGTAI_LINEAGE_TRANSPORT=file needs a file path as the lineage URL")
+        if transport == "store" and url:
+            problems.append(
+                "ZHONGTAI_LINEAGE_TRANSPORT=store keeps lineage in the catalog only: unset "
+                "ZHONGTAI_LINEAGE_URL, or choose the http or file transport"
+            )
+        shared_metadata = not self.resolved_airflow_database_url.startswith("sqlite")
+        if self.airflow_executor != "LocalExecutor" and not shared_metadata:
+            problems.append(
+                f"ZHONGTAI_AIRFLOW_EXECUTOR={self.airflow_executor} needs a metadata database "
+                "its workers share: set ZHONGTAI_AIRFLOW_DATABASE_URL to PostgreSQL"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -245,10 +289,33 @@ class Settings(BaseSettings):
         return (self.var_dir / "lineage").resolve()
 
     @property
+    def resolved_key_dir(self) -> Path:
+        """The key store's folder (mode 0700): the defaults of both key files are in it."""
+        return Path(self.key_dir).resolve() if self.key_dir else (self.var_dir / "keys").resolve()
+
+    @property
     def resolved_audit_signing_key(self) -> Path:
         if self.audit_signing_key:
             return Path(self.audit_signing_key)
-        return (self.var_dir / "keys" / "audit_ed25519.pem").resolve()
+        return self.resolved_key_dir / "audit_ed25519.pem"
+
+    @property
+    def resolved_airflow_database_url(self) -> str:
+        return self.airflow_database_url or f"sqlite:///{self.airflow_home / 'airflow.db'}"
+
+    @property
+    def resolved_lineage_transport(self) -> Literal["store", "http", "file"]:
+        if self.lineage_transport:
+            return self.lineage_transport
+        if self.lineage_url.startswith(("http://", "https://")):
+            return "http"
+        return "file" if self.lineage_url else "store"
+
+    @property
+    def lineage_file(self) -> Path:
+        """Where the file transport appends its events (one JSON event a line)."""
+        url = self.lineage_url.removeprefix("file://")
+        return Path(url) if url else self.lineage_dir / "openlineage.ndjson"
 
     @property
     def resolved_holiday_file(self) -> Path:
@@ -266,7 +333,7 @@ class Settings(BaseSettings):
     def resolved_mask_key(self) -> Path:
         if self.mask_key:
             return Path(self.mask_key)
-        return (self.var_dir / "keys" / "mask.key").resolve()
+        return self.resolved_key_dir / "mask.key"
 
 
 def _networks(value: str) -> tuple[IPNetwork, ...]:

@@ -1,5 +1,9 @@
 """What the DAG files share, with no DAG of its own: the datasets to build DAGs for (the
-manifest, ``lakehouse.dag_manifest``; no database or network call) and their Assets."""
+manifest, ``lakehouse.dag_manifest``; no database or network call) and their Assets.
+
+Every DAG file asks :func:`dag_entries` first, so this is where a DAG file's import meets the
+settings: in production, insecure ones (``catalog.settings_checks``) fail the import with what to
+change, and Airflow shows it as the file's import error."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from airflow.sdk import Asset, AssetWatcher
 
 from catalog.settings import get_settings
+from catalog.settings_checks import check_startup
 from dags.inbox_watch import InboxTrigger
 from lakehouse.dag_manifest import DagEntry, contract_entries, manifest_path, read_manifest
 
@@ -18,7 +23,8 @@ TIMEZONE = "Asia/Shanghai"
 
 def dag_entries() -> list[DagEntry]:
     """The catalog's datasets as the manifest lists them; the contracts before it exists."""
-    return read_manifest(manifest_path(get_settings())) or contract_entries()
+    settings = check_startup(get_settings())
+    return read_manifest(manifest_path(settings)) or contract_entries()
 
 
 def dataset_asset(code: str) -> Asset:

@@ -14,6 +14,7 @@ from catalog.audit_status import ChainStatusCache
 from catalog.db import make_engine, make_sessionmaker
 from catalog.models import utcnow
 from catalog.settings import Settings, get_settings
+from catalog.settings_checks import check_startup
 from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
@@ -78,7 +79,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An application bound to one catalog and one lake. The catalog must be migrated already
     (``zhongtai init``); the app never changes the schema on start."""
-    settings = settings or get_settings()
+    settings = check_startup(settings or get_settings())  # production: refuses insecure ones
     app = FastAPI(
         title="Zhongtai 中台 exchange API",
         version="0.1.0",

@@ -15,6 +15,7 @@ from rich.console import Console
 
 import exchange_api.cli_pull  # noqa: F401  (registers zhongtai exchange pull)
 from catalog.settings import get_settings
+from catalog.settings_checks import check_startup
 from exchange_api import cli_audit as _cli_audit  # noqa: F401  (registers zhongtai audit …)
 from exchange_api import cli_audit_reproduce as _cli_reproduce  # noqa: F401  (audit reproduce)
 from exchange_api import cli_audit_usage as _cli_audit_usage  # noqa: F401  (usage, reconcile…)
@@ -26,6 +27,7 @@ from exchange_api import cli_verify  # noqa: F401  (registers 'exchange verify' 
 from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_audit_group import audit_app
 from exchange_api.cli_catalog import dataset_app, department_app
+from exchange_api.cli_config import config_app
 from exchange_api.cli_elements import codelist_app, element_app, print_seed_report
 from exchange_api.cli_exchange import grants_app, requests_app
 from exchange_api.cli_exchange_group import exchange_app
@@ -62,6 +64,7 @@ app.add_typer(codelist_app, name="codelist")
 app.add_typer(department_app, name="department")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(search_app, name="search")
+app.add_typer(config_app, name="config")
 console = Console()
 err = Console(stderr=True)
 
@@ -113,6 +116,7 @@ def ingest(
     with a progress bar on a terminal and a summary table at the end.
     Exit codes: 0 published, 3 duplicate (published before), 4 rejected, 5 malformed,
     6 failed (the lake is unchanged; deliver again), 2 usage or other errors."""
+    check_startup(get_settings())  # production refuses insecure settings, all at once
     if from_db is not None:
         if source is not None or resume is not None:
             err.print("[red]--from-db takes no FILE and no --resume[/red]")
@@ -344,7 +348,7 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     """Serve the exchange API (default 127.0.0.1:8000)."""
     import uvicorn
 
-    settings = get_settings()
+    settings = check_startup(get_settings())
     uvicorn.run(
         "exchange_api.app:create_app",
         factory=True,
@@ -363,7 +367,7 @@ def demo(
     """Run the platform on its embedded default: seed, ingest via Airflow, share, read, verify."""
     from exchange_api.demo import run_demo
 
-    code = run_demo(get_settings(), console=console, serve=serve_after)
+    code = run_demo(check_startup(get_settings()), console=console, serve=serve_after)
     sys.exit(code)
 
 

@@ -39,6 +39,7 @@ from catalog.evidence_archive import unpack
 from catalog.evidence_verify import verify_bundle
 from catalog.models import Account, Batch, QualityReport, Role, utcnow
 from catalog.settings import Settings
+from catalog.settings_view import airflow_environment
 from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
 from exchange_api.app import create_app
 from exchange_api.cli_subscribe import deliver_after_publish
@@ -102,11 +103,10 @@ def airflow_env(settings: Settings) -> dict[str, str]:
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "ZHONGTAI_VAR_DIR": str(settings.var_dir.resolve()),
         }
     )
+    env.update(airflow_environment(settings))  # executor and metadata database, by the settings
     return env
 
 

@@ -17,8 +17,10 @@ if [[ ! -s "$AIRFLOW_HOME/jwt_secret" ]]; then  # one secret all four components
 fi
 export AIRFLOW__CORE__DAGS_FOLDER="$REPO/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
-export AIRFLOW__CORE__EXECUTOR=LocalExecutor
-export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AIRFLOW_HOME/airflow.db"
+# The executor and metadata database the settings choose (ZHONGTAI_AIRFLOW_EXECUTOR,
+# ZHONGTAI_AIRFLOW_DATABASE_URL; default LocalExecutor on SQLite in the Airflow home).
+airflow_env="$("$VENV/bin/zhongtai" config airflow-env)"
+while IFS= read -r line; do export "$line"; done <<<"$airflow_env"
 export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW_ADMIN:-admin}:admin"
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$AIRFLOW_HOME/passwords.json"

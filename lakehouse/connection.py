@@ -3,7 +3,9 @@
 Extensions come from the ``duckdb-extension-*`` PyPI packages pinned beside ``duckdb`` and are
 loaded from their installed files; auto-install and auto-load are switched off, so nothing is
 ever fetched at run time, and ``allow_unsigned_extensions`` stays false so DuckDB checks each
-extension's signature on LOAD.
+extension's signature on LOAD. The extension directory and both repositories point at
+:data:`NO_EXTENSIONS`, a path that cannot exist, so an ``INSTALL`` (even ``FROM core``) fails
+before any download and a ``LOAD`` by name finds nothing a user's ``~/.duckdb`` may hold.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from schemas.errors import ZhongtaiError
 
 LAKE = "lake"
 """The alias the DuckLake catalog is attached under in every connection."""
+
+NO_EXTENSIONS = "/dev/null/zhongtai-no-extensions"
+"""Where DuckDB would install and look up extensions by name: under a device, never a folder."""
 
 _EXTENSION_PACKAGES = {
     "ducklake": "duckdb_extension_ducklake",
@@ -73,6 +78,10 @@ def _new_connection(settings: Settings, database: str = ":memory:") -> duckdb.Du
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
             "allow_unsigned_extensions": False,
+            "allow_community_extensions": False,
+            "extension_directory": NO_EXTENSIONS,
+            "custom_extension_repository": NO_EXTENSIONS,
+            "autoinstall_extension_repository": NO_EXTENSIONS,
             "memory_limit": settings.duckdb_memory_limit,
             "temp_directory": str(settings.spill_dir),
             "threads": settings.duckdb_threads,

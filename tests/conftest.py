@@ -16,7 +16,11 @@ from catalog.models import LineageEvent
 from catalog.settings import Settings, get_settings
 from tests.lineage_spec import refuse_nonconforming
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.object_store"]
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.object_store",
+    "tests.fixtures.network_guard",  # a socket past loopback fails the test (air-gapped)
+]
 
 # Every lineage event any test stores is validated against the OpenLineage schemas as it is
 # inserted: a non-conforming one fails the flush, hence the act and the test that stored it.

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from catalog.db import init_catalog
 from catalog.models import Batch, BatchStatus, Dataset
 from catalog.settings import Settings, get_settings
+from catalog.settings_view import airflow_environment
 from exchange_api.demo import seed
 from lakehouse.connection import connect
 from lakehouse.dag_manifest import write_manifest
@@ -103,14 +104,13 @@ class Components:
 def _airflow_env(settings: Settings, metadata_url: str, port: int) -> dict[str, str]:
     home = settings.airflow_home
     env = dict(os.environ)
+    # The executor and metadata database come from the settings, as for `make airflow`
+    chosen = {"airflow_executor": "LocalExecutor", "airflow_database_url": metadata_url}
+    env.update(airflow_environment(settings.model_copy(update=chosen)))
     env.update(
         {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
-            # Airflow derives its async URL as postgresql+asyncpg (not installed); psycopg 3
-            # serves both
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_url,
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "ZHONGTAI_AIRFLOW_EXECUTOR": "LocalExecutor",
+            "ZHONGTAI_AIRFLOW_DATABASE_URL": metadata_url,
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",

@@ -5,12 +5,15 @@ hidden, cancellation and the delivered file decided and audited."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
+import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from catalog import subscription_targets
 from catalog.models import AuditEvent
 from exchange_api.demo import DATASET
 from lakehouse.connection import connect
@@ -179,6 +182,16 @@ def test_a_symlink_out_of_the_drop_folder_is_refused(
         assert (refused.status_code, refused.json()["code"]) == (422, "subscription.bad_target")
 
 
+def _offline_resolver(host: str, port: int) -> list[str]:
+    """Address literals as themselves, example.com at its public address, nothing else."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        if host == "example.com":
+            return ["93.184.215.14"]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -197,8 +210,10 @@ def test_a_symlink_out_of_the_drop_folder_is_refused(
     ],
 )
 def test_webhooks_cannot_reach_internal_or_unallowed_hosts(
-    platform: Platform, grant_id: int, url: str
+    platform: Platform, grant_id: int, url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # DNS as an air-gapped network answers it: the suite makes no lookup past loopback
+    monkeypatch.setattr(subscription_targets, "_system_resolver", _offline_resolver)
     refused = _subscribe(platform, grant_id, url, kind="webhook")
     assert (refused.status_code, refused.json()["code"]) == (422, "subscription.bad_target")
 
