@@ -13,7 +13,7 @@ umask 077
 
 dir="${1:?usage: generate-secrets.sh DIR HOSTNAME}"
 host="${2:?usage: generate-secrets.sh DIR HOSTNAME}"
-days="${ZHONGTAI_CERT_DAYS:-825}"
+days="${DEPLOY_CERT_DAYS:-825}"
 if [[ -e "$dir/zhongtai.env" ]]; then
   echo "$dir/zhongtai.env exists: secrets were made already; refusing to overwrite" >&2
   exit 1

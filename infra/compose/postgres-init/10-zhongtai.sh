@@ -6,7 +6,8 @@
 #   airflow        → database airflow        (Airflow's metadata)
 set -eu
 
-password() { tr -d '\n' < "/run/secrets/$1"; }
+secrets="${ZHONGTAI_INIT_SECRETS:-/run/secrets}"  # tests point this elsewhere
+password() { tr -d '\n' < "$secrets/$1"; }
 
 create() {  # role database password-secret
     pw="$(password "$3")"
