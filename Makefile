@@ -66,3 +66,4 @@ clean:
 # manifests built with kubectl kustomize, airflow.cfg against Airflow's options (also in `make test`).
 infra-check: install
 	$(VENV)/bin/pytest -q tests/infra
+.PHONY: infra-check
