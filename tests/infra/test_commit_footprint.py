@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -139,3 +140,61 @@ def test_a_publish_costs_the_lake_catalog_the_same_rows_whatever_its_size(
     later = [m["ducklake_rows"] for m in measured[1:]]
     assert later[0] and all(rows == later[0] for rows in later), later
     assert measured[0]["ducklake_rows_total"] > measured[1]["ducklake_rows_total"]
+
+
+def test_audit_appends_on_postgresql_and_their_size(
+    postgresql_url: str, postgresql_server: PostgresServer
+) -> None:
+    """The audit chain on the production catalog: appends per second through the group writer
+    (8 writers, 64 in flight each, as bench_audit's audit_append does on SQLite) and through one
+    transaction per event, and the bytes one event takes in PostgreSQL (table, indexes, TOAST).
+    The suite's server runs with fsync off, so the rates are an upper bound for a durable server;
+    the bytes are exact."""
+    from bench.bench_audit import IN_FLIGHT, READER, WRITERS, _event, _threads
+    from catalog import audit
+    from catalog.audit_writer import GroupWriter
+    from catalog.db import init_catalog
+
+    per_writer_group, per_writer_single = 1_000, 100
+    sessions = init_catalog(postgresql_url)
+    writer = GroupWriter(sessions)
+
+    def group_client(k: int) -> None:
+        waiting: list[Any] = []
+        for i in range(per_writer_group):
+            waiting.append(writer.submit(_event(k * per_writer_group + i), actor=READER))
+            if len(waiting) >= IN_FLIGHT:
+                waiting.pop(0).result()
+        for done in waiting:
+            done.result()
+
+    def single_client(k: int) -> None:
+        for i in range(per_writer_single):
+            with sessions() as session:
+                audit.record(session, _event(10**6 + k * per_writer_single + i), actor=READER)
+                session.commit()
+
+    try:
+        group_s = _threads(WRITERS, group_client)
+        writer.close()
+        single_s = _threads(WRITERS, single_client)
+        events = WRITERS * (per_writer_group + per_writer_single)
+        with sessions() as session:
+            assert audit.verify_chain(session, {}).ok
+            size = session.execute(
+                text("SELECT pg_total_relation_size('audit_events')")
+            ).scalar_one()
+    finally:
+        sessions.kw["bind"].dispose()
+    measured = {
+        "group_events_per_s": round(WRITERS * per_writer_group / group_s, 1),
+        "single_events_per_s": round(WRITERS * per_writer_single / single_s, 1),
+        "events": events,
+        "bytes_per_event": round(int(size) / events, 1),
+        "server": "PostgreSQL 15, fsync=off (the test server)",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+    out = os.environ.get("ZHONGTAI_CAPACITY_AUDIT_OUT")
+    if out:
+        Path(out).write_text(json.dumps(measured, indent=2) + "\n", "utf-8")
+    assert measured["group_events_per_s"] > 0 and int(size) > 0
