@@ -114,6 +114,18 @@ def test_every_secret_a_service_names_is_defined_and_every_defined_one_is_used()
     assert set(compose["secrets"]) - used == set()
 
 
+def test_only_the_services_that_sign_or_mask_hold_the_keys() -> None:
+    keys = {"audit_signing_key", "mask_key"}
+    holders = {
+        name
+        for name, service in load_compose()["services"].items()
+        for entry in service.get("secrets", [])
+        if (entry if isinstance(entry, str) else entry["source"]) in keys
+    }
+    # The admin service mounts the keys folder itself, writable, to create and rotate them.
+    assert holders == {"api", "airflow-worker"}
+
+
 def test_configs_point_at_files_in_the_repository() -> None:
     for name, config in load_compose()["configs"].items():
         assert (COMPOSE.parent / config["file"]).is_file(), name
