@@ -72,3 +72,9 @@ bench: install system-deps
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# The deployment files (infra/): the compose file against the Compose schema, the Kubernetes
+# manifests built with kubectl kustomize, airflow.cfg against Airflow's options (also in `make test`).
+infra-check: install
+	$(VENV)/bin/pytest -q tests/infra
+.PHONY: infra-check
