@@ -12,8 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from catalog.datasets import get_dataset
+from catalog.db import init_catalog
 from catalog.settings import Settings
+from exchange_api.demo import DATASET, seed
 from lakehouse.connection import LakehouseError, connect
+from lakehouse.land import land
+from lakehouse.pipeline import resume_batch
+from lakehouse.samples import write_social_insurance_extract
 from tests.backup.platform_world import build_platform, read_rows
 
 pytestmark = pytest.mark.slow
@@ -50,3 +56,25 @@ def test_an_operator_set_data_path_that_disagrees_is_refused(tmp_path: Path) -> 
     assert refused.value.code == "lake.data_path_mismatch"
     assert str(tmp_path / "data-a") in refused.value.message
     assert "ZHONGTAI_LAKE_DATA_PATH" in refused.value.message
+
+
+def test_a_batch_landed_before_the_move_resumes_from_the_moved_raw_zone(tmp_path: Path) -> None:
+    """The raw zone is content-addressed (``raw/ab/<sha256>.csv``) but each batch recorded its
+    file's absolute path: after a move the batch went looking in the old var dir."""
+    old = _settings(tmp_path / "old" / "var")
+    sessions = init_catalog(old.resolved_catalog_url)
+    try:
+        with sessions() as session:
+            seed(session)
+            extract = tmp_path / "社保缴费_2026-10.csv"
+            write_social_insurance_extract(extract, rows=300)
+            landing = land(session, old, get_dataset(session, DATASET), extract)
+            session.commit()
+    finally:
+        sessions.kw["bind"].dispose()
+    shutil.copytree(tmp_path / "old", tmp_path / "moved")
+    shutil.rmtree(tmp_path / "old")
+
+    moved = _settings(tmp_path / "moved" / "var")
+    summary = resume_batch(moved, landing.batch_id, dataset_code=DATASET)
+    assert summary.status == "published", summary
