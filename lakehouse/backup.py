@@ -56,6 +56,7 @@ from catalog.principals import Principal
 from catalog.settings import Settings
 from lakehouse import backup_lake as lake
 from lakehouse import backup_manifest as manifests
+from lakehouse import backup_raw as raw_zone
 from lakehouse.backup_store import sha256_of, store_for
 
 __all__ = ["Created", "Verified", "create_backup", "restore_backup", "verify_backup"]
@@ -103,6 +104,7 @@ def _write_catalog(
             )
         dumped = cat.dump(session, staging / "catalog")
         head = _audit_head(session)
+        raw = raw_zone.copy_out(settings, session, staging / "raw")
         if head["event_count"]:
             write_bundle(session, store_of(settings), key, staging / "evidence", now=now)
     return {
@@ -110,6 +112,7 @@ def _write_catalog(
         "revision": revision,
         "rows": {d.name: d.rows for d in dumped},
         "audit": head,
+        "raw": raw,
     }
 
 
@@ -156,7 +159,8 @@ def create_backup(
             {
                 "format": manifests.FORMAT,
                 "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "catalog": {k: v for k, v in catalog_part.items() if k != "audit"},
+                "catalog": {k: v for k, v in catalog_part.items() if k not in ("audit", "raw")},
+                "raw": catalog_part["raw"],
                 "audit": catalog_part["audit"],
                 "lake": lake_part,
                 "files": manifests.digests(staging),
@@ -279,6 +283,7 @@ def restore_backup(
         if name.startswith("lake/files/"):
             store.put(name.removeprefix("lake/files/"), folder / name)
     lake.restore_metadata(settings, folder / "lake" / "metadata")
+    raw_zone.copy_in(settings, folder, [n for n in manifest["files"] if n.startswith("raw/")])
     problems = check_restored(settings, manifest, keys)
     if problems:
         raise Conflict(
@@ -330,6 +335,9 @@ def check_restored(
         problems.append(f"the audit chain does not verify: {report.describe()}")
     if manifest["audit"]["event_count"] and head != manifest["audit"]["head_hash"]:
         problems.append("the audit chain's head is not the backed-up head")
+    raw_missing = raw_zone.missing(settings)
+    if raw_missing != manifest.get("raw", {}).get("missing_batches", []):
+        problems.append(f"the raw zone lacks the files of batches {raw_missing}")
     state = lake.lake_state(settings)
     if list(state.snapshot_ids) != list(manifest["lake"]["snapshot_ids"]):
         problems.append("the lake's snapshot ids differ from the backup's")

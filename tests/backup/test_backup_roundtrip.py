@@ -50,6 +50,7 @@ def test_embedded_round_trip_to_another_directory(
     manifest = read(backup)
     assert manifest["lake"]["snapshot_ids"][-2:] == list(built.snapshots)
     assert manifest["catalog"]["rows"]["grants"] == 1
+    assert manifest["raw"] == {"files": 2, "missing_batches": []}
     checked = runner.invoke(app, ["backup", "verify", str(backup)])
     assert checked.exit_code == 0, checked.output
     assert "backup OK" in checked.output
@@ -63,6 +64,7 @@ def test_embedded_round_trip_to_another_directory(
     assert lake_state(target).snapshot_ids == tuple(manifest["lake"]["snapshot_ids"])
     assert lake_state(target).table_rows == manifest["lake"]["table_rows"]
     assert actions(target)[-1] == "backup.restored"
+    assert len(list(target.raw_dir.rglob("*.csv"))) == 2  # the files as received, too
     assert len(actions(target)) == manifest["audit"]["event_count"] + 1
     after = read_rows(target, built.tokens, "swj-exchange", built.grant_id)
     assert after == before  # the same grant reads the same rows, masked the same way

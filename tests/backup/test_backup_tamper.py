@@ -101,3 +101,32 @@ def test_a_tampered_backup_is_refused(
         restore_backup(target, copy, keys)
     assert refused.value.code == "backup.invalid"
     assert not (tmp_path / "target").exists()  # refused before touching anything
+
+
+def test_verify_and_restore_commands_name_the_changed_file(
+    made: tuple[Settings, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from catalog.settings import get_settings
+    from exchange_api.cli import app
+
+    settings, backup = made
+    copy = tmp_path / "copy"
+    shutil.copytree(backup, copy)
+    _flip(_data_file(copy))
+    public = settings.var_dir / "keys" / "audit_ed25519.pub.pem"
+    monkeypatch.setenv("ZHONGTAI_VAR_DIR", str(tmp_path / "target"))  # a host with no key store
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        unpinned = runner.invoke(app, ["backup", "verify", str(copy)])
+        assert unpinned.exit_code == 2 and "--trust" in unpinned.output
+        verified = runner.invoke(app, ["backup", "verify", str(copy), "--trust", str(public)])
+        assert verified.exit_code == 1
+        assert "lake/files/" in verified.output and "has changed" in verified.output
+        restored = runner.invoke(app, ["backup", "restore", str(copy), "--trust", str(public)])
+        assert restored.exit_code == 1 and "does not verify" in restored.output
+        assert not (tmp_path / "target" / "catalog.sqlite").exists()
+    finally:
+        get_settings.cache_clear()
