@@ -61,3 +61,9 @@ bench: install system-deps
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# Backup → wipe → restore round trips: the embedded default, and (marker production) both
+# catalogs on PostgreSQL with the lake in the moto S3 stand-in, and the cross-restore.
+.PHONY: test-backup
+test-backup: install
+	$(VENV)/bin/pytest -q tests/backup

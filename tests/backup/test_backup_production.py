@@ -19,7 +19,7 @@ from catalog.settings import Settings
 from lakehouse.backup import create_backup, restore_backup
 from lakehouse.backup_lake import lake_state
 from lakehouse.backup_manifest import read
-from lakehouse.connection import connect
+from lakehouse.connection import LakehouseError, connect
 from tests.backup.platform_world import build_platform, read_rows
 from tests.backup.test_backup_roundtrip import actions
 from tests.fixtures.object_store import ObjectStore
@@ -115,6 +115,12 @@ def test_production_round_trip_over_wiped_stores_and_to_a_new_bucket(
             "SELECT value FROM __ducklake_metadata_lake.ducklake_metadata WHERE key = 'data_path'"
         ).fetchone()
     assert row == (other.resolved_lake_data_path,)
+    # an operator who points the restored lake at the old bucket is told, not obeyed
+    wrong = other.model_copy(update={"lake_data_path": source.lake_data_path})
+    with pytest.raises(LakehouseError) as mismatch, connect(wrong):
+        pass
+    assert mismatch.value.code == "lake.data_path_mismatch"
+    assert other.resolved_lake_data_path in mismatch.value.message
 
 
 def test_an_embedded_backup_restores_onto_postgresql_and_s3(shapes: Shapes, tmp_path: Path) -> None:
