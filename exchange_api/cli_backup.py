@@ -154,3 +154,7 @@ def restore(
         f"{max(manifest['lake']['snapshot_ids'], default=0)}, audit chain verified to event "
         f"{manifest['audit']['last_event_id']}"
     )
+    console.print(
+        "a publish in flight when the backup was made is settled by `zhongtai lake reconcile` "
+        "(readers never see it: they read the snapshots the catalog bound)"
+    )
