@@ -20,7 +20,7 @@ from lakehouse.backup import create_backup, restore_backup
 from lakehouse.backup_lake import lake_state
 from lakehouse.backup_manifest import read
 from lakehouse.connection import LakehouseError, connect
-from tests.backup.platform_world import build_platform, read_rows
+from tests.backup.platform_world import REQUEST, build_platform, client, read_rows
 from tests.backup.test_backup_roundtrip import actions
 from tests.fixtures.object_store import ObjectStore
 from tests.fixtures.postgres import PostgresServer
@@ -115,6 +115,12 @@ def test_production_round_trip_over_wiped_stores_and_to_a_new_bucket(
             "SELECT value FROM __ducklake_metadata_lake.ducklake_metadata WHERE key = 'data_path'"
         ).fetchone()
     assert row == (other.resolved_lake_data_path,)
+    with client(other) as http:  # PostgreSQL's sequences were moved past the restored ids
+        filed = http.post(
+            "/api/v1/requests", headers=built.tokens.headers("gaj-exchange"), json=REQUEST
+        )
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["id"] == manifest["catalog"]["rows"]["share_requests"] + 1  # type: ignore[index]
     # an operator who points the restored lake at the old bucket is told, not obeyed
     wrong = other.model_copy(update={"lake_data_path": source.lake_data_path})
     with pytest.raises(LakehouseError) as mismatch, connect(wrong):
