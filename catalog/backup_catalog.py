@@ -19,6 +19,11 @@ UPDATE and DELETE only); SQLite's FTS tables are filled by their own triggers fr
 largest id, so new rows do not collide with restored ones. Derived tables that are not models
 (the FTS indexes) are rebuilt, never copied.
 
+**Large tables.** Rows are streamed out (``yield_per``) and inserted a thousand at a time, so
+memory stays flat whatever a table's size; time grows with the rows (the audit log is the largest
+table: at 10^8 events a year a full backup writes that many lines — an incremental scheme, from
+the last backed-up sequence number, is the next step when that becomes too slow).
+
 **Checking.** Dumping a restored catalog gives byte-identical files (same order, same encoding),
 so :func:`dump` is also the check that a restore lost nothing.
 """
