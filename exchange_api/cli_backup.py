@@ -136,7 +136,7 @@ def restore(
 ) -> None:
     """Verify the backup, restore it into the stores the settings name (empty ones unless
     --force), then check counts, snapshot ids, grants and the audit chain against it."""
-    from catalog.errors import Conflict, InvalidInput
+    from catalog.errors import Conflict, InvalidInput, NotReady
     from lakehouse.backup import restore_backup
 
     settings = get_settings()
@@ -148,6 +148,9 @@ def restore(
     except Conflict as exc:
         err.print(f"[red]{exc.message}[/red] ({exc.code})")
         raise typer.Exit(1 if exc.code == "backup.mismatch" else 2) from None
+    except NotReady as exc:
+        err.print(f"[red]{exc.message}[/red] ({exc.code})")
+        raise typer.Exit(2) from None
     console.print(
         f"restored {folder} into {settings.resolved_lake_data_path} and the catalog: "
         f"{sum(manifest['catalog']['rows'].values())} catalog rows, lake snapshots up to "

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from catalog.errors import NotReady
 from catalog.settings import Settings
 
 if TYPE_CHECKING:
@@ -87,10 +88,19 @@ class S3Store:
     """Ends with ``/`` (or is empty: the whole bucket)."""
 
     def _objects(self) -> Iterator[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
-            for item in page.get("Contents", []):
-                yield str(item["Key"])
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for item in page.get("Contents", []):
+                    yield str(item["Key"])
+        except (BotoCoreError, ClientError) as exc:
+            raise NotReady(
+                f"the object store cannot list {self.describe()}: {exc} (check the bucket "
+                "exists and ZHONGTAI_S3_* reach it)",
+                code="backup.object_store",
+            ) from None
 
     def keys(self) -> list[str]:
         return sorted(k.removeprefix(self.prefix) for k in self._objects())

@@ -141,3 +141,15 @@ def test_an_embedded_backup_restores_onto_postgresql_and_s3(shapes: Shapes, tmp_
     assert actions(target)[-1] == "backup.restored"
     assert lake_state(target).table_rows == manifest["lake"]["table_rows"]  # type: ignore[index]
     assert read_rows(target, built.tokens, "swj-exchange", built.grant_id) == before
+
+
+def test_a_missing_bucket_is_named_not_a_traceback(shapes: Shapes) -> None:
+    from catalog.errors import NotReady
+    from lakehouse.backup_store import store_for
+
+    target = shapes.production("nobucket")
+    gone = target.model_copy(update={"lake_data_path": "s3://no-such-bucket-zt/lake/"})
+    with pytest.raises(NotReady) as refused:
+        store_for(gone).keys()
+    assert refused.value.code == "backup.object_store"
+    assert "no-such-bucket-zt" in refused.value.message
