@@ -78,3 +78,8 @@ clean:
 infra-check: install
 	$(VENV)/bin/pytest -q tests/infra
 .PHONY: infra-check
+# Backup → wipe → restore round trips: the embedded default, and (marker production) both
+# catalogs on PostgreSQL with the lake in the moto S3 stand-in, and the cross-restore.
+.PHONY: test-backup
+test-backup: install
+	$(VENV)/bin/pytest -q tests/backup

@@ -203,6 +203,9 @@ DATASET_REGISTER = Action(
 )
 DATASET_REVISE = Action("dataset.revise", "dataset", "Revise a dataset's contract (a new version)")
 DEPARTMENT_MANAGE = Action("department.manage", "platform", "Add a department or change one")
+PLATFORM_BACKUP = Action(
+    "platform.backup", "platform", "back the whole platform up, verify a backup, restore one"
+)
 NEGATIVE_LIST_VIEW = Action(
     "negative_list.view", "platform", "see the negative list (负面清单): what may not be shared"
 )
@@ -266,4 +269,5 @@ ACTIONS: tuple[Action, ...] = (
     DATASET_REGISTER,
     DATASET_REVISE,
     DEPARTMENT_MANAGE,
+    PLATFORM_BACKUP,
 )

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit_events, bulk_events, change_events, subscription_events, usage_events
+from catalog import backup_events as _backup_events
 from catalog import contract_events as _contract_events
 from catalog import element_events as _element_events
 from catalog import export_events as _export_events
@@ -70,6 +71,7 @@ _EVENT_MODULES = (
     _export_events,
     _element_events,
     _contract_events,
+    _backup_events,
 )  # imported so every event class is known to ``known_actions``
 
 

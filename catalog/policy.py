@@ -84,6 +84,7 @@ from catalog.actions import Action
 from catalog.aggregate_plan import AggregatePlan, AggregateResource, plan_aggregate
 from catalog.conditions import MAX_IN_VALUES, Condition, Op, Scalar
 from catalog.models import AccessMode, Role
+from catalog.policy_backup import platform_backup
 from catalog.policy_elements import element_manage, element_view
 from catalog.policy_exports import catalog_export
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
@@ -414,4 +415,5 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.DATASET_REGISTER: _catalog_rules.dataset_register,
     act.DATASET_REVISE: _catalog_rules.dataset_revise,
     act.DEPARTMENT_MANAGE: _catalog_rules.department_manage,
+    act.PLATFORM_BACKUP: platform_backup,
 }

@@ -26,6 +26,7 @@ from exchange_api import cli_subscribe as _cli_subscribe  # noqa: F401 (register
 from exchange_api import cli_verify  # noqa: F401  (registers 'exchange verify' and 'aggregate')
 from exchange_api.cli_accounts import account_app, acting_principal
 from exchange_api.cli_audit_group import audit_app
+from exchange_api.cli_backup import backup_app
 from exchange_api.cli_catalog import dataset_app, department_app
 from exchange_api.cli_config import config_app
 from exchange_api.cli_elements import codelist_app, element_app, print_seed_report
@@ -65,6 +66,7 @@ app.add_typer(department_app, name="department")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(search_app, name="search")
 app.add_typer(config_app, name="config")
+app.add_typer(backup_app, name="backup")
 console = Console()
 err = Console(stderr=True)
 

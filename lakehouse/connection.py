@@ -104,9 +104,46 @@ def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         object_store_secret(con, settings)
     elif "://" not in data_path:
         Path(data_path).mkdir(parents=True, exist_ok=True)
-    con.execute(
-        f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
-        f"(DATA_PATH '{quote_literal(data_path)}')"
+    override = ", OVERRIDE_DATA_PATH true" if follows_var_dir(settings) else ""
+    try:
+        con.execute(
+            f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
+            f"(DATA_PATH '{quote_literal(data_path)}'{override})"
+        )
+    except duckdb.Error as exc:
+        if "does not match existing data path" not in str(exc):
+            raise
+        raise _data_path_mismatch(str(exc), data_path) from None
+
+
+def follows_var_dir(settings: Settings) -> bool:
+    """Whether the lake is the embedded default: its catalog and its data folder both derived
+    from ``var_dir`` (neither ``ZHONGTAI_LAKE_CATALOG`` nor ``ZHONGTAI_LAKE_DATA_PATH`` set).
+
+    DuckLake keeps each file's path relative to the data path, but records the data path itself,
+    absolute, in its catalog, and refuses another one on ATTACH. For the embedded default that
+    refusal is always wrong: the catalog file and the data folder sit side by side under
+    ``var/lake/``, so a var dir copied or moved (a restore to another directory or host) has its
+    files exactly where the settings say, and the recorded path is only the old place. Such a
+    lake is attached with ``OVERRIDE_DATA_PATH`` (for this connection: nothing is rewritten).
+
+    A data path the operator set is never overridden: pointing ``ZHONGTAI_LAKE_DATA_PATH`` at
+    the wrong bucket or prefix would otherwise read an empty or foreign lake and write new files
+    where the old ones are not. That mismatch is refused (``lake.data_path_mismatch``); a lake
+    really moved to a new bucket or prefix is restored there with ``zhongtai backup restore``,
+    which records the new data path in the lake's catalog."""
+    return not settings.lake_catalog and not settings.lake_data_path
+
+
+def _data_path_mismatch(message: str, given: str) -> LakehouseError:
+    recorded = message.rsplit("in the catalog", 1)[-1].split('"')
+    where = recorded[1] if len(recorded) > 1 else "another place"
+    return LakehouseError(
+        f"the lake's catalog records its data files at '{where}', but ZHONGTAI_LAKE_DATA_PATH "
+        f"is '{given}': set ZHONGTAI_LAKE_DATA_PATH to '{where}' (or check "
+        "ZHONGTAI_LAKE_CATALOG names the right lake); a lake moved to a new bucket or prefix "
+        "is brought there with `zhongtai backup restore`",
+        code="lake.data_path_mismatch",
     )
 
 

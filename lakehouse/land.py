@@ -38,7 +38,7 @@ from catalog.models import Batch, BatchStatus, Dataset, utcnow
 from catalog.settings import Settings
 from lakehouse.errors import SourceNotFound
 
-__all__ = ["LANDING_PREFIX", "Landing", "land", "raw_path_for"]
+__all__ = ["LANDING_PREFIX", "Landing", "land", "raw_file", "raw_path_for"]
 
 LANDING_PREFIX = ".landing-"
 
@@ -66,6 +66,13 @@ class Landing:
 def raw_path_for(settings: Settings, sha256: str, suffix: str) -> Path:
     """``raw_dir/<first two hex digits>/<sha256><suffix>`` (suffix lower-cased, e.g. ``.csv``)."""
     return settings.raw_dir / sha256[:2] / f"{sha256}{suffix.lower()}"
+
+
+def raw_file(settings: Settings, batch: Batch) -> Path:
+    """Where ``batch``'s file is in this raw zone. Its ``raw_path`` says where it was landed,
+    absolute; the raw zone is addressed by content, so the file is looked for under the settings'
+    ``raw_dir`` — a var dir copied, moved or restored elsewhere keeps its batches' files."""
+    return raw_path_for(settings, batch.source_sha256, Path(batch.raw_path).suffix)
 
 
 def land(
@@ -100,7 +107,7 @@ def land(
 
     existing = _live(session, dataset.id, sha256)
     if existing is not None:
-        return _found(existing)
+        return _found(settings, existing)
 
     landed_at = now or utcnow()
     batch = Batch(
@@ -123,7 +130,7 @@ def land(
         existing = _live(session, dataset.id, sha256)
         if existing is None:
             raise
-        return _found(existing)
+        return _found(settings, existing)
     record(
         session,
         BatchLanded(
@@ -137,12 +144,12 @@ def land(
 _REFUSED = (BatchStatus.REJECTED, BatchStatus.FAILED)
 
 
-def _found(batch: Batch) -> Landing:
+def _found(settings: Settings, batch: Batch) -> Landing:
     published = batch.status is BatchStatus.PUBLISHED
     return Landing(
         batch.id,
         batch.source_sha256,
-        Path(batch.raw_path),
+        raw_file(settings, batch),
         batch.size_bytes,
         duplicate=published,
         resumed=not published,

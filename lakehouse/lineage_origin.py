@@ -28,6 +28,7 @@ from catalog.models import AuditEvent, AuditOutcome, Batch, Department, LineageE
 from catalog.principals import Principal
 from catalog.settings import Settings
 from lakehouse.connection import LAKE, connect, quote_ident
+from lakehouse.land import raw_file
 from lakehouse.lineage_deliveries import DELIVERY_MODES
 from lakehouse.tables import SYSTEM_COLUMNS
 
@@ -133,11 +134,13 @@ def _run(session: Session, source: str, target: str) -> str:
     return edge.run_id if edge is not None else ""
 
 
-def _traced(session: Session, table_node: str, batch_id: int, row: int) -> SourceRow:
+def _traced(
+    settings: Settings, session: Session, table_node: str, batch_id: int, row: int
+) -> SourceRow:
     batch = session.get(Batch, batch_id)
     if batch is None:
         raise NotFound(f"batch {batch_id} is not in the catalog", code="lineage.unknown_batch")
-    path = Path(batch.raw_path)
+    path = raw_file(settings, batch)
     return SourceRow(
         batch_id=batch_id,
         row=row,
@@ -146,7 +149,7 @@ def _traced(session: Session, table_node: str, batch_id: int, row: int) -> Sourc
         standardise_run=_run(session, f"file:{batch.source_sha256}", f"batch:{batch_id}"),
         sha256=batch.source_sha256,
         source_name=batch.source_name,
-        raw_path=batch.raw_path,
+        raw_path=str(path),
         file_intact=path.is_file() and _sha256(path) == batch.source_sha256,
     )
 
@@ -191,7 +194,7 @@ def origin(
         table=edge.source,
         snapshot_id=int(edge.snapshot_id or 0),
         key=tuple(sorted(key.items())),
-        rows=tuple(_traced(session, edge.source, int(b), int(r)) for b, r in found),
+        rows=tuple(_traced(settings, session, edge.source, int(b), int(r)) for b, r in found),
     )
 
 

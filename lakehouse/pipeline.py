@@ -54,7 +54,7 @@ from lakehouse.batch_summary import EXIT_CODES, BatchSummary, outcome_of
 from lakehouse.connection import connect, quote_ident
 from lakehouse.errors import LakehouseError, MalformedSource, PublishError
 from lakehouse.faults import fault
-from lakehouse.land import land
+from lakehouse.land import land, raw_file
 from lakehouse.locks import dataset_lock
 from lakehouse.pipeline_catalog import contract_of, sessions
 from lakehouse.publish import publish, reject
@@ -154,7 +154,7 @@ def standardize_step(settings: Settings, dataset_code: str, batch_id: int) -> St
                 settings,
                 contract,
                 batch_id,
-                Path(batch.raw_path),
+                raw_file(settings, batch),
                 source_name=batch.source_name,
                 elements=elements,
                 code_lists=code_lists,
