@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,9 @@ from schemas.errors import ZhongtaiError
 
 LAKE = "lake"
 """The alias the DuckLake catalog is attached under in every connection."""
+
+_FIRST_ATTACH_TRIES = 5
+_INIT_RACE = "Failed to initialize DuckLake"
 
 _EXTENSION_PACKAGES = {
     "ducklake": "duckdb_extension_ducklake",
@@ -95,10 +99,22 @@ def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         object_store_secret(con, settings)
     elif "://" not in data_path:
         Path(data_path).mkdir(parents=True, exist_ok=True)
-    con.execute(
+    attach = (
         f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
         f"(DATA_PATH '{quote_literal(data_path)}')"
     )
+    for attempt in range(_FIRST_ATTACH_TRIES):
+        try:
+            con.execute(attach)
+            return
+        except duckdb.Error as exc:
+            # Processes opening a fresh PostgreSQL lake catalog at once all try to create
+            # DuckLake's tables; one wins, the others fail on PostgreSQL's unique catalog
+            # index once the winner has committed — and then find the lake made: open it.
+            lost_race = metadata.startswith("postgres:") and _INIT_RACE in str(exc)
+            if not lost_race or attempt == _FIRST_ATTACH_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def object_store_secret(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
