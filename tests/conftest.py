@@ -16,6 +16,7 @@ from catalog.settings import Settings, get_settings
 from tests.lineage_spec import refuse_nonconforming
 
 pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.object_store"]
+pytest_plugins += ["tests.fixtures.production"]  # ZHONGTAI_TEST_STORES=production
 
 # Every lineage event any test stores is validated against the OpenLineage schemas as it is
 # inserted: a non-conforming one fails the flush, hence the act and the test that stored it.
