@@ -43,10 +43,13 @@ def _acting() -> Iterator[tuple[Session, Any, Any]]:
     from exchange_api.cli_accounts import acting_principal
 
     settings = get_settings()
-    factory = make_sessionmaker(make_engine(settings.resolved_catalog_url))
-    with factory() as session, keeping_refusals(session):
-        principal = acting_principal(session)  # a refused token is audited
-        yield session, principal, DeadlineRules.of(settings)
+    engine = make_engine(settings.resolved_catalog_url)
+    try:
+        with make_sessionmaker(engine)() as session, keeping_refusals(session):
+            principal = acting_principal(session)  # a refused token is audited
+            yield session, principal, DeadlineRules.of(settings)
+    finally:
+        engine.dispose()  # no pooled connection left for the garbage collector (PostgreSQL)
 
 
 def _expiry(text: str | None) -> dt.datetime | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,8 @@ LAKE = "lake"
 
 NO_EXTENSIONS = "/dev/null/zhongtai-no-extensions"
 """Where DuckDB would install and look up extensions by name: under a device, never a folder."""
+_FIRST_ATTACH_TRIES = 5
+_INIT_RACE = "Failed to initialize DuckLake"
 
 _EXTENSION_PACKAGES = {
     "ducklake": "duckdb_extension_ducklake",
@@ -105,15 +108,24 @@ def attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     elif "://" not in data_path:
         Path(data_path).mkdir(parents=True, exist_ok=True)
     override = ", OVERRIDE_DATA_PATH true" if follows_var_dir(settings) else ""
-    try:
-        con.execute(
-            f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
-            f"(DATA_PATH '{quote_literal(data_path)}'{override})"
-        )
-    except duckdb.Error as exc:
-        if "does not match existing data path" not in str(exc):
-            raise
-        raise _data_path_mismatch(str(exc), data_path) from None
+    attach = (
+        f"ATTACH 'ducklake:{quote_literal(metadata)}' AS {LAKE} "
+        f"(DATA_PATH '{quote_literal(data_path)}'{override})"
+    )
+    for attempt in range(_FIRST_ATTACH_TRIES):
+        try:
+            con.execute(attach)
+            return
+        except duckdb.Error as exc:
+            if "does not match existing data path" in str(exc):
+                raise _data_path_mismatch(str(exc), data_path) from None
+            # Processes opening a fresh PostgreSQL lake catalog at once all try to create
+            # DuckLake's tables; one wins, the others fail on PostgreSQL's unique catalog
+            # index once the winner has committed — and then find the lake made: open it.
+            lost_race = metadata.startswith("postgres:") and _INIT_RACE in str(exc)
+            if not lost_race or attempt == _FIRST_ATTACH_TRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def follows_var_dir(settings: Settings) -> bool:

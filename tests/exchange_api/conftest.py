@@ -19,6 +19,7 @@ from exchange_api.app import create_app
 from exchange_api.demo import DATASET, DemoTokens, seed
 from lakehouse.pipeline import BatchSummary, run_batch
 from lakehouse.samples import SampleManifest, write_social_insurance_extract
+from tests.fixtures.production import production_settings
 
 
 @dataclass
@@ -47,9 +48,18 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def platform(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    with production_settings(request, "platform") as stores:  # ZHONGTAI_TEST_STORES=production
+        yield from _platform(tmp_path_factory, stores)
+
+
+def _platform(
+    tmp_path_factory: pytest.TempPathFactory, stores: dict[str, str]
+) -> Iterator[Platform]:
     var = tmp_path_factory.mktemp("platform") / "var"
-    settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(var_dir=var, environment="test", _env_file=None, **stores)  # type: ignore[call-arg]
     sessions = init_catalog(settings.resolved_catalog_url)
     with sessions() as session:
         tokens = seed(session)
@@ -61,6 +71,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     assert batch.status == "published", batch
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield Platform(settings, sessions, tokens, batch, manifest, client)
+    sessions.kw["bind"].dispose()  # before production stores are dropped under it
 
 
 def report_of(platform: Platform, batch_id: int) -> int:

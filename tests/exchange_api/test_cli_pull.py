@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from tests.exchange_api.bulk_fixtures import DATASET, events, grant, spool_files
 from tests.exchange_api.conftest import Platform
+from tests.fixtures.production import store_environment
 
 ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 SWJ = "swj-exchange"
@@ -30,6 +31,7 @@ def _pull(platform: Platform, account: str, *args: str) -> subprocess.CompletedP
         ZHONGTAI_TOKEN=platform.tokens.by_account[account],
         COLUMNS="200",
     )
+    env.update(store_environment(platform.settings))  # ZHONGTAI_TEST_STORES=production
     return subprocess.run(
         [ZHONGTAI, "exchange", "pull", DATASET, *args],
         env=env,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from catalog.models import AuditEvent
 from exchange_api.demo import DATASET
 from tests.exchange_api.conftest import Platform
+from tests.fixtures.production import store_environment
 
 ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 
@@ -28,6 +29,7 @@ def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedPr
         ZHONGTAI_TOKEN=platform.tokens.by_account[account],
         COLUMNS="200",
     )
+    env.update(store_environment(platform.settings))  # ZHONGTAI_TEST_STORES=production
     return subprocess.run(
         [ZHONGTAI, *args],
         env=env,
@@ -183,6 +185,7 @@ def _invoke(platform: Platform, account: str, *args: str) -> Any:
         "ZHONGTAI_TOKEN": platform.tokens.by_account[account],
         "COLUMNS": "200",
     }
+    env.update(store_environment(platform.settings))  # ZHONGTAI_TEST_STORES=production
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(app, list(args), env=env)

@@ -133,6 +133,10 @@ def test_killed_after_the_intent_the_rerun_publishes_once(
     assert len(world.events("batch.published")) == 1
 
 
+@pytest.mark.embedded_only(
+    reason="lakehouse.sweep skips orphaned lake files on an s3:// data path (it lists and "
+    "unlinks local files only); on the object store they stay until swept another way"
+)
 def test_leftovers_are_swept_but_not_a_live_landing(world: World, tmp_path: Path) -> None:
     settings = world.settings
     published = pipeline.run_batch(settings, SOCIAL, _extract(tmp_path, "a.csv"))
