@@ -19,7 +19,8 @@ lake created) so both start alike:
 
 Start-up is measured apart: ``zhongtai --help`` (the interpreter and the CLI's imports) and a
 100-row ingest of each dataset in a third world (everything an ingest pays whatever its size).
-``--rounds 2`` runs both phases twice, in the opposite order the second time, for a shared machine.
+By default both phases run twice (``--rounds``), in the opposite order the second time: the
+machine may be shared, and its load drifts.
 
 Writes ``bench/results/ingest_parallel_pg.json``: rows/s of both phases, the ratio (the speed-up;
 goal >= 1.6 on 2 cores), each phase's wall and CPU seconds, each ingest's wall, CPU and stage
@@ -342,7 +343,7 @@ def bench(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=500_000, help="rows per dataset")
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None, help="ZHONGTAI_DUCKDB_THREADS")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_ingest_parallel_pg_") as tmp:
