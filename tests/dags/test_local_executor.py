@@ -1,18 +1,31 @@
-"""Airflow for real (issue 12, item 5): the ingestion DAGs run by Airflow's own scheduler under the
-LocalExecutor, with a PostgreSQL metadata database, two dataset DAGs at the same time.
+"""Airflow for real on the production shape (issue 12, item 5; issue 14, item 3): the ingestion
+DAGs run by Airflow's own scheduler under the LocalExecutor, with a PostgreSQL metadata database,
+two dataset DAGs at the same time, both Zhongtai catalogs on PostgreSQL and the lake's files in an
+S3-compatible object store.
 
 No ``dag.test()`` here: the test starts the components a deployment runs — the API server (the
 LocalExecutor's task processes report to its execution API), the scheduler and the DAG processor —
 as subprocesses against a throwaway PostgreSQL, triggers ``ingest_rsj_social_insurance`` and
 ``ingest_scjgj_enterprise_registration`` together, each with an extract in its inbox, and waits
 for both runs. The Zhongtai catalog and the DuckLake metadata live in that PostgreSQL too (two
-task processes write them at once, as in production). The triggerer is not started: the inbox
-watches would trigger runs of their own, and this test wants exactly the two it triggers.
+task processes write them at once, as in production), and the lake's data path is a bucket.
+The triggerer is not started: the inbox watches would trigger runs of their own, and this test
+wants exactly the two it triggers.
+
+The object store is moto's S3 server on loopback (``tests.fixtures.object_store``): **a stand-in**
+for the province's store — no real object store runs on this machine. DuckDB's ``httpfs`` speaks
+real HTTP to it from each task process, as it would to MinIO or Ceph.
+
+What it proves, from the records each part keeps: the two runs' task instances overlapped in time
+(their start and end times in Airflow's metadata database), and each dataset was published exactly
+once — one batch in the catalog, one lake snapshot naming it, one ``batch.published`` audit event,
+and its rows, once, in Parquet files in the bucket (read back from the bucket itself).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -25,27 +38,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import init_catalog
-from catalog.models import Batch, BatchStatus, Dataset
+from catalog.models import AuditEvent, Batch, BatchStatus, Dataset
 from catalog.settings import Settings, get_settings
 from catalog.settings_view import airflow_environment
 from exchange_api.demo import seed
-from lakehouse.connection import connect
+from lakehouse.connection import LAKE, connect, quote_ident, quote_literal
 from lakehouse.dag_manifest import write_manifest
 from lakehouse.samples import write_social_insurance_extract
 from lakehouse.samples.registers import write_enterprise_extract
 from tests.dags.conftest import REPO
+from tests.fixtures.object_store import ObjectStore
 from tests.fixtures.postgres import PostgresServer
 
-pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.load]
+# `load` too, until `make test` leaves out `production` as well (the lead wires the targets)
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.production, pytest.mark.load]
 
 SOCIAL, ENTERPRISE = "rsj_social_insurance", "scjgj_enterprise_registration"
 DAG_IDS = (f"ingest_{SOCIAL}", f"ingest_{ENTERPRISE}")
 AIRFLOW = Path(sys.executable).with_name("airflow")
+ROWS = 60
 TIMEOUT = 420.0  # s after `db migrate`; a run takes 60–150 s on a busy 2-core machine
 
 
@@ -166,15 +184,19 @@ def databases(postgresql_server: PostgresServer) -> Iterator[dict[str, str]]:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_two_dataset_dags_run_in_parallel_under_the_local_executor(
+def test_two_dataset_dags_run_in_parallel_on_the_production_shape(
     postgresql_server: PostgresServer,
     databases: dict[str, str],
+    object_store: ObjectStore,
+    s3_bucket: str,
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = postgresql_server
     monkeypatch.setenv("ZHONGTAI_CATALOG_URL", server.url(databases["catalog"]))
     monkeypatch.setenv("ZHONGTAI_LAKE_CATALOG", server.lake_catalog(databases["lake"]))
+    for name, value in object_store.environment(s3_bucket).items():
+        monkeypatch.setenv(name, value)  # the task processes inherit it from the scheduler
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -192,8 +214,8 @@ def test_two_dataset_dags_run_in_parallel_under_the_local_executor(
         }
         for extract in extracts.values():
             extract.parent.mkdir(parents=True)
-        write_social_insurance_extract(extracts[SOCIAL], rows=60, defects=False)
-        write_enterprise_extract(extracts[ENTERPRISE], rows=60, defects=False)
+        write_social_insurance_extract(extracts[SOCIAL], rows=ROWS, defects=False)
+        write_enterprise_extract(extracts[ENTERPRISE], rows=ROWS, defects=False)
 
         metadata_url = f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/"
         env = _airflow_env(settings, metadata_url + databases["airflow"], _free_port())
@@ -237,22 +259,78 @@ def test_two_dataset_dags_run_in_parallel_under_the_local_executor(
             for start, end in sorted(times)
         )
 
-        with sessions() as session:
-            for code, extract in extracts.items():
-                dataset = session.scalars(select(Dataset).where(Dataset.code == code)).one()
-                batch = session.scalars(select(Batch).where(Batch.dataset_id == dataset.id)).one()
-                assert batch.status is BatchStatus.PUBLISHED, (code, batch.status)
-                assert batch.source_name == extract.name
-                assert batch.rows_published == 60
-                assert dataset.current_snapshot_id == batch.snapshot_id
-                assert not extract.exists()
-                assert (extract.parent / "done" / extract.name).is_file()
+        snapshots = _published_once(sessions, extracts)
         with connect(settings) as con:
-            for code in extracts:
-                count = con.execute(f"SELECT count(*) FROM lake.{code}").fetchone()
-                assert count == (60,), (code, count)
+            _one_snapshot_each(con, snapshots)
+            _in_the_bucket_once(con, object_store, s3_bucket, snapshots)
+        assert not (settings.var_dir / "lake").exists() or not any(
+            p.is_file() for p in (settings.var_dir / "lake").rglob("*")
+        ), "the lake wrote files to the local disk, not only to the bucket"
     finally:
         sessions.kw["bind"].dispose()
+        get_settings.cache_clear()
+
+
+def _published_once(sessions: sessionmaker[Session], extracts: dict[str, Path]) -> dict[str, int]:
+    """Each dataset has one batch, published from its extract, and one ``batch.published``
+    audit event naming it; the batch's snapshot id by dataset code."""
+    snapshots: dict[str, int] = {}
+    with sessions() as session:
+        for code, extract in extracts.items():
+            dataset = session.scalars(select(Dataset).where(Dataset.code == code)).one()
+            batch = session.scalars(select(Batch).where(Batch.dataset_id == dataset.id)).one()
+            assert batch.status is BatchStatus.PUBLISHED, (code, batch.status)
+            assert batch.source_name == extract.name
+            assert batch.rows_published == ROWS
+            assert batch.snapshot_id is not None
+            assert dataset.current_snapshot_id == batch.snapshot_id
+            assert not extract.exists()
+            assert (extract.parent / "done" / extract.name).is_file()
+            events = session.scalars(
+                select(AuditEvent.detail).where(
+                    AuditEvent.action == "batch.published", AuditEvent.dataset_id == dataset.id
+                )
+            ).all()
+            assert [(e["batch_id"], e["snapshot_id"]) for e in events] == [
+                (batch.id, batch.snapshot_id)
+            ], (code, events)
+            snapshots[code] = batch.snapshot_id
+    return snapshots
+
+
+def _one_snapshot_each(con: duckdb.DuckDBPyConnection, snapshots: dict[str, int]) -> None:
+    """The lake has exactly one snapshot that published each dataset: the catalog's."""
+    published: dict[str, list[int]] = {code: [] for code in snapshots}
+    for snapshot_id, extra in con.execute(
+        f"SELECT snapshot_id, commit_extra_info FROM {LAKE}.snapshots() "
+        "WHERE commit_extra_info IS NOT NULL ORDER BY snapshot_id"
+    ).fetchall():
+        code = json.loads(extra).get("dataset")
+        if code in published:
+            published[code].append(int(snapshot_id))
+    assert published == {code: [snapshot] for code, snapshot in snapshots.items()}, published
+
+
+def _in_the_bucket_once(
+    con: duckdb.DuckDBPyConnection,
+    store: ObjectStore,
+    bucket: str,
+    snapshots: dict[str, int],
+) -> None:
+    """Each dataset's rows are in Parquet files in the bucket, once: read from the files
+    themselves (not through the lake), every extract row appears one time."""
+    keys = store.keys(bucket, "lake/")
+    assert keys and all(k.endswith(".parquet") for k in keys), keys
+    for code in snapshots:
+        files = [k for k in keys if k.startswith(f"lake/main/{code}/")]
+        assert files, (code, keys)
+        urls = ", ".join(f"'{quote_literal(f's3://{bucket}/{k}')}'" for k in files)
+        rows, distinct = con.execute(
+            f"SELECT count(*), count(DISTINCT _batch_id) FROM read_parquet([{urls}])"
+        ).fetchone() or (None, None)
+        assert (rows, distinct) == (ROWS, 1), (code, files, rows, distinct)
+        lake = con.execute(f"SELECT count(*) FROM {LAKE}.{quote_ident(code)}").fetchone()
+        assert lake == (ROWS,), (code, lake)
 
 
 def _trigger_and_wait(
