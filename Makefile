@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # commands run here may keep the bytecode of the project's own modules.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install system-deps demo airflow test test-load lint bench clean
+.PHONY: install system-deps demo airflow test test-load test-production lint bench clean
 
 install: $(VENV)/.installed
 
@@ -47,12 +47,11 @@ system-deps:
 # order a serial run gives them; each worker starts its own PostgreSQL and moto servers.
 TEST_WORKERS ?= 2
 test: system-deps lint
-	$(VENV)/bin/pytest -m "not load" --durations=30 -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -m "not load and not production" --durations=30 -n $(TEST_WORKERS) --dist loadfile
 
 # What `make test` leaves out to stay within CI's time (marker `load`): the benchmarks' smoke
 # tests; the twenty crash trials (`make test` kills once at each fault point) and those on a
-# PostgreSQL catalog; the inbox DAG run three times; the dataset
-# DAGs under Airflow's scheduler and LocalExecutor on a PostgreSQL metadata database; ingesting
+# PostgreSQL catalog; the inbox DAG run three times; ingesting
 # a file larger than DuckDB's memory limit and a big NDJSON file in bounded memory; and the
 # audit concurrency test at full size, 16 clients × 1,000 audited requests a catalog engine
 # against two server workers (`make test` runs it at 100 requests a client).

@@ -57,8 +57,7 @@ from tests.dags.conftest import REPO
 from tests.fixtures.object_store import ObjectStore
 from tests.fixtures.postgres import PostgresServer
 
-# `load` too, until `make test` leaves out `production` as well (the lead wires the targets)
-pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.production, pytest.mark.load]
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.production]
 
 SOCIAL, ENTERPRISE = "rsj_social_insurance", "scjgj_enterprise_registration"
 DAG_IDS = (f"ingest_{SOCIAL}", f"ingest_{ENTERPRISE}")
