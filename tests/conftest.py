@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.network_guard",  # a socket past loopback fails the test (air-gapped)
 ]
 pytest_plugins += ["tests.fixtures.production"]  # ZHONGTAI_TEST_STORES=production
+pytest_plugins += ["tests.fixtures.airflow_home"]  # one Airflow home a session (dags, infra)
 
 # Every lineage event any test stores is validated against the OpenLineage schemas as it is
 # inserted: a non-conforming one fails the flush, hence the act and the test that stored it.

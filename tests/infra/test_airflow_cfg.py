@@ -5,8 +5,10 @@ it (each comes from a file through Airflow's `_CMD` fallback)."""
 from __future__ import annotations
 
 import configparser
+from pathlib import Path
+from typing import Any
 
-from airflow.configuration import conf
+import pytest
 
 from tests.infra.infra_files import INFRA
 
@@ -27,13 +29,23 @@ CELERY_OPTIONS = {
 SENSITIVE = {("celery", "broker_url"), ("celery", "result_backend")}
 
 
+@pytest.fixture
+def conf(airflow_home: Path) -> Any:
+    """Airflow's configuration, imported only once the session's Airflow home is set (an import
+    at module level configured Airflow with the default home at collection, and the DAG tests
+    in the same worker then found no metadata tables)."""
+    from airflow.configuration import conf as airflow_conf
+
+    return airflow_conf
+
+
 def _cfg() -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(INFRA / "airflow.cfg", encoding="utf-8")
     return parser
 
 
-def test_every_option_exists_in_airflow_or_its_celery_provider() -> None:
+def test_every_option_exists_in_airflow_or_its_celery_provider(conf: Any) -> None:
     known = conf.configuration_description
     unknown = [
         (section, key)
@@ -55,7 +67,7 @@ def test_the_production_shape() -> None:
     assert cfg["core"]["test_connection"] == "Disabled"
 
 
-def test_nothing_phones_home() -> None:
+def test_nothing_phones_home(conf: Any) -> None:
     cfg = _cfg()
     for section, key in [("metrics", "statsd_on"), ("metrics", "otel_on"),
                          ("traces", "otel_on"), ("sentry", "sentry_on"),
@@ -65,7 +77,7 @@ def test_nothing_phones_home() -> None:
     assert "usage_data_collection" not in conf.configuration_description
 
 
-def test_no_secret_is_in_the_file() -> None:
+def test_no_secret_is_in_the_file(conf: Any) -> None:
     cfg = _cfg()
     sensitive = set(conf.sensitive_config_values) | SENSITIVE
     present = {(s, k) for s in cfg.sections() for k in cfg[s]}
