@@ -1,6 +1,7 @@
-"""An S3-compatible object store on loopback for the production-shape benchmarks.
+"""An S3-compatible object store on loopback, for the production-shape benchmarks and, through
+``tests/fixtures/object_store.py``, the tests.
 
-**A stand-in**, as in the tests (``tests/fixtures/object_store.py``): moto's S3 server
+**A stand-in**: moto's S3 server
 (``moto_server``, installed with the dev dependency ``moto[server]``) in its own process on
 127.0.0.1, spoken to over real HTTP by DuckDB's ``httpfs`` and by boto3. It keeps the objects in
 memory and answers on loopback: a real store adds network latency and durability work that this
@@ -41,23 +42,28 @@ class LoopbackStore:
 
         client: S3Client = boto3.client(
             "s3",
-            endpoint_url=f"http://{self.host}:{self.port}",
+            endpoint_url=f"http://{self.endpoint}",
             aws_access_key_id=_KEY_ID,
             aws_secret_access_key=_SECRET,
             region_name=_REGION,
         )
         return client
 
-    def create_bucket(self, prefix: str) -> str:
+    @property
+    def endpoint(self) -> str:
+        """``host:port``, as ``ZHONGTAI_S3_ENDPOINT`` takes it."""
+        return f"{self.host}:{self.port}"
+
+    def create_bucket(self, prefix: str = "lake") -> str:
         name = f"{prefix}-{uuid.uuid4().hex[:12]}"
         self.client().create_bucket(Bucket=name)
         return name
 
-    def environment(self, bucket: str) -> dict[str, str]:
-        """The settings that put a lake's data files in ``s3://bucket/lake/`` on this store."""
+    def environment(self, bucket: str, prefix: str = "lake") -> dict[str, str]:
+        """The settings that put a lake's data files in ``s3://bucket/prefix/`` on this store."""
         return {
-            "ZHONGTAI_LAKE_DATA_PATH": f"s3://{bucket}/lake/",
-            "ZHONGTAI_S3_ENDPOINT": f"{self.host}:{self.port}",
+            "ZHONGTAI_LAKE_DATA_PATH": f"s3://{bucket}/{prefix}/",
+            "ZHONGTAI_S3_ENDPOINT": self.endpoint,
             "ZHONGTAI_S3_REGION": _REGION,
             "ZHONGTAI_S3_ACCESS_KEY_ID": _KEY_ID,
             "ZHONGTAI_S3_SECRET_ACCESS_KEY": _SECRET,
@@ -66,6 +72,7 @@ class LoopbackStore:
         }
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        """Every object key in ``bucket`` under ``prefix``, sorted."""
         keys: list[str] = []
         for page in (
             self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
