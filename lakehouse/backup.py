@@ -49,7 +49,7 @@ from catalog.audit_keys import store_of
 from catalog.backup_events import BackupCreated, BackupRestored
 from catalog.db import downgrade, head_revision, make_engine, make_sessionmaker, upgrade
 from catalog.errors import Conflict, InvalidInput
-from catalog.evidence import write_bundle
+from catalog.evidence import file_sha256, write_bundle
 from catalog.evidence_verify import verify_bundle
 from catalog.models import AuditEvent
 from catalog.principals import Principal
@@ -57,7 +57,7 @@ from catalog.settings import Settings
 from lakehouse import backup_lake as lake
 from lakehouse import backup_manifest as manifests
 from lakehouse import backup_raw as raw_zone
-from lakehouse.backup_store import sha256_of, store_for
+from lakehouse.backup_store import store_for
 
 __all__ = ["Created", "Verified", "create_backup", "restore_backup", "verify_backup"]
 
@@ -175,7 +175,7 @@ def create_backup(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Created(folder, manifest, sha256_of(folder / manifests.MANIFEST))
+    return Created(folder, manifest, file_sha256(folder / manifests.MANIFEST))
 
 
 def record_created(session: Session, done: Created, actor: Principal) -> None:
@@ -295,7 +295,7 @@ def restore_backup(
             audit.record(
                 session,
                 BackupRestored(
-                    manifest_sha256=sha256_of(folder / manifests.MANIFEST),
+                    manifest_sha256=file_sha256(folder / manifests.MANIFEST),
                     backup_created_at=str(manifest["created_at"]),
                     lake_snapshot_id=max(manifest["lake"]["snapshot_ids"], default=0),
                     audit_last_event_id=int(manifest["audit"]["last_event_id"]),
@@ -329,7 +329,7 @@ def check_restored(
             expected = manifest["catalog"]["rows"].get(table.name)
             if table.rows != expected:
                 problems.append(f"{table.name}: {table.rows} rows, the backup has {expected}")
-            elif sha256_of(Path(temporary) / name) != files.get(name, {}).get("sha256"):
+            elif file_sha256(Path(temporary) / name) != files.get(name, {}).get("sha256"):
                 problems.append(f"{table.name}: the rows differ from the backup's")
     if not report.ok:
         problems.append(f"the audit chain does not verify: {report.describe()}")

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from catalog.audit_chain import canonical_json, fingerprint, signature_valid
-from lakehouse.backup_store import sha256_of
+from catalog.evidence import file_sha256
 
 __all__ = ["FORMAT", "MANIFEST", "check", "digests", "read", "sign"]
 
@@ -50,7 +50,7 @@ def digests(folder: Path) -> dict[str, dict[str, Any]]:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
         if name != MANIFEST:
-            found[name] = {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+            found[name] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
     return found
 
 
@@ -100,7 +100,7 @@ def check(
             problems.append(f"{name} is missing")
         elif not isinstance(entry, Mapping) or path.stat().st_size != entry.get("bytes"):
             problems.append(f"{name} has changed (its size differs from the manifest's)")
-        elif sha256_of(path) != entry.get("sha256"):
+        elif file_sha256(path) != entry.get("sha256"):
             problems.append(f"{name} has changed (its SHA-256 differs from the manifest's)")
     for name in sorted(set(present) - set(listed)):
         problems.append(f"{name} is not in the manifest (added after the backup was made)")

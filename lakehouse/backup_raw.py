@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.db import make_engine, make_sessionmaker
+from catalog.evidence import file_sha256
 from catalog.models import Batch
 from catalog.settings import Settings
-from lakehouse.backup_store import sha256_of
 from lakehouse.land import raw_file
 
 __all__ = ["copy_in", "copy_out", "missing"]
@@ -44,7 +44,7 @@ def copy_in(settings: Settings, folder: Path, names: list[str]) -> None:
     """Put the backup's ``raw/…`` files ``names`` under the settings' raw zone."""
     for name in names:
         target = settings.raw_dir / name.removeprefix("raw/")
-        if target.is_file() and sha256_of(target) == sha256_of(folder / name):
+        if target.is_file() and file_sha256(target) == file_sha256(folder / name):
             continue  # the same bytes (the raw zone is addressed by content)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)

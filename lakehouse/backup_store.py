@@ -8,7 +8,6 @@ under the data path; reads and writes stream (a lake file may be large) and hash
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 __all__ = ["DataStore", "LocalStore", "S3Store", "store_for"]
-
-_CHUNK = 1 << 20
 
 
 class DataStore(Protocol):
@@ -149,11 +146,3 @@ def store_for(settings: Settings) -> DataStore:
         ),
     )
     return S3Store(client, bucket, prefix)
-
-
-def sha256_of(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            sha.update(chunk)
-    return sha.hexdigest()
