@@ -141,7 +141,7 @@ def _edited(token: str) -> list[str]:
     flipped = payload[:-3] + ("A" if payload[-3] != "A" else "B") + payload[-2:]
     return [
         f"{flipped}.{mac}",
-        f"{payload}.{mac[:-2]}AA",
+        f"{payload}.{'B' if mac[0] == 'A' else 'A'}{mac[1:]}",
         f"{payload}.",
         payload,
         f"{payload}.{mac}.{mac}",
