@@ -87,7 +87,9 @@ def init() -> None:
         session.commit()
     sessions.kw["bind"].dispose()
     print_seed_report(report, console)
-    console.print(f"catalog ready: {settings.resolved_catalog_url}")
+    from catalog.settings_view import redact_url
+
+    console.print(f"catalog ready: {redact_url(settings.resolved_catalog_url)}")
 
 
 @app.command()

@@ -109,6 +109,21 @@ def test_show_prints_the_effective_settings_with_secrets_redacted(
     assert lines["ZHONGTAI_LINEAGE_TRANSPORT"] == "store"
 
 
+def test_init_names_the_catalog_without_its_password(
+    settings: Settings, postgresql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The test server trusts loopback, so any password connects; the output must not show it.
+    with_password = postgresql_url.replace("://postgres@", "://postgres:Vq8r2LkPz9wXc4@", 1)
+    assert with_password != postgresql_url
+    monkeypatch.setenv("ZHONGTAI_CATALOG_URL", with_password)
+    get_settings.cache_clear()
+    done = runner.invoke(app, ["init"])
+    assert done.exit_code == 0, done.output
+    assert "Vq8r2LkPz9wXc4" not in done.output
+    unwrapped = "".join(done.output.split())  # rich wraps the long URL onto its own line
+    assert "catalogready:" + with_password.replace("Vq8r2LkPz9wXc4", "***") in unwrapped
+
+
 def test_airflow_env_follows_the_settings(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
