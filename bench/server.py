@@ -10,11 +10,12 @@ import time
 import httpx
 
 from catalog.settings import Settings
+from catalog.settings_view import store_environment
 
 
 def serve(settings: Settings, port: int, *, workers: int = 1) -> subprocess.Popen[bytes]:
     """``uvicorn exchange_api.app:create_app`` in a subprocess, on this run's settings (its var
-    dir, environment and catalog URL; no rate limit)."""
+    dir, environment and stores; no rate limit)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
     env.update(
         ZHONGTAI_VAR_DIR=str(settings.var_dir),
@@ -22,8 +23,7 @@ def serve(settings: Settings, port: int, *, workers: int = 1) -> subprocess.Pope
         ZHONGTAI_ENV_FILE=os.devnull,
         ZHONGTAI_RATE_LIMIT_PER_MINUTE="0",
     )
-    if settings.catalog_url:
-        env["ZHONGTAI_CATALOG_URL"] = settings.catalog_url
+    env.update(store_environment(settings))  # both catalogs, the lake and its object store
     server = subprocess.Popen(
         [
             sys.executable,

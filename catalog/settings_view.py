@@ -1,6 +1,7 @@
 """The settings as others need them: the effective values with secrets redacted (``zhongtai config
-show``), and the Airflow configuration they select (``zhongtai config airflow-env``, read by
-``infra/airflow.sh``, the demo and the tests that start Airflow).
+show``), the Airflow configuration they select (``zhongtai config airflow-env``, read by
+``infra/airflow.sh``, the demo and the tests that start Airflow), and the stores they select as
+the environment of a child process (the tests' and benchmarks' ``zhongtai`` and uvicorn runs).
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from sqlalchemy.exc import ArgumentError
 
 from catalog.settings import Settings
 
-__all__ = ["REDACTED", "airflow_environment", "effective_settings", "redact_url"]
+__all__ = [
+    "REDACTED",
+    "airflow_environment",
+    "effective_settings",
+    "redact_url",
+    "store_environment",
+]
 
 REDACTED = "***"
 _SECRETS = frozenset({"secret_key", "s3_secret_access_key"})
@@ -75,3 +82,30 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         # serves both
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = url
     return env
+
+
+_STORE_FIELDS = (
+    "catalog_url",
+    "lake_catalog",
+    "lake_data_path",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key_id",
+    "s3_secret_access_key",
+    "s3_url_style",
+    "s3_use_ssl",
+)
+
+
+def store_environment(settings: Settings) -> dict[str, str]:
+    """The ``ZHONGTAI_*`` variables that give a child process (``zhongtai …``) the same stores
+    as ``settings`` — nothing for the embedded default, whose stores follow the var dir."""
+    if not settings.catalog_url and not settings.lake_catalog and not settings.lake_data_path:
+        return {}
+    found = {}
+    for name in _STORE_FIELDS:
+        value = getattr(settings, name)
+        found[f"ZHONGTAI_{name.upper()}"] = (
+            str(value).lower() if isinstance(value, bool) else str(value)
+        )
+    return found

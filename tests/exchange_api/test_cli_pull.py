@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from catalog.settings_view import store_environment
 from tests.exchange_api.bulk_fixtures import DATASET, events, grant, spool_files
 from tests.exchange_api.conftest import Platform
-from tests.fixtures.production import store_environment
 
 ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 SWJ = "swj-exchange"

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.models import AuditEvent
+from catalog.settings_view import store_environment
 from exchange_api.demo import DATASET
 from tests.exchange_api.conftest import Platform
-from tests.fixtures.production import store_environment
 
 ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 
