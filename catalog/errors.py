@@ -16,8 +16,11 @@
     ├── Throttled                too many attempts (auth.locked) or requests     429
     │                            (rate.limited); ``retry_after`` seconds to wait
     └── NotReady                 a store the platform needs does not answer      503
-        └── AuditUnavailable     an audit event could not be written durably:    503
-                                 the act is not done and nothing is sent
+        ├── AuditUnavailable     an audit event could not be written durably:    503
+        │                        the act is not done and nothing is sent
+        └── InsecureSettings     production settings the platform will not       503
+                                 start with (``settings.insecure``;
+                                 catalog.settings_checks)
 
 All of them are :class:`schemas.errors.ZhongtaiError` (the project's one family, drawn whole in
 that module's docstring); ``exchange_api.errors`` turns each into problem+json by its ``status``.

@@ -16,8 +16,10 @@ the ``zhongtai`` command prints the code and exits 2. Domain code never raises H
      │    ├── Conflict             state.conflict                409
      │    ├── InvalidInput         input.invalid                 422
      │    ├── TooLarge             request.too_large             413
-     │    ├── RateLimited          rate.limited                  429
+     │    ├── Throttled            rate.limited, auth.locked     429
      │    └── NotReady             service.not_ready             503
+     │         ├── AuditUnavailable audit.unavailable           503
+     │         └── InsecureSettings settings.insecure           503  (catalog.settings_checks)
      ├── QualityError              quality.error                 500  (quality.errors)
      │    ├── UnsupportedContract  quality.unsupported_contract  422
      │    ├── RelationMismatch     quality.relation_mismatch     500
