@@ -17,6 +17,7 @@
 #   ZT_CHROMIUM         the browser the portal tests drive         (/usr/bin/chromium)
 #   ZT_CJK_FONT_GLOB    a CJK font file, so Chinese pages render   (/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc)
 #   ZT_WRK              the HTTP load generator of `make bench`    (/usr/bin/wrk)
+#   ZT_NGINX            the TLS proxy of the compose shape         (/usr/sbin/nginx)
 #   ZT_APT_GET          the package installer                      (apt-get)
 set -euo pipefail
 
@@ -24,6 +25,7 @@ PG_BINDIR_GLOB=${ZT_PG_BINDIR_GLOB:-/usr/lib/postgresql/*/bin/initdb}
 CHROMIUM=${ZT_CHROMIUM:-/usr/bin/chromium}
 CJK_FONT_GLOB=${ZT_CJK_FONT_GLOB:-/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc}
 WRK=${ZT_WRK:-/usr/bin/wrk}
+NGINX=${ZT_NGINX:-/usr/sbin/nginx}
 APT_GET=${ZT_APT_GET:-apt-get}
 
 # name | what needs it | Debian packages
@@ -32,6 +34,7 @@ NEEDS=(
   "chromium|the portal tests drive a headless browser|chromium"
   "fonts-noto-cjk|the browser renders Chinese pages with CJK glyphs|fonts-noto-cjk"
   "wrk|the exchange's HTTP benchmarks load the API with it|wrk"
+  "nginx|the mTLS proxy test runs infra/compose's nginx configuration (never as a service)|nginx"
 )
 
 present() {
@@ -40,6 +43,7 @@ present() {
     chromium) [ -x "$CHROMIUM" ] ;;
     fonts-noto-cjk) compgen -G "$CJK_FONT_GLOB" >/dev/null ;;
     wrk) [ -x "$WRK" ] ;;
+    nginx) [ -x "$NGINX" ] ;;
     *) echo "system-deps: no probe for '$1'" >&2; return 2 ;;
   esac
 }
@@ -56,7 +60,7 @@ for need in "${NEEDS[@]}"; do
 done
 
 if [ ${#missing_names[@]} -eq 0 ]; then
-  echo "system-deps: all present (postgresql, chromium, fonts-noto-cjk, wrk)"
+  echo "system-deps: all present (postgresql, chromium, fonts-noto-cjk, wrk, nginx)"
   exit 0
 fi
 

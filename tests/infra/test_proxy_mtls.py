@@ -4,10 +4,10 @@ infra/README.md says and registered with `zhongtai account issue --cert`, signs 
 client claiming a certificate through the headers, or holding one from another CA, does not;
 Airflow's UI admits operator certificates only, and its execution API never from outside.
 
-nginx is not among the machine's packages (`make system-deps` does not install it), so this test
-runs only where an nginx binary is found: on PATH, or named by ZHONGTAI_TEST_NGINX — e.g. one
-unpacked without installing: `apt-get download nginx && dpkg -x nginx_*.deb /tmp/ngx`,
-`ZHONGTAI_TEST_NGINX=/tmp/ngx/usr/sbin/nginx`. It was run that way with Debian's nginx 1.22."""
+`make system-deps` installs Debian's nginx (1.22 on bookworm) for this test; it is started here
+with its own configuration and prefix, never as the machine's service. Elsewhere the test runs
+where an nginx binary is found, on PATH or named by ZHONGTAI_TEST_NGINX (e.g. one unpacked without
+installing: `apt-get download nginx && dpkg -x nginx_*.deb /tmp/ngx`), and skips otherwise."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ HOST = "localhost"
 
 
 def _nginx() -> str:
-    found = os.environ.get("ZHONGTAI_TEST_NGINX") or shutil.which("nginx")
+    found = os.environ.get("ZHONGTAI_TEST_NGINX") or shutil.which(
+        "nginx", path=os.pathsep.join((os.environ.get("PATH", ""), "/usr/sbin"))
+    )
     if not found:
         pytest.skip("no nginx binary (PATH or ZHONGTAI_TEST_NGINX): see this module's docstring")
     return found
