@@ -94,6 +94,7 @@ PRODUCTION_MODULES := \
 	tests/test_production_switch.py \
 	tests/lakehouse/test_publish.py tests/lakehouse/test_publish_modes.py \
 	tests/lakehouse/test_ingest_inbox.py tests/lakehouse/test_lineage_runs.py \
+	tests/lakehouse/test_pipeline.py tests/lakehouse/test_serving.py tests/lakehouse/test_progress.py \
 	tests/exchange_api/test_api.py tests/exchange_api/test_security_matrix.py \
 	tests/exchange_api/test_verify_api.py tests/exchange_api/test_bulk_api.py \
 	tests/exchange_api/test_audit_api.py tests/exchange_api/test_cli_pull.py \

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from openlineage.client.event_v2 import RunState
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import init_catalog
 from catalog.lineage import event_payload, lineage_client, record_lineage
@@ -129,8 +130,16 @@ def test_a_delivery_names_the_department_and_the_masked_columns() -> None:
     assert delivered["inputs"][0]["facets"]["version"]["datasetVersion"] == "12"
 
 
-def test_stored_in_the_acts_transaction_or_not_at_all(settings: Settings) -> None:
-    sessions = init_catalog(settings.resolved_catalog_url)
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """The test's catalog, its engine disposed afterwards (on PostgreSQL, under
+    ``ZHONGTAI_TEST_STORES=production``, an undisposed pool is a ResourceWarning, an error here)."""
+    factory = init_catalog(settings.resolved_catalog_url)
+    yield factory
+    factory.kw["bind"].dispose()
+
+
+def test_stored_in_the_acts_transaction_or_not_at_all(sessions: sessionmaker[Session]) -> None:
     events = _events()
     with sessions() as session:
         record_lineage(session, events[0])
@@ -172,8 +181,9 @@ def endpoint() -> Iterator[str]:
     server.server_close()
 
 
-def test_the_client_stores_and_forwards_to_an_endpoint(settings: Settings, endpoint: str) -> None:
-    sessions = init_catalog(settings.resolved_catalog_url)
+def test_the_client_stores_and_forwards_to_an_endpoint(
+    settings: Settings, sessions: sessionmaker[Session], endpoint: str
+) -> None:
     client = lineage_client(settings.model_copy(update={"lineage_url": endpoint}), sessions)
     event = _events()[1]
     client.emit(event)
@@ -185,8 +195,9 @@ def test_the_client_stores_and_forwards_to_an_endpoint(settings: Settings, endpo
     assert sent["event"]["run"]["runId"] == ingest_run_id(CODE, 7)
 
 
-def test_an_endpoint_that_does_not_answer_loses_nothing(settings: Settings) -> None:
-    sessions = init_catalog(settings.resolved_catalog_url)
+def test_an_endpoint_that_does_not_answer_loses_nothing(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
     dead = settings.model_copy(update={"lineage_url": "http://127.0.0.1:9"})
     lineage_client(dead, sessions).emit(_events()[0])
     with sessions() as session:

@@ -59,6 +59,7 @@ def catalog(settings: Settings) -> Iterator[sessionmaker[Session]]:
             register_contract(session, load_contract(dataset))
         session.commit()
     yield sessions
+    sessions.kw["bind"].dispose()  # an open pool on PostgreSQL (make test-production) would warn
 
 
 def _quarantined(settings: Settings, dataset: str, batch_id: int) -> dict[int, list[str]]:
