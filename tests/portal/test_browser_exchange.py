@@ -81,9 +81,12 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def _signed_in(chromium: Browser, server: str, token: str) -> Page:
-    """A new browser context (its own cookies) signed in through the portal's login form."""
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+def _signed_in(chromium: Browser, server: str, token: str, *, bypass_csp: bool = False) -> Page:
+    """A new browser context (its own cookies) signed in through the portal's login form
+    (``bypass_csp``: the page may take injected scripts, as the accessibility check's)."""
+    context = chromium.new_context(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(f"{server}/portal/login")
