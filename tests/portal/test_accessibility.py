@@ -176,7 +176,8 @@ def test_the_vendored_axe_is_the_one_source_md_names() -> None:
     script = AXE.read_bytes()
     assert script.startswith(f"/*! axe v{version.group(1)}".encode())
     assert hashlib.sha256(script).hexdigest() == digest.group(1)
-    assert (AXE.parent / "LICENSE").read_text(encoding="utf-8").startswith(
-        "Mozilla Public License, version 2.0"
+    assert (
+        (AXE.parent / "LICENSE")
+        .read_text(encoding="utf-8")
+        .startswith("Mozilla Public License, version 2.0")
     )
-
