@@ -30,10 +30,10 @@ from tests.portal.portal_browsers import (
     newest_request,
     post,
 )
-from tests.portal.test_browser_exchange import CHROMIUM_ARGS, _signed_in, chromium, server
+from tests.portal.test_browser_exchange import _signed_in, chromium, server
 
 pytestmark = pytest.mark.browser
-__all__ = ["CHROMIUM_ARGS", "chromium", "server"]
+__all__ = ["chromium", "server"]  # fixtures used by name
 
 ADMIN = "dsj-admin"
 ANONYMOUS = ""
