@@ -157,7 +157,11 @@ def plan_aggregate(
             "aggregating another department's data through a grant needs the requester role",
         )
     checked = check_grant(
-        principal, dataset, resource.grant, ReadRequest(mode=AccessMode.AGGREGATE), now
+        principal,
+        dataset,
+        resource.grant,
+        ReadRequest(mode=AccessMode.AGGREGATE, filters=request.filters),
+        now,
     )
     if isinstance(checked, Refusal):
         return checked

@@ -15,7 +15,16 @@ from typing import Any, Protocol
 
 from catalog.errors import InvalidInput
 
-__all__ = ["MAX_IN_VALUES", "Condition", "Op", "Scalar", "condition_problem", "type_family"]
+__all__ = [
+    "MAX_IN_VALUES",
+    "Condition",
+    "Op",
+    "Scalar",
+    "condition_problem",
+    "first_outside",
+    "reaches_outside",
+    "type_family",
+]
 
 
 class _Typed(Protocol):
@@ -148,6 +157,57 @@ def condition_problem(
         if not _fits(kind, item):
             return f"value does not fit field {condition.field!r} ({kind})"
     return None
+
+
+def reaches_outside(bound: Condition, condition: Condition) -> bool:
+    """Whether ``condition`` asks for rows that ``bound`` (a grant's row condition) excludes.
+
+    Only conditions whose value sets can be compared are judged: ``eq``, ``in`` and ``prefix``
+    on the same field as an ``eq``, ``in`` or ``prefix`` bound. ``eq``/``in`` reach outside when
+    any value falls outside the bound; ``prefix q`` when it is not confined to the bound (a
+    ``prefix`` bound ``p`` holds it only if ``q`` starts with ``p``). Anything else is left to
+    the AND of the two, which can only narrow.
+    """
+    if condition.field != bound.field or not _comparable(bound) or not _comparable(condition):
+        return False
+    if condition.op is Op.PREFIX:
+        return not (
+            bound.op is Op.PREFIX
+            and isinstance(condition.value, str)
+            and isinstance(bound.value, str)
+            and condition.value.startswith(bound.value)
+        )
+    values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+    return any(not _admits(bound, value) for value in values)
+
+
+def first_outside(
+    bounds: tuple[Condition, ...], conditions: tuple[Condition, ...]
+) -> tuple[Condition, Condition] | None:
+    """The first ``(bound, condition)`` pair where ``condition`` reaches outside ``bound``."""
+    for condition in conditions:
+        for bound in bounds:
+            if reaches_outside(bound, condition):
+                return bound, condition
+    return None
+
+
+_SET_OPS = (Op.EQ, Op.IN, Op.PREFIX)
+
+
+def _comparable(condition: Condition) -> bool:
+    return condition.op in _SET_OPS
+
+
+def _admits(bound: Condition, value: Scalar) -> bool:
+    if bound.op is Op.PREFIX:
+        return (
+            isinstance(value, str)
+            and isinstance(bound.value, str)
+            and (value.startswith(bound.value))
+        )
+    allowed = bound.value if isinstance(bound.value, tuple) else (bound.value,)
+    return value in allowed
 
 
 def type_family(duckdb_type: str) -> str:

@@ -10,6 +10,10 @@ each live grant (:func:`grant_effects`) is decided here, in this order, the firs
    the owner approved stay;
 3. the grant's row filter names a removed or retyped field: **revoked** — dropping the condition
    would *widen* the rows the grantee sees, and a retyped field may no longer compare as granted;
+3a. the revision returns the dataset to lower levels by a ``region_field`` (数据回流,
+   ``catalog.regions``) and the grant, to a department outside the owner's division, is not
+   confined to that department's division on that field: **revoked** — it would see other
+   divisions' rows; the department files again and gets the bound;
 4. the grant's match fields (exact-match keys of masked fields) name a retyped field:
    **revoked** — the match no longer means what was approved;
 5. the grant's fields or match fields name a removed field: those names are dropped from the
@@ -25,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from catalog.conditions import Condition
+from catalog.regions import confined
 from catalog.resources import DatasetTerms
 from schemas.loader import DatasetContract, ShareType
 
@@ -68,6 +74,9 @@ class LiveGrant:
     match_fields: tuple[str, ...]
     filter_fields: tuple[str, ...]
     owner_decided: bool
+    row_filter: tuple[Condition, ...] = ()
+    region_bound: Condition | None = None
+    """The region condition the revised contract requires of this grant (``catalog.regions``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +128,13 @@ def _effect(change: ContractChange, grant: LiveGrant) -> GrantEffect | None:
     filtered = sorted(gone & set(grant.filter_fields))
     if filtered:
         return _revoked(grant, f"the revision removed or retyped row-filter field(s) {filtered}")
+    bound = grant.region_bound
+    if bound is not None and not confined(grant.row_filter, bound):
+        return _revoked(
+            grant,
+            f"the revision returns rows by division ({bound.field}); this grant is not confined "
+            f"to its department's division ({bound.field} prefix {bound.value!r})",
+        )
     matched = sorted(set(change.retyped_names) & set(grant.match_fields))
     if matched:
         return _revoked(grant, f"the revision retyped match field(s) {matched}")

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit
+from catalog.conditions import Condition
 from catalog.contract_effects import ContractChange, GrantEffect, LiveGrant, diff, grant_effects
 from catalog.contract_events import DatasetRevised, GrantAdjusted
 from catalog.contract_tables import DatasetVersion
@@ -42,9 +43,10 @@ from catalog.element_seed import seeded_elements
 from catalog.errors import Conflict, NotFound
 from catalog.events import DatasetRegistered
 from catalog.guard import ensure
-from catalog.models import Account, Dataset, Grant, utcnow
+from catalog.models import Account, Dataset, Department, Grant, utcnow
 from catalog.policy_catalog import ContractTerms
 from catalog.principals import Principal
+from catalog.regions import region_bound
 from catalog.resources import DatasetTerms
 from catalog.search_index import index_dataset
 from schemas.catalog_fields import resource_code
@@ -269,7 +271,7 @@ def _live_grants(session: Session, dataset_id: int, now: dt.datetime) -> list[Gr
     )
 
 
-def _as_live(grant: Grant) -> LiveGrant:
+def _as_live(grant: Grant, bound: Condition | None) -> LiveGrant:
     return LiveGrant(
         grant_id=grant.id,
         grantee_department_id=grant.grantee_department_id,
@@ -277,7 +279,20 @@ def _as_live(grant: Grant) -> LiveGrant:
         match_fields=tuple(grant.match_fields or ()),
         filter_fields=tuple(str(c.get("field")) for c in grant.row_filter or ()),
         owner_decided=grant.request.decided_by_account_id is not None,
+        row_filter=tuple(Condition.from_json(c) for c in grant.row_filter or ()),
+        region_bound=bound,
     )
+
+
+def _region_bound(
+    session: Session, contract: DatasetContract, owner: Department, grant: Grant
+) -> Condition | None:
+    """The region condition ``contract`` requires of ``grant`` (数据回流, ``catalog.regions``)."""
+    if contract.region_field is None:
+        return None
+    grantee = session.get(Department, grant.grantee_department_id)
+    region = grantee.region_code if grantee is not None else ""
+    return region_bound(contract.region_field, owner.region_code, region)
 
 
 def _apply_effects(
@@ -354,7 +369,8 @@ def revise_dataset(
             code="dataset.resource_code_changed",
         )
     grants = {g.id: g for g in _live_grants(session, dataset.id, now)}
-    effects = tuple(grant_effects(change, (_as_live(g) for g in grants.values())))
+    live = (_as_live(g, _region_bound(session, contract, owner, g)) for g in grants.values())
+    effects = tuple(grant_effects(change, live))
     if dry_run:
         return Revision(dataset, dataset.version + 1, change, effects, applied=False)
     dataset.version += 1

@@ -74,6 +74,7 @@ def apply_contract(
     dataset.update_cycle = contract.update_cycle
     dataset.contract_sha256 = contract.sha256
     dataset.primary_key = list(contract.primary_key)
+    dataset.region_field = contract.region_field
     dataset.classification = entry.classification
     dataset.provider_code = entry.provider_code or owner.code
     dataset.resource_format = entry.resource_format

@@ -166,7 +166,12 @@ def issue_grant(
     actor: Principal | None,
     now: dt.datetime,
 ) -> Grant:
-    """Issue the grant of an approved ``request``, narrowed by the owner; audited."""
+    """Issue the grant of an approved ``request``, narrowed by the owner; audited.
+
+    The region condition of a dataset returned to lower levels (``catalog.regions``) is derived
+    again here from the requester's division, so a grant never goes out without it — even for a
+    request filed before the contract named its ``region_field``.
+    """
     dataset = DatasetTerms.of(request.dataset)
     asked = ShareTerms(
         fields=tuple(request.fields),
@@ -192,6 +197,9 @@ def issue_grant(
         if not set(match) <= set(asked.match_fields):
             raise _narrower("match_fields")
     row_filter = asked.row_filter + _filter(dataset, narrowing.get("row_filter") or ())
+    bound = dataset.region_bound(request.requester.region_code)  # 数据回流: never dropped
+    if bound is not None and bound not in row_filter:
+        row_filter = (*row_filter, *_filter(dataset, (bound,)))
     quota = asked.quota_rows
     if narrowing.get("quota_rows") is not None:
         quota = _quota(narrowing["quota_rows"])

@@ -214,6 +214,8 @@ class Dataset(CatalogEntry, Base):
     status: Mapped[DatasetStatus] = mapped_column(_enum(DatasetStatus), default=DatasetStatus.DRAFT)
     contract_sha256: Mapped[str] = mapped_column(String(64), default="")
     primary_key: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    region_field: Mapped[str | None] = mapped_column(String(64), default=None)
+    """数据回流: the GB/T 2260 field rows are returned to lower levels by (``catalog.regions``)."""
     current_snapshot_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -88,6 +88,7 @@ from catalog.policy_backup import platform_backup
 from catalog.policy_elements import element_manage, element_view
 from catalog.policy_exports import catalog_export
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
+from catalog.policy_regions import outside_region
 from catalog.policy_scorecards import scorecard_view
 from catalog.policy_terms import in_department, platform_role, visible_or_hidden
 from catalog.principals import Principal
@@ -193,7 +194,7 @@ def _request_file(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
         return Refusal("role.requester_required", "filing a share request needs the requester role")
     if actor.department_id == dataset.owner_department_id:
         return Refusal("request.own_dataset", "a department cannot request its own dataset")
-    return None
+    return outside_region(actor, dataset)  # 数据回流: catalog.regions
 
 
 def _request_view(actor: Principal, request: RequestTerms) -> Refusal | None:

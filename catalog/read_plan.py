@@ -13,7 +13,10 @@ Rules, in the order they are checked:
    reads nothing through its grant) and a live grant for this dataset and this department: a
    not-shared dataset refuses every non-owner even when a (stale) grant exists; then missing,
    revoked, expired, mode not allowed, quota exhausted, and a grant row filter that no longer
-   fits the dataset (``grant.invalid``: a grant filter is never dropped). The negative list
+   fits the dataset (``grant.invalid``: a grant filter is never dropped), and a client filter
+   that asks for rows the grant's row filter excludes — another county's code where the grant
+   is bound to one county (``catalog.regions``) — is refused (``grant.outside_row_filter``)
+   rather than answered with nothing. The negative list
    (负面清单, ``catalog.negative_check``): a listed dataset refuses every non-owner; a read that
    selects, filters or matches a listed field — or names no fields while one is granted — is
    refused; a listed key field never orders the rows.
@@ -36,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from catalog.conditions import Condition, Op, condition_problem
+from catalog.conditions import Condition, Op, condition_problem, first_outside
 from catalog.models import AccessMode, Role
 from catalog.negative_check import barred_fields, dataset_barred, fields_barred, read_barred
 from catalog.principals import Principal
@@ -202,6 +205,14 @@ def check_grant(
         problem = condition_problem(dataset, dataset.field_names, condition)
         if problem is not None:
             return Refusal("grant.invalid", f"grant {grant.grant_id} row filter: {problem}")
+    outside = first_outside(grant.row_filter, request.filters)
+    if outside is not None:  # asked for rows the grant excludes: refused, not silently empty
+        bound, asked = outside
+        return Refusal(
+            "grant.outside_row_filter",
+            f"grant {grant.grant_id} covers only rows where {bound.field} {bound.op.value} "
+            f"{bound.value!r}; the filter on {asked.field} asks for rows outside it",
+        )
     return grant
 
 

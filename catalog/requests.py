@@ -40,6 +40,7 @@ from catalog.guard import ensure
 from catalog.models import (
     AccessMode,
     AuditOutcome,
+    Department,
     Grant,
     RequestStatus,
     ShareRequest,
@@ -89,16 +90,21 @@ def file_request(
     now = now or utcnow()
     rules = rules or DeadlineRules()
     dataset = get_dataset(session, dataset_code)
-    row_filter = tuple(row_filter)  # read twice: for the negative list, then checked
+    row_filter = tuple(row_filter)  # read thrice: negative list, region, then checked
     asked = asked_names(fields, row_filter, match_fields)
-    ensure(session, principal, act.REQUEST_FILE, DatasetTerms.of(dataset).asking(asked), now=now)
+    region = _department_region(session, principal.department_id)
+    dataset_terms = DatasetTerms.of(dataset)
+    conditions = _parsed(row_filter)
+    asking = dataset_terms.asking(asked, row_filter=conditions, region=region)
+    ensure(session, principal, act.REQUEST_FILE, asking, now=now)
     if not purpose.strip():
         raise InvalidInput("a share request must state its purpose", code="request.no_purpose")
+    bound = dataset_terms.region_bound(region)  # 数据回流: shown on the request (catalog.regions)
     terms = checked_terms(
         dataset,
         fields=fields,
         access_modes=access_modes,
-        row_filter=row_filter,
+        row_filter=row_filter + ((bound,) if bound and bound not in conditions else ()),
         match_fields=match_fields,
         quota_rows=quota_rows,
         expires_at=expires_at,
@@ -236,6 +242,20 @@ def approve_request(
             "expires_at": expires_at,
         },
     )
+
+
+def _department_region(session: Session, department_id: int) -> str:
+    department = session.get(Department, department_id)
+    return department.region_code if department is not None else ""
+
+
+def _parsed(row_filter: tuple[Condition | Mapping[str, Any], ...]) -> tuple[Condition, ...]:
+    """The row filter as conditions, for the policy; a malformed one is left to
+    ``checked_terms``, which names the problem once the act is allowed."""
+    try:
+        return tuple(c if isinstance(c, Condition) else Condition.from_json(c) for c in row_filter)
+    except InvalidInput:
+        return ()
 
 
 def _approve(

@@ -30,6 +30,7 @@ from catalog.models import (
 )
 from catalog.negative_check import NegativeTerms
 from catalog.negative_tables import live_terms, live_terms_by_dataset
+from catalog.regions import region_bound
 from schemas.loader import DatasetContract, ShareType
 from schemas.masks import MaskSpec
 
@@ -74,13 +75,33 @@ class DatasetTerms:
     primary_key: tuple[str, ...] = ()
     negative: tuple[NegativeTerms, ...] = ()
     """The live negative-list entries (负面清单) of the dataset (``catalog.negative_check``)."""
+    region_field: str | None = None
+    """数据回流: the GB/T 2260 field a grant outside the owner's division is bound by."""
+    owner_region: str = ""
+    """The owner department's GB/T 2260 code (read only when ``region_field`` is set)."""
     asked: frozenset[str] = frozenset()
     """For ``request.file`` only: every field the request names (``asking``)."""
+    asked_filter: tuple[Condition, ...] = ()
+    """For ``request.file`` only: the row filter the request asks for."""
+    asker_region: str = ""
+    """For ``request.file`` only: the requesting department's GB/T 2260 code."""
 
-    def asking(self, names: frozenset[str]) -> DatasetTerms:
+    def asking(
+        self,
+        names: frozenset[str],
+        *,
+        row_filter: tuple[Condition, ...] = (),
+        region: str = "",
+    ) -> DatasetTerms:
         """These terms, for deciding a request that names ``names`` (fields, row filter, match
-        fields), so a negative-listed one is refused (``catalog.policy_negative``)."""
-        return dataclasses.replace(self, asked=names)
+        fields), so a negative-listed one is refused (``catalog.policy_negative``), and whose
+        ``row_filter`` from a department in ``region`` must stay inside its division
+        (``catalog.regions``)."""
+        return dataclasses.replace(self, asked=names, asked_filter=row_filter, asker_region=region)
+
+    def region_bound(self, grantee_region: str) -> Condition | None:
+        """The region condition a grant of this dataset to ``grantee_region`` must carry."""
+        return region_bound(self.region_field, self.owner_region, grantee_region)
 
     @property
     def table_name(self) -> str:
@@ -114,6 +135,8 @@ class DatasetTerms:
             ),
             primary_key=tuple(str(k) for k in dataset.primary_key or ()),
             negative=live_terms(dataset) if negative is None else negative,
+            region_field=dataset.region_field,
+            owner_region=dataset.owner.region_code if dataset.region_field else "",
         )
 
     @classmethod
@@ -124,7 +147,12 @@ class DatasetTerms:
 
     @classmethod
     def of_contract(
-        cls, contract: DatasetContract, *, dataset_id: int, owner_department_id: int
+        cls,
+        contract: DatasetContract,
+        *,
+        dataset_id: int,
+        owner_department_id: int,
+        owner_region: str = "",
     ) -> DatasetTerms:
         return cls(
             dataset_id=dataset_id,
@@ -136,6 +164,8 @@ class DatasetTerms:
                 FieldTerms(f.name, f.duckdb_type, f.personal, f.mask) for f in contract.fields
             ),
             primary_key=contract.primary_key,
+            region_field=contract.region_field,
+            owner_region=owner_region,
         )
 
 

@@ -59,6 +59,11 @@ class DatasetEntryPublic(DatasetPublic):
     grade_zh: str
     steward: str
     version: int
+    region_field: str | None = Field(
+        default=None,
+        description="数据回流: the GB/T 2260 field a grant outside the owner's division is "
+        "bound by (each department sees its own division's rows)",
+    )
 
 
 _GRADE_ZH = {"core": "核心数据", "important": "重要数据", "general": "一般数据"}
@@ -109,6 +114,7 @@ def dataset_entry(dataset: Dataset) -> DatasetEntryPublic:
         grade_zh=_GRADE_ZH[dataset.grade.value],
         steward=dataset.steward,
         version=dataset.version,
+        region_field=dataset.region_field,
     )
 
 

@@ -18,6 +18,9 @@ Dataset contract keys beyond the fields (all optional; absent means "not checked
         max_age_days: 62              #   optional; default two update cycles (see FRESHNESS_DAYS)
       batch_checks_block: false       # true: a failed batch-level check rejects the batch;
                                       # false (default): it is reported as a warning only
+    region_field: region              # 数据回流: a field of the admin_division element; a grant
+                                      # to a department outside the owner's division sees only
+                                      # its own division's rows (catalog.regions)
 
 ``id_birth_date`` checks that characters 7-14 of an 18-character citizen ID equal the birth-date
 column; ``id_sex`` that character 17 (odd: male ``1``, even: female ``2``) agrees with a sex
@@ -164,6 +167,8 @@ class DatasetContract:
     batch_checks_block: bool = False
     publish: PublishOptions = PublishOptions()
     catalog: CatalogFields = CatalogFields()
+    region_field: str | None = None
+    """The GB/T 2260 field rows are returned to lower levels by (``catalog.regions``)."""
     text: str = field(default="", repr=False, compare=False)
     """The YAML text the contract was parsed from (stored by the catalog as a version)."""
 
@@ -366,7 +371,26 @@ def _parse_mapping(
         batch_checks_block=bool(quality.get("batch_checks_block", False)),
         publish=_publish(data, bool(primary_key), path),
         catalog=_catalog_fields(data, path),
+        region_field=_region_field(data, fields, path),
     )
+
+
+REGION_ELEMENT = "admin_division"
+
+
+def _region_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> str | None:
+    name = data.get("region_field")
+    if name is None:
+        return None
+    spec = next((f for f in fields if f.name == name), None)
+    if spec is None:
+        raise ContractError(f"{path.name}: region_field '{name}' is not a field")
+    if spec.element != REGION_ELEMENT:
+        raise ContractError(
+            f"{path.name}: region_field '{name}' must be a field of the {REGION_ELEMENT} "
+            "element (a GB/T 2260 code)"
+        )
+    return str(name)
 
 
 @lru_cache(maxsize=4)

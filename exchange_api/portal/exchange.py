@@ -25,7 +25,7 @@ from catalog import actions as act
 from catalog import objections
 from catalog import requests as share_requests
 from catalog.datasets import get_dataset
-from catalog.models import AccessMode, RequestStatus
+from catalog.models import AccessMode, Department, RequestStatus
 from catalog.policy import Refusal, authorize
 from catalog.resources import DatasetTerms
 from catalog.workdays import DeadlineRules
@@ -66,8 +66,11 @@ def catalog_entry(
     now = now_of(request)
     with page_errors(session, lang):
         dataset = get_dataset(session, dataset_code(code))
-    decision = authorize(principal, act.REQUEST_FILE, DatasetTerms.of(dataset), now=now)
+    terms = DatasetTerms.of(dataset)
+    decision = authorize(principal, act.REQUEST_FILE, terms, now=now)
     fields = field_views(dataset)
+    department = session.get(Department, principal.department_id)
+    bound = terms.region_bound(department.region_code) if department is not None else None
     return portal_page(
         request,
         session,
@@ -88,6 +91,8 @@ def catalog_entry(
             "grade": dataset.grade.value,
             "update_cycle": dataset.update_cycle,
             "published": dataset.current_snapshot_id is not None,
+            "region_field": dataset.region_field,
+            "region_bound": bound.value if bound is not None else None,
         },
         fields=fields,
         matchable=[f for f in fields if f.masked],

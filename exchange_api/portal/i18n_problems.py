@@ -55,6 +55,9 @@ _ZH: dict[str, str] = {
     "problem.grant.expired": "该授权已到期。",
     "problem.grant.missing": "本单位没有该资源的有效授权。",
     "problem.grant.mode_not_allowed": "该授权不允许这种使用方式。",
+    "problem.grant.outside_row_filter": "查询条件超出了授权的行范围（如其他区县的数据），"
+    "已拒绝并记录。",
+    "problem.request.outside_region": "该资源按行政区划回流，只能申请本单位所辖区域的数据。",
     "problem.grant.invalid": "该授权的行范围已与资源不符，暂停使用，请联系提供方。",
     "problem.quota.exceeded": "该授权的行数配额已用完。",
     "problem.dataset.not_shared": "该资源不予共享。",
@@ -124,6 +127,10 @@ _EN: dict[str, str] = {
     "problem.grant.expired": "The grant has expired.",
     "problem.grant.missing": "Your department holds no live grant on this dataset.",
     "problem.grant.mode_not_allowed": "The grant does not allow this access mode.",
+    "problem.grant.outside_row_filter": "The filter asks for rows outside the grant's row "
+    "filter (another division's rows, say); it was refused and recorded.",
+    "problem.request.outside_region": "This dataset is returned to lower levels by region: a "
+    "department may ask only for the rows of its own division.",
     "problem.grant.invalid": "The grant's row filter no longer fits the dataset; it is suspended "
     "until the owner acts.",
     "problem.quota.exceeded": "The grant's row quota is used up.",

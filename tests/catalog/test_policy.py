@@ -250,12 +250,29 @@ def test_personal_field_without_a_contract_mask_is_redacted() -> None:
 
 def test_grant_row_filter_comes_first_and_is_anded_with_client_filters() -> None:
     client = (
-        Condition("region", Op.EQ, "110101"),  # contradicts the grant's 3301 prefix — still ANDed
+        Condition("region", Op.EQ, "330106"),  # inside the grant's 3301 prefix
         Condition("period", Op.IN, ("2026-10", "2026-09")),
     )
     terms = grant(fields=(*pf.GRANTED, "region"))
     plan = plan_of(decide(principal(), contract(), terms, request(filters=client), now=NOW))
     assert plan.conditions == pf.GRANT_FILTER + client
+
+
+@pytest.mark.parametrize(
+    "outside",
+    [
+        Condition("region", Op.EQ, "110101"),
+        Condition("region", Op.IN, ("330106", "110101")),
+        Condition("region", Op.PREFIX, "33"),
+        Condition("region", Op.PREFIX, "1101"),
+    ],
+    ids=["eq", "in-with-one-outside", "wider-prefix", "disjoint-prefix"],
+)
+def test_a_client_filter_outside_the_grant_row_filter_is_refused(outside: Condition) -> None:
+    terms = grant(fields=(*pf.GRANTED, "region"))
+    refusal = decide(principal(), contract(), terms, request(filters=(outside,)), now=NOW)
+    assert isinstance(refusal, Refusal) and refusal.code == "grant.outside_row_filter"
+    assert "110101" not in refusal.reason  # says which bound, never echoes the probe's values
 
 
 def test_grant_row_filter_applies_even_to_fields_outside_the_grant() -> None:
