@@ -75,6 +75,7 @@ def apply_contract(
     dataset.contract_sha256 = contract.sha256
     dataset.primary_key = list(contract.primary_key)
     dataset.region_field = contract.region_field
+    dataset.handler_field = contract.handler_field
     dataset.classification = entry.classification
     dataset.provider_code = entry.provider_code or owner.code
     dataset.resource_format = entry.resource_format

@@ -216,6 +216,9 @@ class Dataset(CatalogEntry, Base):
     primary_key: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     region_field: Mapped[str | None] = mapped_column(String(64), default=None)
     """数据回流: the GB/T 2260 field rows are returned to lower levels by (``catalog.regions``)."""
+    handler_field: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The field holding the code of the department that handles a row: that department alone
+    sees the row's personal fields unmasked (``catalog.read_plan``)."""
     current_snapshot_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -85,11 +85,18 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class PlannedColumn:
-    """One output column: a field and the mask it is shown through."""
+    """One output column: a field and the mask it is shown through.
+
+    ``clear_for`` (民呼我为): the row condition under which the column is shown unmasked — the
+    rows the reader's own department handles (the dataset's ``handler_field``). On every other
+    row the mask applies. The column still counts as masked for every other rule: it is never
+    filtered, matched (but as a match key), grouped or ordered by.
+    """
 
     name: str
     duckdb_type: str
     mask: MaskSpec
+    clear_for: Condition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +165,7 @@ def plan_read(
     barred = read_barred(dataset, checked.fields, request)  # 负面清单: catalog.negative_check
     if barred is not None:
         return Refusal(barred.code, barred.reason)
-    return _grantee_plan(dataset, checked, request)
+    return _grantee_plan(dataset, checked, request, principal.department_code)
 
 
 def check_grant(
@@ -239,7 +246,7 @@ def _owner_plan(dataset: DatasetTerms, request: ReadRequest) -> AccessPlan | Ref
 
 
 def _grantee_plan(
-    dataset: DatasetTerms, grant: GrantTerms, request: ReadRequest
+    dataset: DatasetTerms, grant: GrantTerms, request: ReadRequest, reader: str
 ) -> AccessPlan | Refusal:
     granted = set(grant.fields)
     visible = tuple(name for name in dataset.field_names if name in granted)
@@ -261,7 +268,7 @@ def _grantee_plan(
     return AccessPlan(
         dataset_code=dataset.code,
         table=dataset.table_name,
-        columns=tuple(PlannedColumn(n, dataset.field(n).duckdb_type, masks[n]) for n in selected),
+        columns=tuple(_grantee_column(dataset, n, masks[n], reader) for n in selected),
         conditions=grant.row_filter + request.filters,
         limit=_clip(request.limit, rows_left),
         offset=request.offset,
@@ -277,6 +284,20 @@ def _grantee_plan(
 
 UNMASKED = MaskSpec(MaskKind.NONE)
 _REDACTED = MaskSpec(MaskKind.REDACT)
+
+
+def _grantee_column(dataset: DatasetTerms, name: str, mask: MaskSpec, reader: str) -> PlannedColumn:
+    """A grantee's column; on a dataset with a ``handler_field``, a masked one is clear on the
+    rows ``reader`` (a department code) handles. There a ``hash`` mask becomes ``redact`` on the
+    other rows: a keyed hash would let the reader link a person it sees in clear on its own rows
+    to the same person on another department's rows."""
+    duckdb_type = dataset.field(name).duckdb_type
+    if dataset.handler_field is None or not mask.masked:
+        return PlannedColumn(name, duckdb_type, mask)
+    other_rows = _REDACTED if mask.kind is MaskKind.HASH else mask
+    return PlannedColumn(
+        name, duckdb_type, other_rows, clear_for=Condition(dataset.handler_field, Op.EQ, reader)
+    )
 
 
 def grantee_mask(spec: FieldTerms) -> MaskSpec:

@@ -66,8 +66,10 @@ def _columns(value: object) -> tuple[PlannedColumn, ...]:
         raise record_invalid("plan 'columns' is not a list of columns")
     columns = []
     for item in value:
-        if not isinstance(item, Mapping) or set(item) != {"name", "type", "mask"}:
-            raise record_invalid("a planned column is not {name, type, mask}")
+        if not isinstance(item, Mapping) or not (
+            {"name", "type", "mask"} <= set(item) <= {"name", "type", "mask", "clear_for"}
+        ):
+            raise record_invalid("a planned column is not {name, type, mask[, clear_for]}")
         name, duckdb_type, mask = item["name"], item["type"], item["mask"]
         if not (isinstance(name, str) and name and isinstance(duckdb_type, str)):
             raise record_invalid("a planned column has no name or type")
@@ -75,12 +77,20 @@ def _columns(value: object) -> tuple[PlannedColumn, ...]:
             spec = MaskSpec.parse(mask)
         except ValueError:
             raise record_invalid(f"column {name!r} has an unknown mask") from None
-        columns.append(PlannedColumn(name, duckdb_type, spec))
+        clear_for = conditions_of([item["clear_for"]])[0] if "clear_for" in item else None
+        columns.append(PlannedColumn(name, duckdb_type, spec, clear_for))
     return tuple(columns)
 
 
-def _column_json(column: PlannedColumn) -> dict[str, str]:
-    return {"name": column.name, "type": column.duckdb_type, "mask": str(column.mask)}
+def _column_json(column: PlannedColumn) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "name": column.name,
+        "type": column.duckdb_type,
+        "mask": str(column.mask),
+    }
+    if column.clear_for is not None:  # the reader's own rows, shown unmasked (民呼我为)
+        shown["clear_for"] = column.clear_for.to_json()
+    return shown
 
 
 def _mapping(data: object) -> Mapping[str, Any]:

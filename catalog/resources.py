@@ -79,6 +79,9 @@ class DatasetTerms:
     """数据回流: the GB/T 2260 field a grant outside the owner's division is bound by."""
     owner_region: str = ""
     """The owner department's GB/T 2260 code (read only when ``region_field`` is set)."""
+    handler_field: str | None = None
+    """民呼我为: the field naming the department that handles a row; personal fields are shown
+    unmasked on that department's own rows only (``catalog.read_plan``)."""
     asked: frozenset[str] = frozenset()
     """For ``request.file`` only: every field the request names (``asking``)."""
     asked_filter: tuple[Condition, ...] = ()
@@ -137,6 +140,7 @@ class DatasetTerms:
             negative=live_terms(dataset) if negative is None else negative,
             region_field=dataset.region_field,
             owner_region=dataset.owner.region_code if dataset.region_field else "",
+            handler_field=dataset.handler_field,
         )
 
     @classmethod
@@ -166,6 +170,7 @@ class DatasetTerms:
             primary_key=contract.primary_key,
             region_field=contract.region_field,
             owner_region=owner_region,
+            handler_field=contract.handler_field,
         )
 
 

@@ -49,7 +49,7 @@ import pyarrow as pa  # no stubs yet
 from catalog.policy import AccessPlan
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
-from lakehouse.read import condition_sql, keyset_hidden
+from lakehouse.read import condition_sql, keyset_hidden, shown_sql
 from schemas import MaskKind, MaskSpec
 
 __all__ = ["CHANGE_KINDS", "ChangesResult", "compile_changes", "read_changes"]
@@ -103,7 +103,7 @@ def compile_changes(
     params: list[Any] = []
     in_view = " AND ".join(f"({condition_sql(c, params)})" for c in plan.conditions) or "true"
     images = ", ".join(
-        f"{mask_sql(c.mask, f'src.{_q(c.name)}', params, hash_key=plan.hash_key)} AS {_q(c.name)}"
+        f"{shown_sql(c, params, hash_key=plan.hash_key, alias='src')} AS {_q(c.name)}"
         for c in plan.columns
     )
     sql = (

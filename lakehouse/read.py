@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa  # no stubs yet
 
 from catalog.conditions import Condition, Op
-from catalog.policy import AccessPlan
+from catalog.policy import AccessPlan, PlannedColumn
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
 from lakehouse.serving import ROWID, Source
@@ -46,6 +46,7 @@ __all__ = [
     "condition_sql",
     "keyset_hidden",
     "read",
+    "shown_sql",
 ]
 
 _ALIAS = "src"
@@ -96,6 +97,20 @@ def condition_sql(condition: Condition, params: list[Any], alias: str = _ALIAS) 
     if condition.op is Op.PREFIX:
         return f"starts_with({column}, ?)"
     return f"{column} {_COMPARISONS[condition.op]} ?"
+
+
+def shown_sql(
+    column: PlannedColumn, params: list[Any], *, hash_key: bytes | None, alias: str = _ALIAS
+) -> str:
+    """``column`` as the caller sees it: through its mask, or — on the rows its ``clear_for``
+    condition holds (the reader's own cases, ``catalog.read_plan``) — the stored value as text.
+    The condition tests the stored columns of ``alias``; its values are bound."""
+    ref = column_sql(column.name, alias)
+    if column.clear_for is None:
+        return mask_sql(column.mask, ref, params, hash_key=hash_key)
+    clear = condition_sql(column.clear_for, params, alias)  # its ``?`` come first
+    masked = mask_sql(column.mask, ref, params, hash_key=hash_key)
+    return f"CASE WHEN coalesce({clear}, false) THEN CAST({ref} AS VARCHAR) ELSE {masked} END"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +188,7 @@ def compile_plan(
     origin, lookup, table = _source(plan, source, params)
     rowid = f"{_ALIAS}.{origin.rowid}"
     select = ", ".join(
-        f"{mask_sql(c.mask, _column(c.name), params, hash_key=plan.hash_key)}"
-        f" AS {quote_ident(c.name)}"
+        f"{shown_sql(c, params, hash_key=plan.hash_key)} AS {quote_ident(c.name)}"
         for c in plan.columns
     )
     if keyset is not None:

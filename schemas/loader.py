@@ -21,6 +21,9 @@ Dataset contract keys beyond the fields (all optional; absent means "not checked
     region_field: region              # 数据回流: a field of the admin_division element; a grant
                                       # to a department outside the owner's division sees only
                                       # its own division's rows (catalog.regions)
+    handler_field: handling_department  # a text field holding a department code: personal
+                                      # fields are unmasked only on the rows that department
+                                      # handles, and only for it (catalog.read_plan)
 
 ``id_birth_date`` checks that characters 7-14 of an 18-character citizen ID equal the birth-date
 column; ``id_sex`` that character 17 (odd: male ``1``, even: female ``2``) agrees with a sex
@@ -169,6 +172,8 @@ class DatasetContract:
     catalog: CatalogFields = CatalogFields()
     region_field: str | None = None
     """The GB/T 2260 field rows are returned to lower levels by (``catalog.regions``)."""
+    handler_field: str | None = None
+    """The field naming the department that handles a row (its personal fields: clear to it)."""
     text: str = field(default="", repr=False, compare=False)
     """The YAML text the contract was parsed from (stored by the catalog as a version)."""
 
@@ -372,6 +377,7 @@ def _parse_mapping(
         publish=_publish(data, bool(primary_key), path),
         catalog=_catalog_fields(data, path),
         region_field=_region_field(data, fields, path),
+        handler_field=_handler_field(data, fields, path),
     )
 
 
@@ -389,6 +395,22 @@ def _region_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> 
         raise ContractError(
             f"{path.name}: region_field '{name}' must be a field of the {REGION_ELEMENT} "
             "element (a GB/T 2260 code)"
+        )
+    return str(name)
+
+
+def _handler_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> str | None:
+    name = data.get("handler_field")
+    if name is None:
+        return None
+    spec = next((f for f in fields if f.name == name), None)
+    if spec is None:
+        raise ContractError(f"{path.name}: handler_field '{name}' is not a field")
+    base = spec.duckdb_type.upper().split("(", 1)[0].strip()
+    if spec.personal or base not in ("VARCHAR", "TEXT", "STRING"):
+        raise ContractError(
+            f"{path.name}: handler_field '{name}' must be a text field that is not personal "
+            "(it holds a department code)"
         )
     return str(name)
 

@@ -408,10 +408,16 @@ def test_grant_filter_applies_even_when_the_client_contradicts_it(lake: Lake) ->
     everything = rows_of(lake, grantee_plan(fields, limit=10_000))
     assert everything and all(r["region"].startswith("3301") for r in everything)
     assert len(everything) == len(_expected(lambda r: r["region"].startswith("3301")))
+    # The decision refuses such a read (grant.outside_row_filter); the SQL still ANDs the
+    # grant's filter first whatever a plan's other conditions say (defence in depth).
     beijing = (Condition("region", Op.EQ, "110101"),)
-    assert rows_of(lake, grantee_plan(fields, filters=beijing)) == []
+    refused = decide(pf.principal(), pf.contract(), pf.grant(fields=fields),
+                     pf.request(filters=beijing), now=pf.NOW)  # fmt: skip
+    assert isinstance(refused, Refusal) and refused.code == "grant.outside_row_filter"
+    plan = grantee_plan(fields, limit=10_000)
+    assert rows_of(lake, dataclasses.replace(plan, conditions=plan.conditions + beijing)) == []
     mixed = (Condition("region", Op.IN, ("110101", "330106")),)
-    got = rows_of(lake, grantee_plan(fields, filters=mixed))
+    got = rows_of(lake, dataclasses.replace(plan, conditions=plan.conditions + mixed))
     assert got and {r["region"] for r in got} == {"330106"}
 
 

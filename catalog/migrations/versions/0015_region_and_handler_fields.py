@@ -1,5 +1,7 @@
-"""数据回流: ``datasets.region_field``, the GB/T 2260 field a dataset's rows are returned to lower
-levels by (``catalog.regions``); NULL for a dataset that names none.
+"""Row-scoped sharing: ``datasets.region_field``, the GB/T 2260 field a dataset's rows are
+returned to lower levels by (数据回流, ``catalog.regions``), and ``datasets.handler_field``, the
+field naming the department that handles a row, which alone sees the row's personal fields
+unmasked (民呼我为, ``catalog.read_plan``); NULL for a dataset that names none.
 
 Revision ID: 0015
 Revises: 0014
@@ -25,7 +27,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("datasets", sa.Column("region_field", sa.String(length=64), nullable=True))
+    op.add_column("datasets", sa.Column("handler_field", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("datasets", "handler_field")
     op.drop_column("datasets", "region_field")
