@@ -22,6 +22,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from catalog.settings import get_settings
+from exchange_api.cli_filters import FILTER_HELP, conditions_of
 
 __all__ = ["grants_app", "moment_of", "requests_app"]
 
@@ -145,6 +146,7 @@ def file_request(
     legal_basis: str = typer.Option("", "--legal-basis", help="依据: the legal duty."),
     mode: list[str] = typer.Option(["query"], "--mode", help="Access mode (repeat)."),
     match: list[str] = typer.Option([], "--match", help="A masked field to match (repeat)."),
+    filters: list[str] = typer.Option([], "--filter", help=FILTER_HELP),
     quota: int | None = typer.Option(None, "--quota", help="Row quota."),
     expires: str | None = typer.Option(None, "--expires", help="YYYY-MM-DD or ISO timestamp."),
     replaces: int | None = typer.Option(None, "--replaces", help="A grant this one replaces."),
@@ -163,6 +165,7 @@ def file_request(
             legal_basis=legal_basis,
             access_modes=mode,
             match_fields=match,
+            row_filter=conditions_of(filters),
             quota_rows=quota,
             expires_at=_expiry(expires),
             replaces_grant_id=replaces,
@@ -179,6 +182,7 @@ def approve(
     field: list[str] = typer.Option([], "--field", help="Narrow to these fields (repeat)."),
     mode: list[str] = typer.Option([], "--mode", help="Narrow to these modes (repeat)."),
     match: list[str] | None = typer.Option(None, "--match", help="Narrow the match keys."),
+    filters: list[str] = typer.Option([], "--filter", help=FILTER_HELP),
     quota: int | None = typer.Option(None, "--quota", help="A smaller row quota."),
     expires: str | None = typer.Option(None, "--expires", help="An earlier expiry."),
 ) -> None:
@@ -194,6 +198,7 @@ def approve(
             fields=field or None,
             access_modes=mode or None,
             match_fields=match,
+            row_filter=conditions_of(filters),
             quota_rows=quota,
             expires_at=_expiry(expires),
             rules=rules,

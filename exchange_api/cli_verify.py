@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from rich.table import Table
 
 from catalog.settings import get_settings
 from exchange_api.cli_exchange_group import exchange_app
+from exchange_api.cli_filters import FILTER_HELP, conditions_of
 
 __all__ = ["aggregate_command", "parse_records", "verify_command"]
 
@@ -136,23 +136,16 @@ def aggregate_command(
     dataset: str,
     group_by: list[str] = typer.Option([], "--group-by", help="A field to group by (repeat)."),
     sum_of: list[str] = typer.Option([], "--sum", help="A numeric field to sum (repeat)."),
-    filters: list[str] = typer.Option(
-        [], "--filter", help='A filter as JSON: {"field": …, "op": …, "value": …} (repeat).'
-    ),
+    filters: list[str] = typer.Option([], "--filter", help=FILTER_HELP),
     grant: int | None = typer.Option(None, "--grant", help="The grant to go through."),
 ) -> None:
     """Counts (and sums) by group; groups under the minimum size are suppressed. Prints JSON."""
     from catalog.aggregate_plan import AggregateRequest, Measure, MeasureFn
-    from catalog.conditions import Condition
     from catalog.datasets import get_dataset
-    from catalog.errors import InvalidInput
     from catalog.keys import mask_master_key
     from lakehouse.verify_exchange import aggregate_shared
 
-    try:
-        conditions = tuple(Condition.from_json(json.loads(f)) for f in filters)
-    except json.JSONDecodeError:
-        raise InvalidInput("--filter must be a JSON object", code="filter.invalid") from None
+    conditions = conditions_of(filters)
     measures = (Measure(MeasureFn.COUNT),) + tuple(Measure(MeasureFn.SUM, f) for f in sum_of)
     request = AggregateRequest(tuple(group_by), measures, conditions)
     settings = get_settings()

@@ -12,6 +12,10 @@ The reference for "a county's rows" is the owner's own unbounded read of the sam
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -261,3 +265,35 @@ def test_the_city_and_the_province_are_not_bound(world: Region, account: str) ->
     assert filed.status_code == 201 and filed.json()["row_filter"] == [], filed.text
     grant_id = world.approve(filed.json()["id"])
     assert _regions(_query(world, account, grant_id)) == world.truth
+
+
+def _zhongtai(world: Region, account: str, *args: str) -> subprocess.CompletedProcess[str]:
+    settings = world.platform.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
+    env.update(
+        ZHONGTAI_VAR_DIR=str(settings.var_dir),
+        ZHONGTAI_CATALOG_URL=settings.resolved_catalog_url,
+        ZHONGTAI_ENVIRONMENT="test",
+        ZHONGTAI_ENV_FILE=os.devnull,
+        ZHONGTAI_TOKEN=world.tokens[account],
+        COLUMNS="200",
+    )
+    command = [os.path.join(os.path.dirname(sys.executable), "zhongtai"), *args]
+    return subprocess.run(
+        command, env=env, input="", capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_the_terminal_files_with_the_bound_and_is_refused_another_countys_rows(
+    world: Region,
+) -> None:
+    base = ("requests", "file", DATASET, "--field", "region", "--purpose", "本辖区核查")
+    other = json.dumps({"field": "region", "op": "eq", "value": SHANGCHENG})
+    refused = _zhongtai(world, "xh-mz", *base, "--filter", other)
+    assert refused.returncode == 2, refused.stdout
+    assert "request.outside_region" in refused.stderr and "Traceback" not in refused.stderr
+    own = json.dumps({"field": "region", "op": "eq", "value": XIHU})
+    filed = _zhongtai(world, "xh-mz", *base, "--filter", own)
+    assert filed.returncode == 0, filed.stderr
+    row_filter = json.loads(filed.stdout)["row_filter"]
+    assert {"field": "region", "op": "prefix", "value": XIHU} in row_filter
