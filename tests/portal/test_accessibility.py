@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.exchange_api.conftest import report_of
 from tests.portal.a11y import AXE, BLOCKING, assert_accessible, axe_violations, describe
+from tests.portal.browser_fixtures import signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import (
     AUDITOR,
@@ -30,10 +31,8 @@ from tests.portal.portal_browsers import (
     newest_request,
     post,
 )
-from tests.portal.test_browser_exchange import _signed_in, chromium, server
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium", "server"]  # fixtures used by name
 
 ADMIN = "dsj-admin"
 ANONYMOUS = ""
@@ -113,7 +112,7 @@ def pages(platform: Platform, server: str, chromium: Browser) -> Iterator[dict[s
                 opened[who] = context.new_page()
             else:
                 token = platform.tokens.by_account[who]
-                opened[who] = _signed_in(chromium, server, token, bypass_csp=True)
+                opened[who] = signed_in(chromium, server, token, bypass_csp=True)
         return opened[who]
 
     yield {who: page_of(who) for who, _ in PAGES}

@@ -14,12 +14,11 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.exchange_api.verify_platform import make_grant
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, DATASET, SWJ
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium", "server"]
 
 
 def test_an_auditor_filters_the_log_and_sees_the_usage_chart(
@@ -34,7 +33,7 @@ def test_an_auditor_filters_the_log_and_sees_the_usage_chart(
         )
         assert read.status_code == 200, read.text
 
-    page = _signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
+    page = signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
     page.click("nav.tabs a[data-nav='nav.audit']")
     page.wait_for_url("**/portal/audit?lang=zh")
     banner = page.locator("#chain-status")
@@ -50,7 +49,7 @@ def test_an_auditor_filters_the_log_and_sees_the_usage_chart(
     assert rows.count() == 6
     assert set(rows.evaluate_all("rows => rows.map(r => r.dataset.action)")) == {"data.read"}
     assert "国家税务总局杭州市税务局" in page.locator("#audit-events").inner_text()
-    _shoot(page, "audit-log-zh.png")
+    shoot(page, "audit-log-zh.png")
 
     page.click("nav.tabs a[data-nav='nav.usage']")
     page.wait_for_url("**/portal/audit/usage?lang=zh")
@@ -63,7 +62,7 @@ def test_an_auditor_filters_the_log_and_sees_the_usage_chart(
     assert int(page.locator("#total-rows").inner_text().replace(",", "")) >= 60
     line = page.locator(f"tr.grant-use[data-grant='{grant}']")
     assert line.get_attribute("data-findings") == "columns_never_read modes_never_used"
-    _shoot(page, "audit-usage-zh.png")
+    shoot(page, "audit-usage-zh.png")
 
     with page.expect_download() as caught:
         page.click("#usage-lines a.download[data-format='usage.csv']")
@@ -75,4 +74,4 @@ def test_an_auditor_filters_the_log_and_sees_the_usage_chart(
     page.click("a.lang")
     page.wait_for_url("**/portal/audit/usage?*lang=en*")
     assert "Rows sent per period" in page.locator("#usage-summary").inner_text()
-    _shoot(page, "audit-usage-en.png")
+    shoot(page, "audit-usage-en.png")

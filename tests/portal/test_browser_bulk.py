@@ -16,18 +16,16 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.exchange_api.bulk_fixtures import events, grant
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import SWJ
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
-
-__all__ = ["chromium", "server"]
 
 pytestmark = pytest.mark.browser
 
 
 def test_download_inside_a_grant(platform: Platform, server: str, chromium: Browser) -> None:
     grant_id = grant(platform, SWJ, ["citizen_id", "person_name", "period"], modes=("bulk",))
-    swj = _signed_in(chromium, server, platform.tokens.by_account[SWJ])
+    swj = signed_in(chromium, server, platform.tokens.by_account[SWJ])
     swj.click("nav.tabs a[data-nav='nav.grants']")
     swj.click(f"#grant-{grant_id} a.download")
     swj.wait_for_url(re.compile(rf"/portal/grants/{grant_id}/download\?lang=zh$"))
@@ -37,7 +35,7 @@ def test_download_inside_a_grant(platform: Platform, server: str, chromium: Brow
     form.locator("input[name=encoding][value=gbk]").check()
     form.locator("input[name=fields][value=person_name]").check()
     form.locator("input[name=fields][value=citizen_id]").check()
-    _shoot(swj, "bulk_download_zh.png")
+    shoot(swj, "bulk_download_zh.png")
     with swj.expect_download() as caught:
         form.locator("button[type=submit]").click()
     download = caught.value
@@ -54,4 +52,4 @@ def test_download_inside_a_grant(platform: Platform, server: str, chromium: Brow
 
     swj.goto(f"{server}/portal/grants/{grant_id}/download?lang=en")
     assert swj.inner_text("h1").startswith("Download")
-    _shoot(swj, "bulk_download_en.png")
+    shoot(swj, "bulk_download_en.png")

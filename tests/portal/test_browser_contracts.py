@@ -18,12 +18,11 @@ from catalog.principals import Principal
 from catalog.requests import approve_request, file_request
 from catalog.tokens import authenticate
 from tests.catalog.contract_factories import contract_text
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import DATASET, RSJ, SWJ
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium", "server"]
 
 
 def _grant(platform: Platform) -> int:
@@ -40,7 +39,7 @@ def test_a_publisher_revises_seeing_the_grants_first(
     platform: Platform, server: str, chromium: Browser
 ) -> None:
     grant_id = _grant(platform)
-    page = _signed_in(chromium, server, platform.tokens.by_account[RSJ])
+    page = signed_in(chromium, server, platform.tokens.by_account[RSJ])
     page.click("nav.tabs a[data-nav='nav.contracts']")
     page.wait_for_url("**/portal/datasets/contract?lang=zh")
     assert page.inner_text("h1") == "登记与修订信息资源"
@@ -51,7 +50,7 @@ def test_a_publisher_revises_seeing_the_grants_first(
     assert affected.get_attribute("data-effect") == "narrowed"
     assert "收窄" in affected.inner_text() and "employer_name" in affected.inner_text()
     assert "removed employer_name" in page.inner_text("#contract-change")
-    _shoot(page, "contract_preview_zh.png")
+    shoot(page, "contract_preview_zh.png")
     with platform.sessions() as session:  # previewing changed nothing
         assert "employer_name" in session.get(Grant, grant_id).fields  # type: ignore[union-attr]
 
@@ -77,4 +76,4 @@ def test_a_publisher_revises_seeing_the_grants_first(
     page.click("#contract-confirm button[type=submit]")
     code = page.inner_text("#contract-resource-code")
     assert re.fullmatch(r"2\.07\.001\.002/330100RSJ-\d{5}", code), code
-    _shoot(page, "contract_done_en.png")
+    shoot(page, "contract_done_en.png")

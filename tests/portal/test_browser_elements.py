@@ -14,15 +14,15 @@ import uvicorn
 from playwright.sync_api import Browser
 
 from exchange_api.app import create_app
+from tests.portal.browser_fixtures import free_port, shoot, signed_in
 from tests.portal.element_fixtures import ADMIN, Registry, registry
-from tests.portal.test_browser_exchange import _free_port, _shoot, _signed_in, chromium
 
-__all__ = ["chromium", "registry"]
+__all__ = ["registry"]
 
 
 @pytest.fixture(scope="module")
 def element_server(registry: Registry) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(registry.settings), host="127.0.0.1", port=port, log_level="warning",
         lifespan="off",
@@ -43,7 +43,7 @@ def element_server(registry: Registry) -> Iterator[str]:
 def test_an_admin_uploads_a_code_list(
     registry: Registry, element_server: str, chromium: Browser
 ) -> None:
-    page = _signed_in(chromium, element_server, registry.tokens.by_account[ADMIN])
+    page = signed_in(chromium, element_server, registry.tokens.by_account[ADMIN])
     page.click("nav.tabs a[data-nav='nav.elements']")
     page.wait_for_url("**/portal/elements?lang=zh")
     assert page.inner_text("h1") == "数据元与代码表"
@@ -61,7 +61,7 @@ def test_an_admin_uploads_a_code_list(
     codes = page.eval_on_selector_all("#codes tbody tr", "rs => rs.map(r => r.dataset.code)")
     assert codes == ["330106001", "330106002"]
     assert "北山街道" in page.inner_text("#codes")
-    _shoot(page, "elements_zh.png")
+    shoot(page, "elements_zh.png")
 
     form = page.locator("#codelist-form")
     form.locator("input[name=name]").fill("bad_streets")
@@ -77,4 +77,4 @@ def test_an_admin_uploads_a_code_list(
 
     page.goto(f"{element_server}/portal/elements?lang=en&list=xh_streets")
     assert page.inner_text("h1") == "Data elements and code lists"
-    _shoot(page, "elements_en.png")
+    shoot(page, "elements_en.png")

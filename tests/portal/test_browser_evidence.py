@@ -15,22 +15,21 @@ from typer.testing import CliRunner
 
 from catalog.audit_keys import store_of
 from exchange_api.cli import app
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, events
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium", "server"]
 
 
 def test_an_auditor_exports_a_bundle_that_verifies_offline(
     platform: Platform, server: str, chromium: Browser, tmp_path: Path
 ) -> None:
-    page = _signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
+    page = signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
     page.click("nav.tabs a[data-nav='nav.evidence']")
     page.wait_for_url("**/portal/audit/evidence?lang=zh")
     assert page.inner_text("h1") == "审计证据包"
-    _shoot(page, "audit_evidence_zh.png")
+    shoot(page, "audit_evidence_zh.png")
 
     with page.expect_download() as caught:
         page.locator("#evidence-form button[type=submit]").click()
@@ -50,4 +49,4 @@ def test_an_auditor_exports_a_bundle_that_verifies_offline(
     current = store_of(platform.settings).public_keys()[-1].fingerprint  # the key that signed
     assert page.locator(f"#evidence-keys li[data-fingerprint='{current}']").count() == 1
     assert page.locator(f"#evidence-past tr[data-archive='{digest}']").count() == 1
-    _shoot(page, "audit_evidence_en.png")
+    shoot(page, "audit_evidence_en.png")

@@ -13,101 +13,22 @@ a request from the catalog entry, 人社局 approves it narrowed (one field drop
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
-from exchange_api.app import create_app
+from tests.portal.browser_fixtures import MASKED_ID, shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import DATASET, RSJ, SWJ
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-MASKED_ID = re.compile(r"^\d{6}\*{4}[\dX]{4}$")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(platform: Platform) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(platform.settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: bash infra/system-deps.sh"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _signed_in(chromium: Browser, server: str, token: str, *, bypass_csp: bool = False) -> Page:
-    """A new browser context (its own cookies) signed in through the portal's login form
-    (``bypass_csp``: the page may take injected scripts, as the accessibility check's)."""
-    context = chromium.new_context(
-        locale="zh-CN", viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{server}/portal/login")
-    page.fill("#token", token)
-    page.click("section.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/portal/(\?.*)?$"))
-    return page
-
-
-def _shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / name
-    page.screenshot(path=str(path), full_page=True)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_request_approve_read(platform: Platform, server: str, chromium: Browser) -> None:
     tokens = platform.tokens.by_account
 
     # 税务局 finds the dataset in the catalog and files a request from its entry
-    swj = _signed_in(chromium, server, tokens[SWJ])
+    swj = signed_in(chromium, server, tokens[SWJ])
     swj.click("nav.tabs a[data-nav='nav.catalog']")
     swj.click(f"tr[data-dataset='{DATASET}'] td:nth-child(2) a")
     assert swj.inner_text("#share-type") == "有条件共享"
@@ -124,14 +45,14 @@ def test_request_approve_read(platform: Platform, server: str, chromium: Browser
     mine = swj.locator(f"#request-{request_id}")
     assert mine.locator(".status").inner_text() == "待审批"
     assert re.match(r"剩余 \d+ (个工作日|小时)", mine.locator(".clock").inner_text())
-    _shoot(swj, "exchange-requests-zh.png")
+    shoot(swj, "exchange-requests-zh.png")
 
     # 人社局 opens its inbox and approves it narrowed: person_name unticked
-    rsj = _signed_in(chromium, server, tokens[RSJ])
+    rsj = signed_in(chromium, server, tokens[RSJ])
     rsj.click("nav.tabs a[data-nav='nav.inbox']")
     asked = rsj.locator(f"#request-{request_id}")
     assert "国家税务总局杭州市税务局" in asked.locator("h3").inner_text()
-    _shoot(rsj, "exchange-inbox-zh.png")
+    shoot(rsj, "exchange-inbox-zh.png")
     approve = asked.locator("form.approve")
     approve.locator("input[name=fields][value=person_name]").uncheck()
     approve.locator("input[name=reason]").fill("姓名非必要，不予提供")
@@ -149,13 +70,13 @@ def test_request_approve_read(platform: Platform, server: str, chromium: Browser
     ids = swj.locator("table.data tr.row td:first-child").all_inner_texts()
     assert len(ids) == 20 and all(MASKED_ID.match(i) for i in ids), ids[:3]
     assert not re.search(r"\d{17}[\dX]", swj.content())
-    _shoot(swj, "exchange-data-zh.png")
+    shoot(swj, "exchange-data-zh.png")
 
     swj.click("a.lang")  # the switch keeps the page
     swj.wait_for_url(re.compile(r"/portal/grants/\d+/data\?lang=en$"))
     assert swj.locator("h1").inner_text().startswith("Granted data")
     assert all(MASKED_ID.match(i) for i in swj.locator("tr.row td:first-child").all_inner_texts())
-    _shoot(swj, "exchange-data-en.png")
+    shoot(swj, "exchange-data-en.png")
     swj.click("nav.tabs a[data-nav='nav.grants']")
     assert swj.url.endswith("/portal/grants?lang=en")
-    _shoot(swj, "exchange-grants-en.png")
+    shoot(swj, "exchange-grants-en.png")

@@ -17,11 +17,9 @@ from sqlalchemy import func, select
 
 from catalog.models import AuditEvent
 from tests.exchange_api.test_lineage_trace import _steward_of
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, DATASET, RSJ, SWJ, browser
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
-
-__all__ = ["chromium", "server"]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +87,7 @@ def test_an_auditor_draws_a_delivery_back_to_its_file(
     platform: Platform, server: str, chromium: Browser, delivery: int
 ) -> None:
     node = f"delivery:330100RSJ/{delivery}"
-    page = _signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
+    page = signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
     page.click("nav.tabs a[data-nav='nav.lineage']")
     page.wait_for_url("**/portal/lineage?lang=zh")
     assert page.inner_text("h1") == "数据血缘"
@@ -102,7 +100,7 @@ def test_an_auditor_draws_a_delivery_back_to_its_file(
     assert page.locator("#lineage-graph path.arrow").count() == 3
     box = page.locator("#lineage-graph g.node.file rect").bounding_box()
     assert box is not None and box["width"] > 100  # drawn, not only in the markup
-    _shoot(page, "lineage_zh.png")
+    shoot(page, "lineage_zh.png")
 
     page.click(f"#lineage-graph g.node[data-node='file:{platform.manifest.sha256}']")
     page.wait_for_url("**node=file*")  # the file's box leads to the file's own lineage
@@ -116,4 +114,4 @@ def test_an_auditor_draws_a_delivery_back_to_its_file(
     assert node in targets  # from the file down to the department's delivery
     page.goto(page.url.replace("lang=zh", "lang=en"))
     assert page.inner_text("h1") == "Data lineage"
-    _shoot(page, "lineage_en.png")
+    shoot(page, "lineage_en.png")

@@ -18,10 +18,9 @@ from catalog.db import init_catalog
 from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo import DemoTokens, seed
-from tests.portal.test_browser_exchange import _free_port, _shoot, _signed_in, chromium
+from tests.portal.browser_fixtures import free_port, shoot, signed_in
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +35,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Demo
     engine: Engine = sessions.kw["bind"]
     engine.dispose()
     app = create_app(settings)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
@@ -53,7 +52,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Demo
 
 def test_the_responsibility_list(seeded: tuple[str, DemoTokens], chromium: Browser) -> None:
     server, tokens = seeded
-    admin = _signed_in(chromium, server, tokens.by_account["dsj-admin"])
+    admin = signed_in(chromium, server, tokens.by_account["dsj-admin"])
     admin.click("nav.tabs a[data-nav='nav.lists']")
     admin.wait_for_url("**/portal/lists/responsibilities?lang=zh")
     assert admin.locator("h1").inner_text() == "责任清单"
@@ -70,7 +69,7 @@ def test_the_responsibility_list(seeded: tuple[str, DemoTokens], chromium: Brows
     assert item.locator("dd.cycle").inner_text() == "每月"
     assert item.locator("dd.linked").inner_text() == "尚未关联"
 
-    rsj = _signed_in(chromium, server, tokens.by_account["rsj-exchange"])
+    rsj = signed_in(chromium, server, tokens.by_account["rsj-exchange"])
     rsj.goto(f"{server}/portal/lists/responsibilities?department=330100RSJ")
     link = rsj.locator("article.responsibility form.link")
     link.locator("select[name=dataset]").select_option("rsj_social_insurance")
@@ -78,7 +77,7 @@ def test_the_responsibility_list(seeded: tuple[str, DemoTokens], chromium: Brows
     rsj.wait_for_url("**/portal/lists/responsibilities?lang=zh#responsibility-*")
     assert "rsj_social_insurance" in rsj.locator("article.responsibility dd.linked").inner_text()
     assert rsj.locator("article.responsibility form.retire").count() == 0  # admins retire
-    _shoot(rsj, "lists-responsibilities-zh.png")
+    shoot(rsj, "lists-responsibilities-zh.png")
     rsj.click("a.lang")
     rsj.wait_for_url("**/portal/lists/responsibilities?lang=en*")
     assert rsj.locator("h1").inner_text() == "Responsibility list"
@@ -86,12 +85,12 @@ def test_the_responsibility_list(seeded: tuple[str, DemoTokens], chromium: Brows
     assert rsj.locator("nav.sub a[data-list='negative']").get_attribute("href") == (
         "/portal/lists/negative?lang=en"
     )
-    _shoot(rsj, "lists-responsibilities-en.png")
+    shoot(rsj, "lists-responsibilities-en.png")
 
 
 def test_the_demand_list(seeded: tuple[str, DemoTokens], chromium: Browser) -> None:
     server, tokens = seeded
-    swj = _signed_in(chromium, server, tokens.by_account["swj-exchange"])
+    swj = signed_in(chromium, server, tokens.by_account["swj-exchange"])
     swj.goto(f"{server}/portal/lists/demands")
     form = swj.locator("#demand-form")
     form.locator("#demand-title").fill("社保缴费记录核验")
@@ -108,13 +107,13 @@ def test_the_demand_list(seeded: tuple[str, DemoTokens], chromium: Browser) -> N
     swj.wait_for_url("**/portal/lists/demands?lang=zh#demand-*")
     assert swj.locator("article.demand span.status").first.inner_text() == "已匹配"
 
-    gaj = _signed_in(chromium, server, tokens.by_account["gaj-exchange"])
+    gaj = signed_in(chromium, server, tokens.by_account["gaj-exchange"])
     gaj.goto(f"{server}/portal/lists/demands?status=matched")
     public = gaj.locator("article.demand").first
     assert public.locator("p.restricted").count() == 1
     assert "个人所得税专项附加扣除审核" not in gaj.content()
 
-    rsj = _signed_in(chromium, server, tokens.by_account["rsj-exchange"])
+    rsj = signed_in(chromium, server, tokens.by_account["rsj-exchange"])
     rsj.goto(f"{server}/portal/lists/demands")
     owned = rsj.locator("article.demand").first
     assert owned.locator("dd.scenario").inner_text() == "个人所得税专项附加扣除审核"
@@ -123,9 +122,9 @@ def test_the_demand_list(seeded: tuple[str, DemoTokens], chromium: Browser) -> N
     decline.locator("button[type=submit]").click()
     rsj.wait_for_url("**/portal/lists/demands?lang=zh#demand-*")
     assert rsj.locator("article.demand span.status").first.inner_text() == "未能满足"
-    _shoot(rsj, "lists-demands-zh.png")
+    shoot(rsj, "lists-demands-zh.png")
     swj.goto(f"{server}/portal/lists/demands?lang=en")
     assert swj.locator("h1").inner_text() == "Demand list"
     assert swj.locator("article.demand span.status").first.inner_text() == "declined"
     assert "涉及个人敏感信息" in swj.locator("article.demand p.reason").first.inner_text()
-    _shoot(swj, "lists-demands-en.png")
+    shoot(swj, "lists-demands-en.png")

@@ -13,11 +13,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from catalog.workdays import CHINA
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import RSJ, SWJ
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
-
-__all__ = ["chromium", "server"]
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +24,7 @@ BASIS = "《中华人民共和国个人信息保护法》第二十八条（敏�
 
 def test_list_see_and_lift_an_entry(platform: Platform, server: str, chromium: Browser) -> None:
     today = dt.datetime.now(CHINA).date().isoformat()
-    rsj = _signed_in(chromium, server, platform.tokens.by_account[RSJ])
+    rsj = signed_in(chromium, server, platform.tokens.by_account[RSJ])
     rsj.click("nav.tabs a[data-nav='nav.lists']")  # the three lists, then the negative one
     rsj.click("nav.sub.lists a[data-list='negative']")
     rsj.wait_for_url(re.compile(r"/portal/lists/negative\?lang=zh$"))
@@ -41,14 +39,14 @@ def test_list_see_and_lift_an_entry(platform: Platform, server: str, chromium: B
     row = rsj.locator("tr[data-field=employer_name][data-state=live]")
     assert BASIS in row.inner_text() and row.get_attribute("data-due") == "yes"
     assert "待复核" in row.inner_text()
-    _shoot(rsj, "negative_list_zh.png")
+    shoot(rsj, "negative_list_zh.png")
 
-    swj = _signed_in(chromium, server, platform.tokens.by_account[SWJ])
+    swj = signed_in(chromium, server, platform.tokens.by_account[SWJ])
     swj.goto(f"{server}/portal/lists/negative?lang=en")
     seen = swj.locator("tr[data-field=employer_name][data-state=live]")
     assert BASIS in seen.inner_text() and "Due for review" in seen.inner_text()
     assert swj.locator("#negative-add-form").count() == 0 and swj.locator(".lift-form").count() == 0
-    _shoot(swj, "negative_list_en.png")
+    shoot(swj, "negative_list_en.png")
 
     row.locator("details.lift summary").click()
     row.locator("input[name=reason]").fill("复核后解除")

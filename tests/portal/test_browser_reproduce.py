@@ -12,12 +12,11 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.exchange_api.verify_platform import BASE, make_grant
+from tests.portal.browser_fixtures import MASKED_ID, shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, RSJ, SWJ
-from tests.portal.test_browser_exchange import MASKED_ID, _shoot, _signed_in, chromium, server
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium", "server"]
 
 
 def test_an_auditor_reproduces_a_read(platform: Platform, server: str, chromium: Browser) -> None:
@@ -33,14 +32,14 @@ def test_an_auditor_reproduces_a_read(platform: Platform, server: str, chromium:
     )
     assert revoked.status_code == 200, revoked.text
 
-    page = _signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
+    page = signed_in(chromium, server, platform.tokens.by_account[AUDITOR])
     page.goto(f"{server}/portal/audit/reproduce")
     page.locator("#lookup-form input[name=event]").fill(event_id)
     page.locator("#lookup-form button[type=submit]").click()
     page.wait_for_url(f"**/portal/audit/events/{event_id}/reproduce?lang=zh")
     assert page.locator("#recorded code.sha256").inner_text() == digest
     assert page.locator("#event dd.action").inner_text().startswith("数据查询")
-    _shoot(page, "reproduce-event-zh.png")
+    shoot(page, "reproduce-event-zh.png")
 
     page.locator("#reproduce-form button[type=submit]").click()
     verdict = page.locator("#result .verdict")
@@ -50,7 +49,7 @@ def test_an_auditor_reproduces_a_read(platform: Platform, server: str, chromium:
     cells = page.locator("#replayed-rows td:first-child").all_inner_texts()
     assert len(cells) == 8 and all(MASKED_ID.match(c) for c in cells)
     assert cells == [r["citizen_id"] for r in response.json()["rows"]]
-    _shoot(page, "reproduce-match-zh.png")
+    shoot(page, "reproduce-match-zh.png")
 
     page.click("a.lang")
     page.wait_for_url(f"**/portal/audit/events/{event_id}/reproduce?lang=en")
@@ -59,4 +58,4 @@ def test_an_auditor_reproduces_a_read(platform: Platform, server: str, chromium:
     )
     page.locator("#reproduce-form button[type=submit]").click()
     assert page.locator("#result .verdict").inner_text().startswith("Match")
-    _shoot(page, "reproduce-match-en.png")
+    shoot(page, "reproduce-match-en.png")

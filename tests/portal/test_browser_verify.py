@@ -9,12 +9,11 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.exchange_api.verify_platform import make_grant, stored_rows
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import SWJ
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium", "server"]
 
 
 def test_verify_a_record_inside_a_grant(platform: Platform, server: str, chromium: Browser) -> None:
@@ -25,7 +24,7 @@ def test_verify_a_record_inside_a_grant(platform: Platform, server: str, chromiu
         match=["citizen_id", "person_name"],
     )
     row = stored_rows(platform)[0]
-    page = _signed_in(chromium, server, platform.tokens.by_account[SWJ])
+    page = signed_in(chromium, server, platform.tokens.by_account[SWJ])
     page.click("nav.tabs a[data-nav='nav.grants']")
     page.click(f"#grant-{grant} a.verify")
     page.wait_for_url(f"**/portal/grants/{grant}/verify?lang=zh")
@@ -37,7 +36,7 @@ def test_verify_a_record_inside_a_grant(platform: Platform, server: str, chromiu
     form.locator("button[type=submit]").click()
     outcome = page.locator("tr.verify-result td.outcome")
     assert outcome.inner_text() == "一致"
-    _shoot(page, "verify-match-zh.png")
+    shoot(page, "verify-match-zh.png")
 
     form = page.locator("#verify-form")
     form.locator("input[data-field=citizen_id]").fill(row["citizen_id"])
@@ -46,8 +45,8 @@ def test_verify_a_record_inside_a_grant(platform: Platform, server: str, chromiu
     assert page.locator("tr.verify-result td.outcome").inner_text() == "不一致"
     assert page.locator("tr.verify-result td.differs").inner_text() == "姓名"
     assert row["person_name"] not in page.locator("#verify-results").inner_text()
-    _shoot(page, "verify-differs-zh.png")
+    shoot(page, "verify-differs-zh.png")
     page.click("a.lang")
     page.wait_for_url(f"**/portal/grants/{grant}/verify?lang=en")
     assert page.locator("#verify-form button[type=submit]").inner_text() == "Verify"
-    _shoot(page, "verify-form-en.png")
+    shoot(page, "verify-form-en.png")

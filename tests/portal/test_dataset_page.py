@@ -14,11 +14,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser
 
 from catalog.catalog_sheet import CATALOG_HEADINGS
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import AUDITOR, DATASET, RSJ, SWJ, browser, events
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
-
-__all__ = ["chromium", "server"]
 
 
 def test_a_requester_sees_the_entry_without_the_trend_or_lineage(platform: Platform) -> None:
@@ -87,7 +85,7 @@ def test_the_full_catalog_downloads_from_the_portal_and_is_recorded(platform: Pl
 @pytest.mark.browser
 def test_the_dataset_page_in_a_browser(platform: Platform, server: str, chromium: Browser) -> None:
     tokens = platform.tokens.by_account
-    rsj = _signed_in(chromium, server, tokens[RSJ])
+    rsj = signed_in(chromium, server, tokens[RSJ])
     rsj.click("nav.tabs a[data-nav='nav.catalog']")
     rsj.click(f"tr[data-dataset='{DATASET}'] td:nth-child(2) a")
     assert rsj.inner_text("#open-type") == "不予开放"
@@ -95,14 +93,14 @@ def test_the_dataset_page_in_a_browser(platform: Platform, server: str, chromium
     assert "字符型" in rsj.inner_text("tr[data-field=citizen_id] td.data-type")
     assert "公民身份号码" in rsj.inner_text("tr[data-field=citizen_id] td.element")
     assert rsj.locator("#trend-chart circle.dot").count() >= 1
-    _shoot(rsj, "dataset-page-zh.png")
+    shoot(rsj, "dataset-page-zh.png")
     rsj.click("#lineage-link")
     rsj.wait_for_url(re.compile(r"/portal/lineage\?node="))
     assert rsj.locator("#lineage-graph").count() == 1
     rsj.goto(f"{server}/portal/catalog/{DATASET}?lang=en")
     assert rsj.inner_text("#open-type") == "Not open"
     assert rsj.inner_text("#freshness") == "up to date"
-    _shoot(rsj, "dataset-page-en.png")
+    shoot(rsj, "dataset-page-en.png")
     rsj.context.close()
 
 

@@ -19,10 +19,10 @@ from playwright.sync_api import Browser
 from sqlalchemy import func, select
 
 from catalog.models import AuditEvent
+from tests.portal.browser_fixtures import free_port, shoot, signed_in
 from tests.portal.scorecard_site import Site, site
-from tests.portal.test_browser_exchange import _free_port, _shoot, _signed_in, chromium
 
-__all__ = ["chromium", "site"]
+__all__ = ["site"]
 
 PAGE = "/portal/scorecards"
 
@@ -105,7 +105,7 @@ def server(site: Site) -> Iterator[str]:
     """The portal served by uvicorn on a free port, in a thread (lifespan off, as the exchange
     browser tests run it)."""
     config = uvicorn.Config(
-        site.app(), host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off"
+        site.app(), host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"
     )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
@@ -123,7 +123,7 @@ def server(site: Site) -> Iterator[str]:
 def test_an_auditor_reads_the_scorecards_in_a_browser(
     site: Site, server: str, chromium: Browser
 ) -> None:
-    page = _signed_in(chromium, server, site.tokens["auditor"])
+    page = signed_in(chromium, server, site.tokens["auditor"])
     page.click("nav.tabs a[data-nav='nav.scorecards']")
     page.wait_for_url("**/portal/scorecards?lang=zh")
     assert page.inner_text("h1").startswith("部门考核")
@@ -147,9 +147,9 @@ def test_an_auditor_reads_the_scorecards_in_a_browser(
     assert page.inner_text("#detail-breaches") == "2"
     assert page.locator("#replies tr.breach").count() == 2
     assert page.locator("#trend-chart circle.dot").count() == 4
-    _shoot(page, "scorecards_zh.png")
+    shoot(page, "scorecards_zh.png")
     page.click("a.lang")
     page.wait_for_url("**lang=en*")
     assert page.inner_text("h1").startswith("Department scorecards")
     assert page.inner_text("#detail-direction") == "declining"
-    _shoot(page, "scorecards_en.png")
+    shoot(page, "scorecards_en.png")

@@ -12,11 +12,9 @@ import re
 import pytest
 from playwright.sync_api import Browser
 
+from tests.portal.browser_fixtures import shoot, signed_in
 from tests.portal.conftest import Platform
 from tests.portal.portal_browsers import DATASET, SWJ, browser
-from tests.portal.test_browser_exchange import _shoot, _signed_in, chromium, server
-
-__all__ = ["chromium", "server"]
 
 
 def test_search_marks_what_matched_in_both_languages(platform: Platform) -> None:
@@ -80,7 +78,7 @@ def test_hostile_text_is_escaped(platform: Platform) -> None:
 
 @pytest.mark.browser
 def test_search_in_the_browser(platform: Platform, server: str, chromium: Browser) -> None:
-    page = _signed_in(chromium, server, platform.tokens.by_account[SWJ])
+    page = signed_in(chromium, server, platform.tokens.by_account[SWJ])
     page.click("nav.tabs a[data-nav='nav.catalog']")
     page.fill("#q", "社保")
     page.click("#search-form button[type=submit]")
@@ -106,7 +104,7 @@ def test_search_in_the_browser(platform: Platform, server: str, chromium: Browse
         f"tr[data-dataset='{DATASET}'] a.title mark", "ms => ms.map(m => m.textContent)"
     )
     assert marks == ["缴费信息"]
-    _shoot(page, "catalog_search_zh.png")
+    shoot(page, "catalog_search_zh.png")
 
     page.fill("#q", "")
     page.click("#search-form button[type=submit]")
