@@ -115,12 +115,16 @@ def _source(raw: Any, where: str) -> Source:
     if not isinstance(raw, dict):
         raise ContractError(f"{where}: a platform field needs a 'source' mapping")
     try:
-        measure = Measure(raw.get("measure"))
+        measure = Measure(str(raw.get("measure")))
         via_raw = raw.get("via")
         via = None
         if via_raw is not None:
-            via = Join(str(via_raw["dataset"]), str(via_raw["key"]), _where(via_raw.get("where"), where))
-        return Source(str(raw["dataset"]), measure, str(raw["field"]), _where(raw.get("where"), where), via)
+            via = Join(
+                str(via_raw["dataset"]), str(via_raw["key"]), _where(via_raw.get("where"), where)
+            )
+        return Source(
+            str(raw["dataset"]), measure, str(raw["field"]), _where(raw.get("where"), where), via
+        )
     except (KeyError, ValueError, TypeError) as exc:
         raise ContractError(f"{where}: bad source: {exc}") from None
 
@@ -130,7 +134,7 @@ def _field(raw: Any, where: str) -> ReportField:
         raise ContractError(f"{where}: every field needs a name and a title_zh")
     here = f"{where}: field '{raw['name']}'"
     try:
-        fill = Fill(raw.get("fill"))
+        fill = Fill(str(raw.get("fill")))
     except ValueError:
         raise ContractError(f"{here}: fill must be one of {', '.join(Fill)}") from None
     source = _source(raw.get("source"), here) if fill is Fill.PLATFORM else None
@@ -189,5 +193,7 @@ def reuse_problems(
         elif contract.share_type is ShareType.NOT_SHARED:
             problems.append(f"{code} is not shared")
         else:
-            problems.extend(f"{code} has no field {n}" for n in names if n not in contract.field_names)
+            problems.extend(
+                f"{code} has no field {n}" for n in names if n not in contract.field_names
+            )
     return problems

@@ -125,7 +125,7 @@ class ReuseTruth:
 @dataclass(frozen=True, slots=True)
 class Truth:
     eligible: dict[str, tuple[str, ...]]
-    """citizen_id → the subsidies (生活补贴, 护理补贴) the person qualifies for and was never paid."""
+    """citizen_id → the subsidies (生活补贴, 护理补贴) a person qualifies for and was never paid."""
     rows_per_county: dict[str, int]
     """Rows of the provincial returned dataset per county code."""
     cases_on_time: dict[str, OnTime]

@@ -197,9 +197,12 @@ def build_rows(
     registered = [p.citizen_id for p in people if p.disability is not None]
     municipal = [p.citizen_id for p in people if p.assistance is not None and p.in_hangzhou]
     wide = {
-        "cl_disabled_persons": tuple(sorted(rng.sample(registered, FULL_WIDTH_ROWS["cl_disabled_persons"]))),
-        "mzj_assistance_status": tuple(sorted(rng.sample(municipal, FULL_WIDTH_ROWS["mzj_assistance_status"]))),
-    }  # fmt: skip
+        code: tuple(sorted(rng.sample(pool, FULL_WIDTH_ROWS[code])))
+        for code, pool in (
+            ("cl_disabled_persons", registered),
+            ("mzj_assistance_status", municipal),
+        )
+    }
     rows = {
         "cl_disabled_persons": _registry(rng, people, set(wide["cl_disabled_persons"])),
         "mzj_assistance_status": _municipal(rng, people, set(wide["mzj_assistance_status"])),

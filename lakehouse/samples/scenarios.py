@@ -80,8 +80,16 @@ ROADS = {
     "330102": ("解放路", "延安路", "清泰街", "望江路", "秋涛路", "凤起东路"),
 }
 CITY = {"3301": "杭州市", "3302": "宁波市", "3303": "温州市", "3306": "绍兴市"}
-COUNTY = {"330106": "西湖区", "330102": "上城区", "330105": "拱墅区", "330108": "滨江区",
-          "330203": "海曙区", "330212": "鄞州区", "330302": "鹿城区", "330602": "越城区"}  # fmt: skip
+COUNTY = {
+    "330106": "西湖区",
+    "330102": "上城区",
+    "330105": "拱墅区",
+    "330108": "滨江区",
+    "330203": "海曙区",
+    "330212": "鄞州区",
+    "330302": "鹿城区",
+    "330602": "越城区",
+}
 CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 LIVING_AMOUNT = {"低保": Decimal("354.00"), "低边": Decimal("177.00")}
 CARE_AMOUNT = {1: Decimal("590.00"), 2: Decimal("472.00")}
@@ -93,10 +101,10 @@ def scenario_contracts(directory: Path = SCENARIOS_DIR) -> dict[str, DatasetCont
 
 def _address(rng: random.Random, region: str, street: str) -> str:
     roads = ROADS.get(region) or (street[:-2] + "路",)
-    return (
-        f"浙江省{CITY[region[:4]]}{COUNTY[region]}{street}{rng.choice(roads)}{rng.randrange(1, 400)}号"
-        f"{rng.randrange(1, 30)}幢{rng.randrange(1, 4)}单元{rng.randrange(1, 19)}0{rng.randrange(1, 5)}室"
-    )
+    place = f"浙江省{CITY[region[:4]]}{COUNTY[region]}{street}{rng.choice(roads)}"
+    number, building, unit = rng.randrange(1, 400), rng.randrange(1, 30), rng.randrange(1, 4)
+    room = f"{rng.randrange(1, 19)}0{rng.randrange(1, 5)}"
+    return f"{place}{number}号{building}幢{unit}单元{room}室"
 
 
 def _day(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
@@ -114,7 +122,9 @@ def _person(
     rng: random.Random, fake: Faker, seen: set[str], region: str, street: str, **parts: object
 ) -> Person:
     employment = rng.choices(("就业", "登记失业", "未就业"), weights=(5, 2, 3))[0]
-    insurance = "正常参保" if employment == "就业" else rng.choice(("暂停缴费", "未参保", "正常参保"))
+    insurance = (
+        "正常参保" if employment == "就业" else rng.choice(("暂停缴费", "未参保", "正常参保"))
+    )
     return Person(
         citizen_id=_unique_id(rng, seen),
         name=_gbk_text(fake.name),
@@ -142,12 +152,16 @@ def _people(rng: random.Random, fake: Faker) -> list[Person]:
 
     for _ in range(150):  # 西湖区: the 残联 register's people, and some without a disability
         disabled = rng.random() < 0.75
-        kind = rng.choices((*kinds, None), weights=(30, 15, 8, 47) if disabled else (55, 30, 15, 0))[0]
+        kind = rng.choices(
+            (*kinds, None), weights=(30, 15, 8, 47) if disabled else (55, 30, 15, 0)
+        )[0]
         disability = None
         if disabled:
             level = rng.choices((1, 2, 3, 4), weights=(15, 25, 30, 30))[0]
             category = rng.choice(CATEGORIES)
-            disability = Disability(category, level, _day(rng, dt.date(2008, 1, 1), dt.date(2026, 10, 31)))
+            disability = Disability(
+                category, level, _day(rng, dt.date(2008, 1, 1), dt.date(2026, 10, 31))
+            )
         care = None
         if rng.random() < (0.5 if disabled else 0.15):
             low = 2 if disability is not None and disability.level <= 2 else 0
@@ -155,17 +169,38 @@ def _people(rng: random.Random, fake: Faker) -> list[Person]:
         serial += 1
         assistance = None if kind is None else _assistance(rng, kind, serial)
         people.append(
-            _person(rng, fake, seen, "330106", street_of("330106"),
-                    disability=disability, assistance=assistance, care=care)  # fmt: skip
+            _person(
+                rng,
+                fake,
+                seen,
+                "330106",
+                street_of("330106"),
+                disability=disability,
+                assistance=assistance,
+                care=care,
+            )
         )
-    for region, count in (("330102", 40), ("330105", 15), ("330108", 12), ("330203", 14),
-                          ("330212", 10), ("330302", 12), ("330602", 9)):  # fmt: skip
+    for region, count in (
+        ("330102", 40),
+        ("330105", 15),
+        ("330108", 12),
+        ("330203", 14),
+        ("330212", 10),
+        ("330302", 12),
+        ("330602", 9),
+    ):
         for _ in range(count):
             serial += 1
             kind = rng.choices(kinds, weights=(55, 30, 15))[0]
             people.append(
-                _person(rng, fake, seen, region, street_of(region),
-                        assistance=_assistance(rng, kind, serial))  # fmt: skip
+                _person(
+                    rng,
+                    fake,
+                    seen,
+                    region,
+                    street_of(region),
+                    assistance=_assistance(rng, kind, serial),
+                )
             )
     return people
 
@@ -204,11 +239,18 @@ def _payments(rng: random.Random, people: list[Person]) -> list[Payment]:
 
 
 _CASE_KINDS = {
-    "330102CGJ": ("CG", 5, ("占道经营", "噪音扰民", "违规停车", "垃圾清运", "违章搭建", "油烟扰民")),
+    "330102CGJ": (
+        "CG",
+        5,
+        ("占道经营", "噪音扰民", "违规停车", "垃圾清运", "违章搭建", "油烟扰民"),
+    ),
     "330102ZJJ": ("ZJ", 7, ("物业管理", "房屋漏水", "电梯故障", "老旧小区改造", "施工扰民")),
 }
-_REPLIES = ("已安排执法队员现场核查并依法处置，诉求人表示认可。", "已约谈相关单位限期整改，整改情况已电话回复诉求人。",
-            "经现场核实，已协调属地街道和物业共同处理。")  # fmt: skip
+_REPLIES = (
+    "已安排执法队员现场核查并依法处置，诉求人表示认可。",
+    "已约谈相关单位限期整改，整改情况已电话回复诉求人。",
+    "经现场核实，已协调属地街道和物业共同处理。",
+)
 _RETURNED = "经核实不属于本部门职责，已退回统一受理中心重新派单。"
 
 
@@ -221,7 +263,9 @@ def _cases(rng: random.Random, fake: Faker) -> list[Case]:
                 _day(rng, dt.date(2026, 10, 20), dt.date(2026, 11, 28)),
                 dt.time(rng.randrange(8, 18), rng.randrange(60), rng.randrange(60)),
             )
-            deadline = dt.datetime.combine(received.date() + dt.timedelta(days=days), dt.time(17, 30))
+            deadline = dt.datetime.combine(
+                received.date() + dt.timedelta(days=days), dt.time(17, 30)
+            )
             fate = rng.choices(("on_time", "late", "open", "returned"), weights=(72, 15, 8, 5))[0]
             replied: dt.datetime | None = None
             status, reply = "已办结", rng.choice(_REPLIES)
@@ -276,7 +320,9 @@ def _report(
         "dibao_persons": by_kind["低保"],
         "dibian_persons": by_kind["低边"],
         "living_subsidy_persons": len({x.citizen_id for x in paid if x.subsidy == LIVING}),
-        "living_subsidy_amount": sum((x.amount for x in paid if x.subsidy == LIVING), Decimal("0.00")),
+        "living_subsidy_amount": sum(
+            (x.amount for x in paid if x.subsidy == LIVING), Decimal("0.00")
+        ),
         "care_subsidy_persons": len({x.citizen_id for x in paid if x.subsidy == CARE}),
         "unemployed_disabled_persons": sum(1 for p in here if p.employment == "登记失业"),
     }
@@ -284,9 +330,11 @@ def _report(
 
 
 def _truth(
-    people: list[Person], payments: list[Payment], cases: list[Case],
+    people: list[Person],
+    payments: list[Payment],
+    cases: list[Case],
     contracts: Mapping[str, DatasetContract],
-) -> Truth:  # fmt: skip
+) -> Truth:
     paid = {(x.citizen_id, x.subsidy) for x in payments}
     eligible = {}
     for person in people:

@@ -52,8 +52,7 @@ def read_rows(contract: DatasetContract, path: Path) -> list[dict[str, str]]:
         raw = [dict(zip(cells[0], r, strict=True)) for r in cells[1:]]
     names = {f.source_column: f.name for f in contract.fields}
     return [
-        {names[k]: half_width("" if v is None else str(v)) for k, v in row.items()}
-        for row in raw
+        {names[k]: half_width("" if v is None else str(v)) for k, v in row.items()} for row in raw
     ]
 
 
@@ -61,9 +60,7 @@ def eligible(rows: dict[str, list[dict[str, str]]]) -> dict[str, tuple[str, ...]
     """The 数字助残 rule over the four extracts."""
     status = {r["citizen_id"].upper(): r["assistance_type"] for r in rows["mzj_assistance_status"]}
     grade = {r["citizen_id"].upper(): int(r["care_grade"]) for r in rows["wjw_care_assessment"]}
-    paid = {
-        (r["citizen_id"].upper(), r["subsidy_type"]) for r in rows["czj_disability_subsidies"]
-    }
+    paid = {(r["citizen_id"].upper(), r["subsidy_type"]) for r in rows["czj_disability_subsidies"]}
     found: dict[str, tuple[str, ...]] = {}
     for r in rows["cl_disabled_persons"]:
         cid = r["citizen_id"].upper()
