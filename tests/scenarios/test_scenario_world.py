@@ -42,6 +42,8 @@ def test_contracts_and_template_parse() -> None:
     assert {a[0] for a in ACCOUNTS} == owners  # one account (or two) per department
     assert all(c.share_type is not ShareType.NOT_SHARED for c in contracts.values())
     assert contracts["mzt_assistance_recipients"].region_field == "region"
+    handled = {c.code for c in contracts.values() if c.handler_field == "handling_department"}
+    assert handled == {"cgj_hotline_cases", "zjj_hotline_cases"}
     assert {c.source.format for c in contracts.values()} == {"csv", "json", "ndjson", "xlsx"}
     assert [c.code for c in contracts.values() if c.source.encoding == "gbk"] == [
         "cl_disabled_persons"
