@@ -33,17 +33,15 @@ from catalog.audit import sign_checkpoint, verify_chain
 from catalog.audit_chain import ChainReport
 from catalog.audit_keys import load_trust, signing_key, store_of, trusted
 from catalog.db import init_catalog
-from catalog.departments import upsert_department
 from catalog.element_seed import seed_shipped
 from catalog.evidence_archive import unpack
 from catalog.evidence_verify import verify_bundle
-from catalog.models import Account, Batch, QualityReport, Role, utcnow
+from catalog.models import Batch, QualityReport, Role
 from catalog.settings import Settings
 from catalog.settings_view import airflow_environment
-from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
 from exchange_api.app import create_app
 from exchange_api.cli_subscribe import deliver_after_publish
-from exchange_api.demo_contracts import SkippedContract, register_contracts
+from exchange_api.demo_contracts import SkippedContract, register_contracts, seed_accounts
 from lakehouse.samples import write_social_insurance_extract
 from schemas.loader import DATASETS_DIR
 
@@ -78,19 +76,7 @@ class DemoTokens:
 def seed(session: Session, contracts_dir: Path = DATASETS_DIR) -> DemoTokens:
     """Departments, accounts and contracts; idempotent. Demo tokens are re-issued on every run
     (only their hashes are stored, so old ones cannot be shown again)."""
-    departments = {
-        code: upsert_department(session, code, name, region) for code, name, region in DEPARTMENTS
-    }
-    tokens: dict[str, str] = {}
-    for department_code, name, roles in ACCOUNTS:
-        account = session.scalar(select(Account).where(Account.name == name))
-        if account is None:
-            account, token = issue_account(session, departments[department_code], name, roles)
-        else:
-            token = replace_token(account, days=TokenLifetimes().service_days, now=utcnow())
-            account.revoked_at, account.active = None, True
-            account.roles = sorted(r.value for r in check_roles(roles))  # e.g. an older demo's
-        tokens[name] = token
+    tokens = seed_accounts(session, DEPARTMENTS, ACCOUNTS)
     seed_shipped(session)  # the shipped data elements and code lists (catalog.element_seed)
     return DemoTokens(tokens, tuple(register_contracts(session, contracts_dir)))
 

@@ -1,20 +1,26 @@
 """The demo's contracts: every YAML file of a directory registered (or revised) in the catalog,
 and a file that cannot be — its owner department is not registered, or it is not a valid
-contract — skipped with a sentence saying what to do, so ``make demo`` still runs."""
+contract — skipped with a sentence saying what to do, so ``make demo`` still runs. And the
+demo's and the scenario world's departments and accounts (:func:`seed_accounts`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.datasets import register_contract
+from catalog.departments import upsert_department
 from catalog.errors import NotFound
+from catalog.models import Account, Role, utcnow
+from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
 from schemas import ContractError
 from schemas.loader import DATASETS_DIR, parse_contract
 
-__all__ = ["SkippedContract", "register_contracts"]
+__all__ = ["SkippedContract", "register_contracts", "seed_accounts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +59,26 @@ def register_contracts(session: Session, directory: Path = DATASETS_DIR) -> list
         except ContractError as exc:
             skipped.append(SkippedContract(path, exc.code, exc.message))
     return skipped
+
+
+def seed_accounts(
+    session: Session,
+    departments: Iterable[tuple[str, str, str]],
+    accounts: Iterable[tuple[str, str, Iterable[Role]]],
+) -> dict[str, str]:
+    """Upsert ``departments`` (code, name, GB/T 2260 region) and their ``accounts`` (department,
+    name, roles); each account's token, issued again on every run (only hashes are stored)."""
+    rows = {
+        code: upsert_department(session, code, name, region) for code, name, region in departments
+    }
+    tokens: dict[str, str] = {}
+    for department_code, name, roles in accounts:
+        account = session.scalar(select(Account).where(Account.name == name))
+        if account is None:
+            account, token = issue_account(session, rows[department_code], name, roles)
+        else:
+            token = replace_token(account, days=TokenLifetimes().service_days, now=utcnow())
+            account.revoked_at, account.active = None, True
+            account.roles = sorted(r.value for r in check_roles(roles))  # e.g. an older demo's
+        tokens[name] = token
+    return tokens

@@ -14,16 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.db import init_catalog
-from catalog.departments import upsert_department
 from catalog.element_seed import seed_shipped
-from catalog.models import Account, Role, utcnow
+from catalog.models import Role
 from catalog.settings import Settings
-from catalog.tokens import TokenLifetimes, check_roles, issue_account, replace_token
-from exchange_api.demo_contracts import SkippedContract, register_contracts
+from exchange_api.demo_contracts import SkippedContract, register_contracts, seed_accounts
 from lakehouse.pipeline import BatchSummary, run_batch
 from lakehouse.samples.scenario_model import Truth, World
 from lakehouse.samples.scenarios import DEFAULT_SEED, SCENARIOS_DIR, generate, write_extracts
@@ -86,19 +83,7 @@ class ScenarioWorld:
 def seed_scenarios(session: Session, contracts_dir: Path = SCENARIOS_DIR) -> ScenarioTokens:
     """Departments, accounts and the scenario contracts; idempotent. Tokens are re-issued on
     every run (only their hashes are stored)."""
-    departments = {
-        code: upsert_department(session, code, name, region) for code, name, region in DEPARTMENTS
-    }
-    tokens: dict[str, str] = {}
-    for department_code, name, roles in ACCOUNTS:
-        account = session.scalar(select(Account).where(Account.name == name))
-        if account is None:
-            account, token = issue_account(session, departments[department_code], name, roles)
-        else:
-            token = replace_token(account, days=TokenLifetimes().service_days, now=utcnow())
-            account.revoked_at, account.active = None, True
-            account.roles = sorted(r.value for r in check_roles(roles))
-        tokens[name] = token
+    tokens = seed_accounts(session, DEPARTMENTS, ACCOUNTS)
     seed_shipped(session)
     return ScenarioTokens(tokens, tuple(register_contracts(session, contracts_dir)))
 

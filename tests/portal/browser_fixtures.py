@@ -15,7 +15,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -31,6 +33,7 @@ __all__ = [
     "SCREENSHOTS",
     "chromium",
     "free_port",
+    "served",
     "server",
     "shoot",
     "signed_in",
@@ -56,15 +59,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(platform: Platform) -> Iterator[str]:
-    port = free_port()
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread (lifespan off); its URL."""
     config = uvicorn.Config(
-        create_app(platform.settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
+        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"
     )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
@@ -73,9 +72,17 @@ def server(platform: Platform) -> Iterator[str]:
     while not instance.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(platform: Platform) -> Iterator[str]:
+    with served(create_app(platform.settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -11,33 +11,21 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from exchange_api.app import create_app
 from exchange_api.demo import DATASET
 from lakehouse.pipeline import run_batch
 from lakehouse.samples import write_social_insurance_extract
 from tests.exchange_api.conftest import Platform, report_of
+from tests.portal.browser_fixtures import CHROMIUM, SCREENSHOTS, served
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _WithCookie:
@@ -66,19 +54,10 @@ def report_id(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> i
 
 @pytest.fixture(scope="module")
 def server(platform: Platform) -> Iterator[str]:
-    port = _free_port()
-    app = _WithCookie(create_app(platform.settings), platform.session_cookie("rsj-exchange"))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with served(
+        _WithCookie(create_app(platform.settings), platform.session_cookie("rsj-exchange"))
+    ) as url:
+        yield url
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

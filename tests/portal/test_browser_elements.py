@@ -5,16 +5,13 @@ Screenshots (zh and en) go to ``var/screenshots``."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser
 
 from exchange_api.app import create_app
-from tests.portal.browser_fixtures import free_port, shoot, signed_in
+from tests.portal.browser_fixtures import served, shoot, signed_in
 from tests.portal.element_fixtures import ADMIN, Registry, registry
 
 __all__ = ["registry"]
@@ -22,21 +19,8 @@ __all__ = ["registry"]
 
 @pytest.fixture(scope="module")
 def element_server(registry: Registry) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(registry.settings), host="127.0.0.1", port=port, log_level="warning",
-        lifespan="off",
-    )  # fmt: skip
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(registry.settings)) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 from playwright.sync_api import Browser
 from sqlalchemy import func, select
 
 from catalog.models import AuditEvent
-from tests.portal.browser_fixtures import free_port, shoot, signed_in
+from tests.portal.browser_fixtures import served, shoot, signed_in
 from tests.portal.scorecard_site import Site, site
 
 __all__ = ["site"]
@@ -104,19 +101,8 @@ def test_the_download_is_a_workbook_and_recorded(site: Site) -> None:
 def server(site: Site) -> Iterator[str]:
     """The portal served by uvicorn on a free port, in a thread (lifespan off, as the exchange
     browser tests run it)."""
-    config = uvicorn.Config(
-        site.app(), host="127.0.0.1", port=free_port(), log_level="warning", lifespan="off"
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with served(site.app()) as url:
+        yield url
 
 
 @pytest.mark.browser
