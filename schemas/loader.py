@@ -384,13 +384,24 @@ def _parse_mapping(
 REGION_ELEMENT = "admin_division"
 
 
-def _region_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> str | None:
-    name = data.get("region_field")
+def _named_field(
+    data: dict[str, Any], key: str, fields: list[FieldSpec], path: Path
+) -> FieldSpec | None:
+    """The field a top-level ``key`` names (None when the key is absent)."""
+    name = data.get(key)
     if name is None:
         return None
     spec = next((f for f in fields if f.name == name), None)
     if spec is None:
-        raise ContractError(f"{path.name}: region_field '{name}' is not a field")
+        raise ContractError(f"{path.name}: {key} '{name}' is not a field")
+    return spec
+
+
+def _region_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> str | None:
+    spec = _named_field(data, "region_field", fields, path)
+    if spec is None:
+        return None
+    name = spec.name
     if spec.element != REGION_ELEMENT:
         raise ContractError(
             f"{path.name}: region_field '{name}' must be a field of the {REGION_ELEMENT} "
@@ -400,12 +411,10 @@ def _region_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> 
 
 
 def _handler_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> str | None:
-    name = data.get("handler_field")
-    if name is None:
-        return None
-    spec = next((f for f in fields if f.name == name), None)
+    spec = _named_field(data, "handler_field", fields, path)
     if spec is None:
-        raise ContractError(f"{path.name}: handler_field '{name}' is not a field")
+        return None
+    name = spec.name
     base = spec.duckdb_type.upper().split("(", 1)[0].strip()
     if spec.personal or base not in ("VARCHAR", "TEXT", "STRING"):
         raise ContractError(

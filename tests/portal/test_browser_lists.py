@@ -5,12 +5,9 @@ sees only its public part. Chinese by default, then English. Screenshots to ``va
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser
 from sqlalchemy import Engine
 
@@ -18,7 +15,7 @@ from catalog.db import init_catalog
 from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo import DemoTokens, seed
-from tests.portal.browser_fixtures import free_port, shoot, signed_in
+from tests.portal.browser_fixtures import served, shoot, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,18 +32,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Demo
     engine: Engine = sessions.kw["bind"]
     engine.dispose()
     app = create_app(settings)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", tokens
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url, tokens
     app.state.engine.dispose()
 
 
