@@ -18,12 +18,8 @@ Dataset contract keys beyond the fields (all optional; absent means "not checked
         max_age_days: 62              #   optional; default two update cycles (see FRESHNESS_DAYS)
       batch_checks_block: false       # true: a failed batch-level check rejects the batch;
                                       # false (default): it is reported as a warning only
-    region_field: region              # 数据回流: a field of the admin_division element; a grant
-                                      # to a department outside the owner's division sees only
-                                      # its own division's rows (catalog.regions)
-    handler_field: handling_department  # a text field holding a department code: personal
-                                      # fields are unmasked only on the rows that department
-                                      # handles, and only for it (catalog.read_plan)
+    region_field: region              # 数据回流 and 民呼我为 row scoping: schemas.contract_scope
+    handler_field: handling_department
 
 ``id_birth_date`` checks that characters 7-14 of an 18-character citizen ID equal the birth-date
 column; ``id_sex`` that character 17 (odd: male ``1``, even: female ``2``) agrees with a sex
@@ -67,6 +63,7 @@ from schemas.contract_quality import (
     freshness_of,
     row_count_change_of,
 )
+from schemas.contract_scope import handler_field_of, region_field_of
 from schemas.contract_text import ContractError as ContractError
 from schemas.contract_text import decode_contract, load_contract_yaml
 from schemas.contract_text import require as _require
@@ -376,52 +373,9 @@ def _parse_mapping(
         batch_checks_block=bool(quality.get("batch_checks_block", False)),
         publish=_publish(data, bool(primary_key), path),
         catalog=_catalog_fields(data, path),
-        region_field=_region_field(data, fields, path),
-        handler_field=_handler_field(data, fields, path),
+        region_field=region_field_of(data, fields, path),
+        handler_field=handler_field_of(data, fields, path),
     )
-
-
-REGION_ELEMENT = "admin_division"
-
-
-def _named_field(
-    data: dict[str, Any], key: str, fields: list[FieldSpec], path: Path
-) -> FieldSpec | None:
-    """The field a top-level ``key`` names (None when the key is absent)."""
-    name = data.get(key)
-    if name is None:
-        return None
-    spec = next((f for f in fields if f.name == name), None)
-    if spec is None:
-        raise ContractError(f"{path.name}: {key} '{name}' is not a field")
-    return spec
-
-
-def _region_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> str | None:
-    spec = _named_field(data, "region_field", fields, path)
-    if spec is None:
-        return None
-    name = spec.name
-    if spec.element != REGION_ELEMENT:
-        raise ContractError(
-            f"{path.name}: region_field '{name}' must be a field of the {REGION_ELEMENT} "
-            "element (a GB/T 2260 code)"
-        )
-    return str(name)
-
-
-def _handler_field(data: dict[str, Any], fields: list[FieldSpec], path: Path) -> str | None:
-    spec = _named_field(data, "handler_field", fields, path)
-    if spec is None:
-        return None
-    name = spec.name
-    base = spec.duckdb_type.upper().split("(", 1)[0].strip()
-    if spec.personal or base not in ("VARCHAR", "TEXT", "STRING"):
-        raise ContractError(
-            f"{path.name}: handler_field '{name}' must be a text field that is not personal "
-            "(it holds a department code)"
-        )
-    return str(name)
 
 
 @lru_cache(maxsize=4)
