@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from catalog.settings import Settings
+from exchange_api.app import create_app
 from exchange_api.scenario_world import ACCOUNTS, DEPARTMENTS, ScenarioWorld, build_world
 from lakehouse.connection import connect
 from lakehouse.samples.scenarios import SCENARIOS_DIR, generate, scenario_contracts, write_extracts
@@ -126,7 +128,58 @@ def test_full_width_rows_are_normalised(built: ScenarioWorld, settings_of: Setti
     )  # the full-width building letter Ａ arrived as A
 
 
-def test_building_again_finds_every_extract_published(
+RETURNED = "mzt_assistance_recipients"
+
+
+def _client(settings: Settings) -> TestClient:
+    return TestClient(create_app(settings), raise_server_exceptions=False)
+
+
+def _granted(client: TestClient, built: ScenarioWorld, account: str) -> int:
+    tokens = built.tokens
+    filed = client.post(
+        "/api/v1/requests",
+        headers=tokens.headers(account),
+        json={"dataset": RETURNED, "fields": ["assistance_type", "street", "region"],
+              "purpose": "数据回流：本辖区困难群众救助对象核查"},
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    decided = client.post(
+        f"/api/v1/requests/{filed.json()['id']}/approve",
+        headers=tokens.headers("scen-mzt"),
+        json={},
+    )
+    assert decided.status_code == 200, decided.text
+    return int(decided.json()["grant"]["id"])
+
+
+@pytest.mark.parametrize(
+    ("account", "county"), [("scen-cl", "330106"), ("scen-mhww", "330102")], ids=["西湖", "上城"]
+)
+def test_a_county_gets_exactly_its_own_rows_of_the_provincial_dataset(
+    built: ScenarioWorld, settings_of: Settings, account: str, county: str
+) -> None:
+    with _client(settings_of) as client:
+        grant = _granted(client, built, account)
+        page = client.post(
+            f"/api/v1/datasets/{RETURNED}/query",
+            headers=built.tokens.headers(account),
+            json={"grant_id": grant, "limit": 10_000},
+        )
+        assert page.status_code == 200, page.text
+        regions = [r["region"] for r in page.json()["rows"]]
+        assert set(regions) == {county}
+        assert len(regions) == built.truth.rows_per_county[county]  # the generator's truth
+        other = "330102" if county == "330106" else "330106"
+        refused = client.post(
+            f"/api/v1/datasets/{RETURNED}/query",
+            headers=built.tokens.headers(account),
+            json={"grant_id": grant, "filters": [{"field": "region", "op": "eq", "value": other}]},
+        )
+        assert refused.status_code == 403 and refused.json()["code"] == "grant.outside_row_filter"
+
+
+def test_building_again_finds_every_extract_published(  # last: it re-issues the tokens
     built: ScenarioWorld, settings_of: Settings
 ) -> None:
     again = build_world(settings_of)
