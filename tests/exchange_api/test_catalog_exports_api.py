@@ -1,5 +1,8 @@
 """``/api/v1/catalog/dcat.*`` (public, no token) and ``/api/v1/catalog/export.*`` (any account
-with a role, recorded), and ``zhongtai catalog export`` through the installed command."""
+with a role, recorded), and ``zhongtai catalog export`` through the installed command.
+
+Its ``zhongtai`` commands run in this process through the installed command's entry
+point (``tests.fixtures.cli_runner``)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +27,8 @@ from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo import DemoTokens, seed
 from tests.catalog import factories
+from tests.fixtures.cli_runner import run_zhongtai
 
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 BASE = "https://data.hangzhou.example.cn/zt/"
 OPEN = "rsj_open_statistics"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,8 +140,7 @@ def test_the_spreadsheet_needs_an_account_and_is_recorded(site: Site) -> None:
 
 
 def _run(site: Site, *args: str, token: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(site.settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
@@ -148,14 +149,7 @@ def _run(site: Site, *args: str, token: str | None = None) -> subprocess.Complet
     )
     if token is not None:
         env["ZHONGTAI_TOKEN"] = token
-    return subprocess.run(
-        [ZHONGTAI, "catalog", "export", *args],
-        env=env,
-        input=b"",
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    return run_zhongtai("catalog", "export", *args, env=env, text=False)
 
 
 def test_the_command_writes_each_format(site: Site, tmp_path: Path) -> None:

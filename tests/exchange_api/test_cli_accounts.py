@@ -1,11 +1,13 @@
 """``zhongtai account …``: the first admin without a token, then everything as an admin (or the
-account itself), each act decided by the policy and audited, tokens printed once and alone."""
+account itself), each act decided by the policy and audited, tokens printed once and alone.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,24 +17,18 @@ from catalog.db import init_catalog
 from catalog.departments import upsert_department
 from catalog.models import Account, AuditEvent
 from catalog.settings import Settings
-
-ZHONGTAI = Path(sys.executable).with_name("zhongtai")
+from tests.fixtures.cli_runner import run_zhongtai
 
 
 def _run(var: Path, token: str | None, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(ZHONGTAI_VAR_DIR=str(var), ZHONGTAI_ENVIRONMENT="test", ZHONGTAI_ENV_FILE=os.devnull)
+    env = {
+        "ZHONGTAI_VAR_DIR": str(var),
+        "ZHONGTAI_ENVIRONMENT": "test",
+        "ZHONGTAI_ENV_FILE": os.devnull,
+    }
     if token is not None:
         env["ZHONGTAI_TOKEN"] = token
-    done = subprocess.run(
-        [str(ZHONGTAI), "account", *args],
-        env=env,
-        input="",  # nothing typed at a token prompt
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    done = run_zhongtai("account", *args, env=env, input="")  # nothing typed at a token prompt
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
     return done
 

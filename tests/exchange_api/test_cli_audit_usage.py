@@ -1,6 +1,9 @@
 """``zhongtai audit usage|reconcile|events`` through the installed command, as the account whose
 token is in the environment: reports printed and written (CSV, XLSX), refusals and bad filters
-exit 2 with their code and no traceback."""
+exit 2 with their code and no traceback.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,28 +20,20 @@ from openpyxl import load_workbook
 from exchange_api.demo import DATASET
 from tests.exchange_api.conftest import Platform
 from tests.exchange_api.verify_platform import make_grant
+from tests.fixtures.cli_runner import run_zhongtai
 
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 AUDIT, SWJ, RSJ = "dsj-audit", "swj-exchange", "rsj-exchange"
 
 
 def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
         ZHONGTAI_TOKEN=platform.tokens.by_account[account],
         COLUMNS="250",
     )
-    return subprocess.run(
-        [ZHONGTAI, "audit", *args],
-        env=env,
-        input=b"",
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai("audit", *args, env=env, text=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,25 +1,25 @@
 """``zhongtai department …`` / ``zhongtai dataset …`` through the installed command, acting as the
-account whose token is in the environment — on both engines."""
+account whose token is in the environment — on both engines.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.catalog.contract_factories import contract_text
 from tests.exchange_api.contracts_fixtures import CatalogWorld, catalog_world
+from tests.fixtures.cli_runner import run_zhongtai
 
 __all__ = ["catalog_world"]
 
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
-
 
 def _run(w: CatalogWorld, account: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(w.settings.var_dir),
         ZHONGTAI_CATALOG_URL=w.settings.resolved_catalog_url,
         ZHONGTAI_ENVIRONMENT="test",
@@ -29,15 +29,7 @@ def _run(w: CatalogWorld, account: str, *args: str) -> subprocess.CompletedProce
         else w.tokens.by_account[account],
         COLUMNS="200",
     )
-    return subprocess.run(
-        [ZHONGTAI, *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai(*args, env=env)
 
 
 def test_departments_and_contracts_from_the_terminal(

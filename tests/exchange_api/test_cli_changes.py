@@ -1,12 +1,14 @@
 """``zhongtai exchange changes|snapshots`` through the installed command, as the account whose token
-is in the environment: the same changes, refusals and audit as over HTTP."""
+is in the environment: the same changes, refusals and audit as over HTTP.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 
 from sqlalchemy import func, select
 
@@ -14,16 +16,14 @@ from catalog.models import AuditEvent
 from exchange_api.demo import DATASET
 from tests.exchange_api import changes_fixtures
 from tests.exchange_api.changes_fixtures import GAJ, SWJ, Lakehouse
+from tests.fixtures.cli_runner import run_zhongtai
 
 lakehouse = changes_fixtures.lakehouse  # SQLite- and PostgreSQL-metadata lakes
-
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 
 
 def _run(lh: Lakehouse, account: str, *args: str) -> subprocess.CompletedProcess[str]:
     settings = lh.platform.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
@@ -31,15 +31,7 @@ def _run(lh: Lakehouse, account: str, *args: str) -> subprocess.CompletedProcess
         ZHONGTAI_TOKEN=lh.platform.tokens.by_account[account],
         COLUMNS="200",
     )
-    return subprocess.run(
-        [ZHONGTAI, "exchange", *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai("exchange", *args, env=env)
 
 
 def _reads(lh: Lakehouse) -> int:

@@ -1,25 +1,25 @@
 """``zhongtai init`` seeds the shipped standards; ``zhongtai element …`` and ``zhongtai codelist
 …`` add and show data elements and code lists as the account in ZHONGTAI_TOKEN, on both
-catalogs: admins only, refusals and bad files exit 2 with their code, never a traceback."""
+catalogs: admins only, refusals and bad files exit 2 with their code, never a traceback.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from catalog.db import init_catalog
 from catalog.models import Role
 from tests.catalog import factories
-
-ZHONGTAI = Path(sys.executable).with_name("zhongtai")
+from tests.fixtures.cli_runner import run_zhongtai
 
 
 def _run(var: Path, url: str, token: str | None, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(var),
         ZHONGTAI_CATALOG_URL=url,
         ZHONGTAI_ENVIRONMENT="test",
@@ -28,10 +28,7 @@ def _run(var: Path, url: str, token: str | None, *args: str) -> subprocess.Compl
     )
     if token is not None:
         env["ZHONGTAI_TOKEN"] = token
-    done = subprocess.run(
-        [str(ZHONGTAI), *args], env=env, input="", capture_output=True, text=True,
-        timeout=180, check=False,
-    )  # fmt: skip
+    done = run_zhongtai(*args, env=env)
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
     return done
 

@@ -1,21 +1,20 @@
-"""The ``zhongtai`` command answers a domain error with its code and exit 2, never a traceback."""
+"""The ``zhongtai`` command answers a domain error with its code and exit 2, never a traceback.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``, which goes through ``main``'s error mapping);
+``tests/test_cli_runner.py`` runs the real executable once and compares."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-ZHONGTAI = Path(sys.executable).with_name("zhongtai")
+from tests.fixtures.cli_runner import run_zhongtai
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(ZHONGTAI_VAR_DIR=str(tmp_path / "var"), ZHONGTAI_ENV_FILE=str(tmp_path / "x.env"))
-    return subprocess.run(
-        [str(ZHONGTAI), *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    env = {"ZHONGTAI_VAR_DIR": str(tmp_path / "var"), "ZHONGTAI_ENV_FILE": str(tmp_path / "x.env")}
+    return run_zhongtai(*args, env=env)
 
 
 def test_unknown_dataset_is_a_clean_error(tmp_path: Path) -> None:

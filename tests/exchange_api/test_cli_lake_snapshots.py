@@ -1,6 +1,9 @@
 """``zhongtai lake snapshots|read`` through the installed command: earlier catalog-bound snapshots
 listed and read by id or time, through the one access decision, audited; a snapshot the catalog
-did not bind to this dataset (another dataset's, a bare lake snapshot) is refused, never read."""
+did not bind to this dataset (another dataset's, a bare lake snapshot) is refused, never read.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
@@ -10,28 +13,21 @@ import io
 import json
 import os
 import subprocess
-import sys
-from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from catalog.datasets import get_dataset
 from catalog.errors import InvalidInput, NotFound
 from catalog.models import AuditEvent, Batch
-from catalog.settings import get_settings
 from catalog.snapshots import resolve_snapshot
-from exchange_api.cli import app
 from exchange_api.demo import DATASET
 from lakehouse.connection import connect
-from schemas.errors import ZhongtaiError
 from tests.exchange_api import changes_fixtures
 from tests.exchange_api.changes_fixtures import GAJ, RSJ, SWJ, Lakehouse
+from tests.fixtures.cli_runner import run_zhongtai
 
 lakehouse = changes_fixtures.lakehouse  # SQLite- and PostgreSQL-metadata lakes
-
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 
 
 def _env(lh: Lakehouse, account: str) -> dict[str, str]:
@@ -46,46 +42,10 @@ def _env(lh: Lakehouse, account: str) -> dict[str, str]:
     }
 
 
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def _run(lh: Lakehouse, account: str, *args: str) -> Ran:
-    """``zhongtai lake ARGS`` in this process (a process start costs seconds): a domain error
-    is reported as ``main`` reports it, exit 2 with its code."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [n for n in os.environ if n.startswith("ZHONGTAI_")]:
-            patch.delenv(name)
-        for name, value in _env(lh, account).items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        try:
-            result = CliRunner().invoke(app, ["lake", *args])
-        finally:
-            get_settings.cache_clear()
-    error = result.exception
-    if isinstance(error, ZhongtaiError):
-        return Ran(2, result.stdout, f"{error.code}: {error.message}")
-    if error is not None and not isinstance(error, SystemExit):
-        raise error
-    return Ran(result.exit_code, result.stdout, result.stderr)
-
-
-def _installed(lh: Lakehouse, account: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(_env(lh, account))
-    return subprocess.run(
-        [ZHONGTAI, "lake", *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+def _run(lh: Lakehouse, account: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``zhongtai lake ARGS`` in this process, through the installed command's entry point (a
+    process start costs seconds): a domain error exits 2 with its code, as ``main`` prints it."""
+    return run_zhongtai("lake", *args, env=_env(lh, account))
 
 
 def _published_at(lh: Lakehouse, snapshot: int) -> dt.datetime:
@@ -142,7 +102,7 @@ def test_unbound_snapshots_times_and_strangers_are_refused_without_rows(
     lakehouse: Lakehouse,
 ) -> None:
     lh = lakehouse
-    foreign = _installed(lh, RSJ, "read", DATASET, "--snapshot", str(lh.foreign))
+    foreign = _run(lh, RSJ, "read", DATASET, "--snapshot", str(lh.foreign))
     assert foreign.returncode == 2 and "snapshot.unknown" in foreign.stderr, foreign.stderr
     assert foreign.stdout == ""
     stranger = _run(lh, GAJ, "read", DATASET, "--snapshot", str(lh.first))

@@ -1,38 +1,31 @@
 """``zhongtai negative add | lift | list`` through the installed command: the same decision and
-JSON as the API; a refusal or bad input exits 2 with its stable code."""
+JSON as the API; a refusal or bad input exits 2 with its stable code.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 
 from exchange_api.demo import DATASET
 from tests.exchange_api.conftest import Platform
+from tests.fixtures.cli_runner import run_zhongtai
 
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 BASIS = "《中华人民共和国个人信息保护法》第二十八条"
 
 
 def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
         ZHONGTAI_TOKEN=platform.tokens.by_account[account],
         COLUMNS="200",
     )
-    return subprocess.run(
-        [ZHONGTAI, "negative", *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai("negative", *args, env=env)
 
 
 def test_add_list_and_lift_from_the_terminal(platform: Platform) -> None:

@@ -1,5 +1,8 @@
 """``zhongtai exchange pull``: the installed command writes the extract atomically, verified
-against the audited manifest, and exits non-zero on a refusal, leaving no file."""
+against the audited manifest, and exits non-zero on a refusal, leaving no file.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -17,14 +19,13 @@ import pyarrow.parquet as pq
 from catalog.settings_view import store_environment
 from tests.exchange_api.bulk_fixtures import DATASET, events, grant, spool_files
 from tests.exchange_api.conftest import Platform
+from tests.fixtures.cli_runner import run_zhongtai
 
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
 SWJ = "swj-exchange"
 
 
 def _pull(platform: Platform, account: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
@@ -32,15 +33,7 @@ def _pull(platform: Platform, account: str, *args: str) -> subprocess.CompletedP
         COLUMNS="200",
     )
     env.update(store_environment(platform.settings))  # ZHONGTAI_TEST_STORES=production
-    return subprocess.run(
-        [ZHONGTAI, "exchange", "pull", DATASET, *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai("exchange", "pull", DATASET, *args, env=env)
 
 
 def test_pull_writes_the_verified_file_and_prints_the_manifest(

@@ -1,41 +1,34 @@
 """``zhongtai quality sign-off``: the same sign-off as the API, identified by a token that never
-appears on the command line, and a clean coded error for anyone who may not sign."""
+appears on the command line, and a clean coded error for anyone who may not sign.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 from sqlalchemy import select
 
 from catalog.audit import verify_chain
 from catalog.models import AuditEvent, QualityReport
 from tests.exchange_api.conftest import Platform, report_of
-
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
+from tests.fixtures.cli_runner import run_zhongtai
 
 
 def _sign_off(
     platform: Platform, report_id: int, token: str | None, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
     )
     if token is not None:
         env["ZHONGTAI_TOKEN"] = token
-    return subprocess.run(
-        [ZHONGTAI, "quality", "sign-off", str(report_id), *args],
-        env=env,
-        input="",  # no token in the environment and nothing typed: the prompt gets nothing
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    # no token in the environment and nothing typed: the prompt gets nothing
+    return run_zhongtai("quality", "sign-off", str(report_id), *args, env=env, input="")
 
 
 def _signed_off_events(platform: Platform) -> list[AuditEvent]:

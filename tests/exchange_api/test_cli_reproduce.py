@@ -1,13 +1,15 @@
 """``zhongtai audit reproduce``: the installed command, on SQLite and PostgreSQL, replays an audited
 read as an auditor (exit 0 on a match, the replayed bytes in ``--out``), refuses everyone else
-(exit 2 with the code, audited), and exits 1 when a DBA edited the record behind the triggers."""
+(exit 2 with the code, audited), and exits 1 when a DBA edited the record behind the triggers.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +18,14 @@ from sqlalchemy import select, text
 from catalog.models import AuditEvent
 from tests.exchange_api.conftest import Platform
 from tests.exchange_api.verify_platform import AUDIT, BASE, RSJ, SWJ, make_grant, platform
+from tests.fixtures.cli_runner import run_zhongtai
 
 __all__ = ["platform"]
 
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
-
 
 def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
     settings = platform.settings
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(settings.var_dir),
         ZHONGTAI_CATALOG_URL=settings.catalog_url,
         ZHONGTAI_LAKE_CATALOG=settings.lake_catalog,
@@ -34,15 +34,7 @@ def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedPr
         ZHONGTAI_TOKEN=platform.tokens.by_account[account],
         COLUMNS="200",
     )
-    return subprocess.run(
-        [ZHONGTAI, "audit", "reproduce", *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai("audit", "reproduce", *args, env=env)
 
 
 def _read(platform: Platform) -> Any:

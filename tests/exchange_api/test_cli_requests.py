@@ -1,5 +1,9 @@
 """``zhongtai requests …`` / ``zhongtai grants …``: the workflow through the installed command,
-acting as the account whose token is in the environment, through the same decision and audit."""
+acting as the account whose token is in the environment, through the same decision and audit.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``; the duties test through ``CliRunner``): nothing here is
+about the process itself."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from typing import Any
 
 from sqlalchemy import select
@@ -16,13 +19,11 @@ from catalog.models import AuditEvent
 from catalog.settings_view import store_environment
 from exchange_api.demo import DATASET
 from tests.exchange_api.conftest import Platform
-
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
+from tests.fixtures.cli_runner import run_zhongtai
 
 
 def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
@@ -30,15 +31,7 @@ def _run(platform: Platform, account: str, *args: str) -> subprocess.CompletedPr
         COLUMNS="200",
     )
     env.update(store_environment(platform.settings))  # ZHONGTAI_TEST_STORES=production
-    return subprocess.run(
-        [ZHONGTAI, *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai(*args, env=env)
 
 
 def _json(done: subprocess.CompletedProcess[str]) -> Any:

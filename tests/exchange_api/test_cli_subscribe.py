@@ -1,23 +1,23 @@
 """``zhongtai exchange subscribe | subscriptions | unsubscribe | deliver`` through the installed
-command: the same decision, the same JSON, a refusal exits non-zero with its code."""
+command: the same decision, the same JSON, a refusal exits non-zero with its code.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from typing import Any
 
 from exchange_api.demo import DATASET
 from tests.exchange_api.conftest import Platform
-
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
+from tests.fixtures.cli_runner import run_zhongtai
 
 
 def _run(platform: Platform, account: str | None, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    env = dict(
         ZHONGTAI_VAR_DIR=str(platform.settings.var_dir),
         ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull,
@@ -25,15 +25,7 @@ def _run(platform: Platform, account: str | None, *args: str) -> subprocess.Comp
     )
     if account is not None:
         env["ZHONGTAI_TOKEN"] = platform.tokens.by_account[account]
-    return subprocess.run(
-        [ZHONGTAI, "exchange", *args],
-        env=env,
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_zhongtai("exchange", *args, env=env)
 
 
 def _json(done: subprocess.CompletedProcess[str]) -> Any:

@@ -1,5 +1,8 @@
 """``zhongtai exchange verify`` / ``aggregate`` through the installed command: the same decision,
-SQL and audit as the API; exit 0 when it ran, 2 with the stable code when refused."""
+SQL and audit as the API; exit 0 when it ran, 2 with the stable code when refused.
+
+The commands run in this process through the installed command's entry point
+(``tests.fixtures.cli_runner``): nothing here is about the process itself."""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
 """``GET /api/v1/search`` and ``zhongtai search``: the demo catalog (three shipped contracts)
 searched over HTTP and from the terminal, through the same library and decision; bad input is
-problem+json (or exit 2) with a stable code, never a 500."""
+problem+json (or exit 2) with a stable code, never a 500.
+
+Its ``zhongtai`` commands run in this process through the installed command's entry
+point (``tests.fixtures.cli_runner``)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,8 +20,7 @@ from catalog.db import init_catalog
 from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo import DemoTokens, seed
-
-ZHONGTAI = os.path.join(os.path.dirname(sys.executable), "zhongtai")
+from tests.fixtures.cli_runner import run_zhongtai
 
 
 @dataclass
@@ -128,16 +129,13 @@ def test_searching_needs_an_account(demo: Demo) -> None:
 
 
 def _cli(demo: Demo, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
+    """``zhongtai ARGS`` in this process, through the installed command's entry point."""
+    env = dict(
         ZHONGTAI_VAR_DIR=str(demo.settings.var_dir), ZHONGTAI_ENVIRONMENT="test",
         ZHONGTAI_ENV_FILE=os.devnull, ZHONGTAI_TOKEN=demo.tokens.by_account["swj-exchange"],
         COLUMNS="200",
     )  # fmt: skip
-    return subprocess.run(
-        [ZHONGTAI, *args], env=env, input="", capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
+    return run_zhongtai(*args, env=env)
 
 
 def test_cli_search_json_and_table_and_bad_filter(demo: Demo) -> None:

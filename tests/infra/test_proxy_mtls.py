@@ -7,7 +7,10 @@ Airflow's UI admits operator certificates only, and its execution API never from
 `make system-deps` installs Debian's nginx (1.22 on bookworm) for this test; it is started here
 with its own configuration and prefix, never as the machine's service. Elsewhere the test runs
 where an nginx binary is found, on PATH or named by ZHONGTAI_TEST_NGINX (e.g. one unpacked without
-installing: `apt-get download nginx && dpkg -x nginx_*.deb /tmp/ngx`), and skips otherwise."""
+installing: `apt-get download nginx && dpkg -x nginx_*.deb /tmp/ngx`), and skips otherwise.
+
+nginx and uvicorn run as their own processes (a proxy in front of a running server is the point);
+the two `zhongtai account issue` commands run in this process (tests.fixtures.cli_runner)."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ import pytest
 
 from catalog.db import init_catalog
 from catalog.departments import upsert_department
+from tests.fixtures.cli_runner import run_zhongtai
 from tests.infra.infra_files import INFRA
 
 CONF = INFRA / "compose" / "nginx" / "zhongtai.conf"
@@ -125,13 +129,13 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     )  # fmt: skip
     tls = secrets / "tls"
     var = root / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
-        ZHONGTAI_VAR_DIR=str(var),
-        ZHONGTAI_ENVIRONMENT="test",
-        ZHONGTAI_ENV_FILE=os.devnull,
-        ZHONGTAI_TRUSTED_PROXIES="127.0.0.1",
-    )
+    settings = {
+        "ZHONGTAI_VAR_DIR": str(var),
+        "ZHONGTAI_ENVIRONMENT": "test",
+        "ZHONGTAI_ENV_FILE": os.devnull,
+        "ZHONGTAI_TRUSTED_PROXIES": "127.0.0.1",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")} | settings
     sessions = init_catalog(f"sqlite:///{var / 'catalog.sqlite'}")
     with sessions() as session:
         upsert_department(session, "330100SWJ", "杭州市税务局", "330100")
@@ -147,17 +151,13 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
         check=True, capture_output=True,
     )  # fmt: skip
     rogue = _issue(rogue_ca, "/O=330100SWJ/CN=swj-exchange", root / "rogue")
-    zhongtai = [str(Path(sys.executable).parent / "zhongtai"), "account", "issue", "330100SWJ"]
-    admin = subprocess.run(
-        [*zhongtai, "root-admin", "--role", "admin"], env=env, capture_output=True, text=True
-    )
+    issue = ("account", "issue", "330100SWJ")  # in this process (tests.fixtures.cli_runner)
+    admin = run_zhongtai(*issue, "root-admin", "--role", "admin", env=settings)
     assert admin.returncode == 0, admin.stderr
-    issued = subprocess.run(
-        [*zhongtai, "swj-mtls", "--role", "requester", "--cert", str(department[0])],
-        env={**env, "ZHONGTAI_TOKEN": admin.stdout.strip()},
-        capture_output=True,
-        text=True,
-    )
+    issued = run_zhongtai(
+        *issue, "swj-mtls", "--role", "requester", "--cert", str(department[0]),
+        env={**settings, "ZHONGTAI_TOKEN": admin.stdout.strip()},
+    )  # fmt: skip
     assert issued.returncode == 0, issued.stderr
     api_port, tls_port = _port(), _port()
     folder = root / "nginx"
