@@ -15,7 +15,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from catalog.tokens import issue_account
 from exchange_api.demo import DATASET
 from schemas.loader import DATASETS_DIR
 from tests.exchange_api.conftest import Platform
+from tests.fixtures.cli_runner import run_zhongtai
 
 OWNER = "rsj-exchange"
 FIELDS = ["citizen_id", "period", "amount", "region"]
@@ -269,19 +269,15 @@ def test_the_city_and_the_province_are_not_bound(world: Region, account: str) ->
 
 def _zhongtai(world: Region, account: str, *args: str) -> subprocess.CompletedProcess[str]:
     settings = world.platform.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
-    env.update(
-        ZHONGTAI_VAR_DIR=str(settings.var_dir),
-        ZHONGTAI_CATALOG_URL=settings.resolved_catalog_url,
-        ZHONGTAI_ENVIRONMENT="test",
-        ZHONGTAI_ENV_FILE=os.devnull,
-        ZHONGTAI_TOKEN=world.tokens[account],
-        COLUMNS="200",
-    )
-    command = [os.path.join(os.path.dirname(sys.executable), "zhongtai"), *args]
-    return subprocess.run(
-        command, env=env, input="", capture_output=True, text=True, timeout=180, check=False
-    )
+    env = {
+        "ZHONGTAI_VAR_DIR": str(settings.var_dir),
+        "ZHONGTAI_CATALOG_URL": settings.resolved_catalog_url,
+        "ZHONGTAI_ENVIRONMENT": "test",
+        "ZHONGTAI_ENV_FILE": os.devnull,
+        "ZHONGTAI_TOKEN": world.tokens[account],
+        "COLUMNS": "200",
+    }
+    return run_zhongtai(*args, env=env)  # in this process (tests.fixtures.cli_runner)
 
 
 def test_the_terminal_files_with_the_bound_and_is_refused_another_countys_rows(
