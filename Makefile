@@ -101,5 +101,5 @@ PRODUCTION_MODULES := \
 	tests/exchange_api/test_cli_requests.py tests/exchange_api/test_cli_verify.py
 test-production: system-deps install
 	ZHONGTAI_TEST_STORES=production $(VENV)/bin/pytest -m "not load and not production" \
-		-n $(PRODUCTION_WORKERS) --durations=15 $(PRODUCTION_MODULES)
+		-n $(PRODUCTION_WORKERS) --dist loadfile --durations=15 $(PRODUCTION_MODULES)
 	$(VENV)/bin/pytest -m "production and not load" -n $(PRODUCTION_WORKERS) --durations=15
