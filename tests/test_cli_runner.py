@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from catalog.db import make_engine
 from catalog.settings import Settings, get_settings
@@ -106,6 +106,25 @@ def test_a_crash_fails_the_test_with_the_traceback_the_command_prints(
     assert "Traceback" in crashed.value.result.stderr
     assert "a bug, not a domain error" in crashed.value.result.stderr
     assert isinstance(crashed.value.__cause__, RuntimeError)
+
+
+def test_a_connection_the_command_keeps_fails_the_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept: list[Connection] = []
+
+    def leaking(*_: object) -> dict[str, str]:
+        kept.append(make_engine(f"sqlite:///{tmp_path / 'leak.sqlite'}").connect())
+        return {}
+
+    monkeypatch.setattr("exchange_api.cli_config.effective_settings", leaking)
+    try:
+        with pytest.raises(AssertionError, match="left connections checked out"):
+            run_zhongtai("config", "show", env={"ZHONGTAI_VAR_DIR": str(tmp_path)})
+    finally:
+        for connection in kept:
+            connection.close()
+    assert len(kept) == 1
 
 
 @pytest.mark.postgres
