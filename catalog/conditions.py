@@ -24,6 +24,7 @@ __all__ = [
     "first_outside",
     "reaches_outside",
     "type_family",
+    "within",
 ]
 
 
@@ -179,6 +180,15 @@ def reaches_outside(bound: Condition, condition: Condition) -> bool:
         )
     values = condition.value if isinstance(condition.value, tuple) else (condition.value,)
     return any(not _admits(bound, value) for value in values)
+
+
+def within(bound: Condition, condition: Condition) -> bool:
+    """Whether ``condition`` is a value-set condition on ``bound``'s field that keeps to it."""
+    return (
+        condition.field == bound.field
+        and _comparable(condition)
+        and not reaches_outside(bound, condition)
+    )
 
 
 def first_outside(

@@ -14,7 +14,7 @@ the owner's (the province reading a county's dataset, or the owner's own level) 
 
 from __future__ import annotations
 
-from catalog.conditions import Condition, Op, reaches_outside
+from catalog.conditions import Condition, Op, within
 
 __all__ = ["confined", "division_prefix", "division_contains", "region_bound"]
 
@@ -48,9 +48,4 @@ def region_bound(
 def confined(row_filter: tuple[Condition, ...], bound: Condition) -> bool:
     """Whether ``row_filter`` keeps rows inside ``bound`` (it holds ``bound`` or a condition on
     the same field that is narrower)."""
-    return any(
-        c.field == bound.field
-        and c.op in (Op.EQ, Op.IN, Op.PREFIX)
-        and not reaches_outside(bound, c)
-        for c in row_filter
-    )
+    return any(within(bound, c) for c in row_filter)

@@ -33,6 +33,7 @@ from catalog import audit
 from catalog.conditions import Condition
 from catalog.datasets import get_dataset
 from catalog.demands import settle_approved
+from catalog.departments import get_department
 from catalog.errors import Conflict, InvalidInput, NotFound
 from catalog.events import GrantSuperseded, RequestDecided, RequestFiled, RequestWithdrawn
 from catalog.grant_terms import checked_terms, issue_grant
@@ -40,7 +41,6 @@ from catalog.guard import ensure
 from catalog.models import (
     AccessMode,
     AuditOutcome,
-    Department,
     Grant,
     RequestStatus,
     ShareRequest,
@@ -92,7 +92,7 @@ def file_request(
     dataset = get_dataset(session, dataset_code)
     row_filter = tuple(row_filter)  # read thrice: negative list, region, then checked
     asked = asked_names(fields, row_filter, match_fields)
-    region = _department_region(session, principal.department_id)
+    region = get_department(session, principal.department_code).region_code
     dataset_terms = DatasetTerms.of(dataset)
     conditions = _parsed(row_filter)
     asking = dataset_terms.asking(asked, row_filter=conditions, region=region)
@@ -242,11 +242,6 @@ def approve_request(
             "expires_at": expires_at,
         },
     )
-
-
-def _department_region(session: Session, department_id: int) -> str:
-    department = session.get(Department, department_id)
-    return department.region_code if department is not None else ""
 
 
 def _parsed(row_filter: tuple[Condition | Mapping[str, Any], ...]) -> tuple[Condition, ...]:

@@ -25,7 +25,8 @@ from catalog import actions as act
 from catalog import objections
 from catalog import requests as share_requests
 from catalog.datasets import get_dataset
-from catalog.models import AccessMode, Department, RequestStatus
+from catalog.departments import get_department
+from catalog.models import AccessMode, RequestStatus
 from catalog.policy import Refusal, authorize
 from catalog.resources import DatasetTerms
 from catalog.workdays import DeadlineRules
@@ -69,8 +70,7 @@ def catalog_entry(
     terms = DatasetTerms.of(dataset)
     decision = authorize(principal, act.REQUEST_FILE, terms, now=now)
     fields = field_views(dataset)
-    department = session.get(Department, principal.department_id)
-    bound = terms.region_bound(department.region_code) if department is not None else None
+    bound = terms.region_bound(get_department(session, principal.department_code).region_code)
     return portal_page(
         request,
         session,
