@@ -291,6 +291,10 @@ class ShareRequest(Base):
         Boolean, default=False, server_default=false()
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scenario_requests.id", name="fk_share_requests_scenario_id"), default=None
+    )
+    """The scenario request (应用场景, ``catalog.scenarios``) this request is a member of."""
 
     dataset: Mapped[Dataset] = relationship()
     requester: Mapped[Department] = relationship()
@@ -433,6 +437,7 @@ from catalog import credential_tables as _credential_tables  # noqa: E402, F401
 from catalog import element_tables as _element_tables  # noqa: E402, F401
 from catalog import list_tables as _list_tables  # noqa: E402, F401
 from catalog import negative_tables as _negative_tables  # noqa: E402, F401
+from catalog import scenario_tables as _scenario_tables  # noqa: E402, F401
 from catalog import search_tables as _search_tables  # noqa: E402, F401
 from catalog import subscription_tables as _subscription_tables  # noqa: E402, F401
 from catalog import workflow_tables as _workflow_tables  # noqa: E402, F401
