@@ -61,6 +61,8 @@ __all__ = [
     "REQUEST_REFUSE",
     "REQUEST_VIEW",
     "REQUEST_WITHDRAW",
+    "SCENARIO_READ",
+    "SCENARIO_VIEW",
     "SCORECARD_VIEW",
     "RESPONSIBILITY_LINK",
     "RESPONSIBILITY_MANAGE",
@@ -87,6 +89,7 @@ ResourceKind = Literal[
     "scorecard",
     "responsibility",
     "demand",
+    "scenario",
 ]
 
 
@@ -206,6 +209,12 @@ DEPARTMENT_MANAGE = Action("department.manage", "platform", "Add a department or
 PLATFORM_BACKUP = Action(
     "platform.backup", "platform", "back the whole platform up, verify a backup, restore one"
 )
+SCENARIO_VIEW = Action(
+    "scenario.view", "scenario", "see a scenario request (应用场景) and its members' decisions"
+)
+SCENARIO_READ = Action(
+    "scenario.read", "scenario", "read a live scenario's joined view through its member grants"
+)
 NEGATIVE_LIST_VIEW = Action(
     "negative_list.view", "platform", "see the negative list (负面清单): what may not be shared"
 )
@@ -215,6 +224,8 @@ NEGATIVE_LIST_MANAGE = Action(
 
 ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
+    SCENARIO_VIEW,
+    SCENARIO_READ,
     DATA_READ,
     DATA_VERIFY,
     DATA_AGGREGATE,

@@ -24,6 +24,7 @@ from catalog.events import ActRefused
 from catalog.models import utcnow
 from catalog.policy import Allowed, Refusal, authorize
 from catalog.policy_lineage import LineageTerms
+from catalog.policy_scenarios import ScenarioTerms
 from catalog.principals import Principal
 from catalog.resources import (
     AccountTerms,
@@ -47,7 +48,7 @@ def ensure(
     session: Session,
     actor: Principal,
     action: Action,
-    resource: Resource | SubscriptionTerms | LineageTerms,
+    resource: Resource | SubscriptionTerms | LineageTerms | ScenarioTerms,
     *,
     now: dt.datetime | None = None,
 ) -> Allowed:
@@ -97,9 +98,11 @@ def keeping_refusals(session: Session) -> Iterator[Session]:
 
 
 def _describe(
-    resource: Resource | SubscriptionTerms | LineageTerms,
+    resource: Resource | SubscriptionTerms | LineageTerms | ScenarioTerms,
 ) -> tuple[int | None, int | None, str]:
     """(dataset id, grant id, ``kind:id``) of a resource, for the refusal event."""
+    if isinstance(resource, ScenarioTerms):
+        return None, None, f"scenario:{resource.scenario_id}"
     if isinstance(resource, LineageTerms):
         return None, None, f"lineage:{resource.node}"[:120]
     if isinstance(resource, SubscriptionTerms):

@@ -21,6 +21,7 @@ from catalog.settings import Settings
 
 MASK_MASTER_KEY_BYTES = 32
 _MASK_KEY_CONTEXT = b"zhongtai/mask/grant/"
+_SCENARIO_KEY_CONTEXT = b"zhongtai/mask/scenario/"
 
 
 def mask_key(master: bytes, grant_id: int) -> bytes:
@@ -28,6 +29,16 @@ def mask_key(master: bytes, grant_id: int) -> bytes:
     if isinstance(grant_id, bool) or not isinstance(grant_id, int):
         raise TypeError(f"grant_id must be an integer, not {grant_id!r}")
     message = _MASK_KEY_CONTEXT + str(grant_id).encode("ascii")
+    return hmac.new(master, message, hashlib.sha256).digest()
+
+
+def scenario_key(master: bytes, scenario_id: int) -> bytes:
+    """The key a scenario's members are joined under (``lakehouse.scenario_read``):
+    HMAC-SHA256(master, context ‖ scenario id) — derived as grants' keys are, in another context,
+    so it equals no grant's key and is never sent."""
+    if isinstance(scenario_id, bool) or not isinstance(scenario_id, int):
+        raise TypeError(f"scenario_id must be an integer, not {scenario_id!r}")
+    message = _SCENARIO_KEY_CONTEXT + str(scenario_id).encode("ascii")
     return hmac.new(master, message, hashlib.sha256).digest()
 
 

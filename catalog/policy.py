@@ -61,6 +61,8 @@ lists.view         any authenticated account (``catalog.policy_lists``: what is 
 responsibility.*   manage: admins; link: the department's publisher/steward, own dataset only
 demand.*           file: a requester for its own department; view, match, request, fulfil,
                    decline: see ``catalog.policy_lists``
+scenario.view      the requesting department, member owners, auditors, admins (policy_scenarios)
+scenario.read      a requester of the requesting department, once every member is decided
 negative_list.*    view: anyone; manage: own publisher, admins (``catalog.policy_negative``,
                    which also bars requests naming a negative-listed dataset or field)
 =================  ===========================================================================
@@ -89,6 +91,7 @@ from catalog.policy_elements import element_manage, element_view
 from catalog.policy_exports import catalog_export
 from catalog.policy_lineage import LineageTerms, lineage_rebuild, lineage_view
 from catalog.policy_regions import outside_region
+from catalog.policy_scenarios import ScenarioTerms, scenario_read, scenario_view
 from catalog.policy_scorecards import scorecard_view
 from catalog.policy_terms import in_department, platform_role, visible_or_hidden
 from catalog.principals import Principal
@@ -150,7 +153,12 @@ class Allowed:
 def authorize(
     actor: Principal,
     action: Action,
-    resource: Resource | VerifyResource | AggregateResource | SubscriptionTerms | LineageTerms,
+    resource: Resource
+    | VerifyResource
+    | AggregateResource
+    | SubscriptionTerms
+    | LineageTerms
+    | ScenarioTerms,
     *,
     now: dt.datetime,
 ) -> Allowed | Refusal:
@@ -363,6 +371,7 @@ _KINDS: dict[str, type] = {
     "scorecard": ScorecardTerms,
     "responsibility": ResponsibilityTerms,
     "demand": DemandTerms,
+    "scenario": ScenarioTerms,
 }
 
 #: The rule of every action but the planned ones: ``data.read`` (``catalog.read_plan``),
@@ -417,4 +426,6 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.DATASET_REVISE: _catalog_rules.dataset_revise,
     act.DEPARTMENT_MANAGE: _catalog_rules.department_manage,
     act.PLATFORM_BACKUP: platform_backup,
+    act.SCENARIO_VIEW: scenario_view,
+    act.SCENARIO_READ: scenario_read,
 }

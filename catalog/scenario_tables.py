@@ -33,9 +33,7 @@ class ScenarioRequest(Base):
     filed_by_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     join_field: Mapped[str] = mapped_column(String(64))
     """The field every member is joined on (the same person's citizen ID in every dataset)."""
-    anchor_dataset_id: Mapped[int | None] = mapped_column(
-        ForeignKey("datasets.id"), default=None
-    )
+    anchor_dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"), default=None)
     """The requester's own dataset in the scenario, read as its owner; None when it has none."""
     anchor_fields: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[dt.datetime] = mapped_column()
