@@ -63,6 +63,7 @@ from exchange_api.routes import (
 from exchange_api.routes import changes as change_routes
 from exchange_api.routes import contracts as contract_routes
 from exchange_api.routes import elements as element_routes
+from exchange_api.routes import scenarios as scenario_routes
 from exchange_api.routes import scorecards as scorecard_routes
 from exchange_api.routes import search as search_routes
 from exchange_api.routes import subscriptions as subscription_routes
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(search_routes.router)
+    app.include_router(scenario_routes.router)
     app.include_router(change_routes.router)
     app.include_router(element_routes.router)
     app.include_router(element_pages.router)

@@ -37,6 +37,7 @@ from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
 from exchange_api.cli_lists import demand_app, responsibility_app
 from exchange_api.cli_negative import negative_app
+from exchange_api.cli_scenarios import scenario_app
 from exchange_api.cli_scorecard import scorecard_app
 from exchange_api.cli_search import search_app
 from schemas.errors import ZhongtaiError
@@ -51,6 +52,7 @@ quality_app = typer.Typer(
 app.add_typer(quality_app, name="quality")
 app.add_typer(requests_app, name="requests")
 app.add_typer(grants_app, name="grants")
+app.add_typer(scenario_app, name="scenario")
 app.add_typer(account_app, name="account")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(lake_app, name="lake")
