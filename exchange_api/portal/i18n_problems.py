@@ -30,6 +30,9 @@ _ZH: dict[str, str] = {
     "problem.objection.not_found": "没有该异议，或您无权查看。",
     "problem.dataset.not_found": "没有该信息资源。",
     "problem.request.not_owner": "只有该资源提供方的发布人员可以审批此申请。",
+    "problem.scenario.not_found": "没有该应用场景，或您无权查看。",
+    "problem.scenario.not_live": "该应用场景尚有资源提供方未作出决定，暂不能读取联合视图。",
+    "problem.scenario.not_requester": "只有提出该应用场景的单位的申请人员可以读取联合视图。",
     "problem.request.not_requester": "只有申请单位的申请人员可以办理此操作。",
     "problem.grant.not_owner": "只有该资源提供方的发布人员可以撤销授权。",
     "problem.grant.not_grantee": "只有持有该授权单位的申请人员可以申请续期。",
@@ -99,6 +102,11 @@ _EN: dict[str, str] = {
     "problem.objection.not_found": "There is no such objection, or you may not see it.",
     "problem.dataset.not_found": "There is no such dataset.",
     "problem.request.not_owner": "Only a publisher of the dataset's owner may decide this request.",
+    "problem.scenario.not_found": "There is no such scenario request, or you may not see it.",
+    "problem.scenario.not_live": "Some owner has not decided its part yet: the joined view is "
+    "not readable.",
+    "problem.scenario.not_requester": "Only a requester of the department that filed the "
+    "scenario may read its joined view.",
     "problem.request.not_requester": "Only a requester of the department that filed the request "
     "may do this.",
     "problem.grant.not_owner": "Only a publisher of the dataset's owner may revoke its grants.",

@@ -20,6 +20,7 @@ from catalog.models import AccessMode, AccountKind, RequestStatus, Role
 from catalog.policy import Allowed, Refusal, authorize
 from catalog.policy_catalog import ContractTerms
 from catalog.policy_lineage import LineageTerms
+from catalog.policy_scenarios import ScenarioTerms
 from catalog.principals import SYSTEM, Principal
 from catalog.resources import (
     PLATFORM,
@@ -66,7 +67,11 @@ _NEW_ACCOUNT = AccountTerms(
 )
 
 
-def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerms:
+def _resource(
+    action: Action, department_id: int
+) -> Resource | SubscriptionTerms | ScenarioTerms:
+    if action.resource == "scenario":  # filed by the requesting department over the dataset
+        return ScenarioTerms(10, REQUESTING, frozenset({OWNER}), live=True)
     if action.resource == "subscription":
         creating = action is act.SUBSCRIPTION_CREATE
         return SubscriptionTerms.new(_SUBSCRIBED) if creating else _SUBSCRIPTION
@@ -424,6 +429,18 @@ EXPECTED["dataset.revise"] = EXPECTED["dataset.register"]
 EXPECTED["department.manage"] = EXPECTED["account.issue"]
 EXPECTED["platform.backup"] = EXPECTED["audit.key"]  # admins, and the operator on the host
 
+#: 应用场景 (``catalog.policy_scenarios``): seen by the parties, read by the filer's requesters
+EXPECTED["scenario.view"] = {
+    "own": ("ok",) * 5,
+    "requesting": ("ok",) * 5,
+    "other": ("404:scenario.not_found",) * 3 + ("ok", "ok"),
+}
+EXPECTED["scenario.read"] = {
+    "own": ("scenario.not_requester",) * 5,
+    "requesting": ("scenario.not_requester", "ok") + ("scenario.not_requester",) * 3,
+    "other": ("404:scenario.not_found",) * 3 + ("scenario.not_requester",) * 2,
+}
+
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
     "dataset.view": "ok",
@@ -482,6 +499,8 @@ SYSTEM_EXPECTED = {
     "negative_list.view": "ok",
     "negative_list.manage": "negative_list.not_manager",
     "platform.backup": "ok",  # zhongtai backup run by the operator on the host, no token
+    "scenario.view": "404:scenario.not_found",
+    "scenario.read": "404:scenario.not_found",
 }
 
 
@@ -560,6 +579,7 @@ def test_a_principal_with_every_role_of_another_department(action: Action) -> No
         "subscription.fetch",
         "demand.file",  # for its own department only
         "demand.request",
+        "scenario.read",  # only the filing department's requesters read the joined view
     }
     assert isinstance(decision, Refusal) == (action.name in owner_only), decision
 
