@@ -19,8 +19,8 @@ from exchange_api import errors, openapi
 from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
     audit_pages,
-    case_scorecard_pages,
     bulk_pages,
+    case_scorecard_pages,
     contract_pages,
     dataset_page,
     element_pages,
