@@ -38,7 +38,7 @@ _ZH: dict[str, str] = {
 
 _EN: dict[str, str] = {
     "cases.title": "Cases answered on time",
-    "cases.link": "民呼我为: cases answered on time",
+    "cases.link": "Citizen requests (Min Hu Wo Wei): cases answered on time",
     "cases.note": (
         "Per handling department, over the chosen case datasets: replied on time (at or before "
         "the deadline), replied late, unanswered with the deadline passed at the moment counted, "
