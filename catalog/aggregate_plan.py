@@ -7,8 +7,10 @@ does. Pure, like ``catalog.read_plan.plan_read``.
 Rules, in the order they are checked:
 
 1. Shape: 0 to :data:`MAX_GROUP_FIELDS` distinct ``group_by`` fields; 1 to
-   :data:`MAX_MEASURES` distinct measures, each ``count`` (no field) or ``sum`` of one field
-   (``aggregate.invalid``).
+   :data:`MAX_MEASURES` distinct measures, each ``count`` (no field), ``sum`` of one field,
+   ``count_present`` of one field (rows where it is not null) or ``count_not_after`` of a field
+   ``than`` another (rows where both are present and the first is at or before the second — a
+   case replied by its deadline) (``aggregate.invalid``).
 2. A publisher or steward of the owner department aggregates every field unmasked, and its
    groups are never suppressed.
 3. Everyone else needs the requester role and a live grant allowing the ``aggregate`` mode
@@ -16,13 +18,19 @@ Rules, in the order they are checked:
 4. Fields: every field named known (``field.unknown``) and granted (``field.not_granted``).
    A masked field is grouped by its **masked** value — what the grantee could already read, a
    birth year say — never the stored one. A sum is only over a numeric field the grantee sees
-   unmasked (``field.masked``, ``aggregate.invalid`` for a text field). Filters only on granted,
-   unmasked fields: a masked field is refused even when it is a match key (a range or a list of
-   candidates in an aggregate would count what the mask hides).
+   unmasked (``field.masked``, ``aggregate.invalid`` for a text field). ``count_present`` and
+   ``count_not_after`` only over fields the grantee sees unmasked (``field.masked``: comparing a
+   masked column with another would count what the mask hides), the two compared fields of one
+   kind, number with number or date/time with date/time, never text (``aggregate.invalid``).
+   Filters only on granted, unmasked fields: a masked field is refused even when it is a match
+   key (a range or a list of candidates in an aggregate would count what the mask hides).
 5. The plan: the grant's row filter always comes first; groups with fewer than the minimum
    group size rows (``AggregateResource.min_group_size``, the setting
    ``ZHONGTAI_MIN_GROUP_SIZE``) are suppressed entirely — their keys and sums are never sent,
-   only how many there were; at most :data:`MAX_GROUPS` groups are returned.
+   only how many there were; at most :data:`MAX_GROUPS` groups are returned. No group is
+   suppressed when the aggregate names no field the grantee sees masked and its grant also
+   delivers rows (``query``, ``bulk`` or ``subscribe``): it could count those very rows itself
+   from what it may read, so suppression would hide nothing but an exact answer.
 """
 
 from __future__ import annotations
@@ -68,19 +76,36 @@ MAX_FILTERS = 20
 class MeasureFn(StrEnum):
     COUNT = "count"
     SUM = "sum"
+    COUNT_PRESENT = "count_present"
+    COUNT_NOT_AFTER = "count_not_after"
+
+
+ROW_MODES = frozenset({AccessMode.QUERY, AccessMode.BULK, AccessMode.SUBSCRIBE})
+"""Modes that deliver rows: a grant with one of them could count its unmasked rows itself."""
 
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    """``count`` (rows in the group) or ``sum`` of one numeric field."""
+    """``count`` (rows in the group), ``sum`` of one numeric field, ``count_present`` of one
+    field (rows where it is not null), or ``count_not_after`` (rows where ``field`` and
+    ``than`` are both present and ``field <= than``)."""
 
     fn: MeasureFn
     field: str | None = None
+    than: str | None = None
 
     @property
     def label(self) -> str:
-        """The measure's output column name: ``count`` or ``sum_<field>``."""
+        """The output column name: ``count``, ``sum_<field>``, ``count_present_<field>`` or
+        ``count_<field>_not_after_<than>``."""
+        if self.fn is MeasureFn.COUNT_NOT_AFTER:
+            return f"count_{self.field}_not_after_{self.than}"
         return self.fn.value if self.field is None else f"{self.fn.value}_{self.field}"
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields the measure reads."""
+        return tuple(f for f in (self.field, self.than) if f is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +197,12 @@ def plan_aggregate(
     refusal = _check_fields(dataset, visible, masked, request)
     if refusal is not None:
         return refusal
-    named = request.group_by + tuple(m.field for m in request.measures if m.field is not None)
+    named = request.group_by + tuple(f for m in request.measures for f in m.fields)
     named += tuple(c.field for c in request.filters)
     barred = fields_barred(dataset, named, use="aggregated")
     if barred is not None:  # 负面清单: catalog.negative_check
         return Refusal(barred.code, barred.reason)
+    countable = not (set(named) & masked) and bool(checked.access_modes & ROW_MODES)
     return AggregatePlan(
         dataset_code=dataset.code,
         table=dataset.table_name,
@@ -185,7 +211,7 @@ def plan_aggregate(
         ),
         measures=request.measures,
         conditions=checked.row_filter + request.filters,
-        min_group_size=max(resource.min_group_size, 1),
+        min_group_size=1 if countable else max(resource.min_group_size, 1),
         max_groups=MAX_GROUPS,
         grant_id=checked.grant_id,
         purpose=checked.purpose,
@@ -204,10 +230,16 @@ def _check_shape(request: AggregateRequest) -> Refusal | None:
     if len(request.filters) > MAX_FILTERS:
         return Refusal("aggregate.invalid", f"at most {MAX_FILTERS} filters")
     for measure in request.measures:
-        if (measure.fn is MeasureFn.COUNT) != (measure.field is None):
+        if (measure.fn is MeasureFn.COUNT) != (measure.field is None) or (
+            (measure.fn is MeasureFn.COUNT_NOT_AFTER) != (measure.than is not None)
+        ):
             return Refusal(
-                "aggregate.invalid", "'count' takes no field; 'sum' takes exactly one field"
+                "aggregate.invalid",
+                "'count' takes no field; 'sum' and 'count_present' exactly one field; "
+                "'count_not_after' a field and a 'than' field",
             )
+        if measure.than is not None and measure.than == measure.field:
+            return Refusal("aggregate.invalid", "'count_not_after' compares two different fields")
     return None
 
 
@@ -217,8 +249,9 @@ def _check_fields(
     masked: frozenset[str],
     request: AggregateRequest,
 ) -> Refusal | None:
-    summed = [m.field for m in request.measures if m.field is not None]
-    named = list(request.group_by) + summed + [c.field for c in request.filters]
+    summed = [m.field for m in request.measures if m.fn is MeasureFn.SUM and m.field]
+    measured = [f for m in request.measures for f in m.fields]
+    named = list(request.group_by) + measured + [c.field for c in request.filters]
     unknown = [n for n in named if n not in dataset.field_names]
     if unknown:
         return Refusal("field.unknown", f"dataset {dataset.code} has no field(s) {unknown}")
@@ -230,6 +263,9 @@ def _check_fields(
             return Refusal("field.masked", f"field {name!r} is masked for this grant: no sum")
         if type_family(dataset.field(name).duckdb_type) != "number":
             return Refusal("aggregate.invalid", f"field {name!r} is not numeric: no sum")
+    refusal = _check_counted(dataset, masked, request.measures)
+    if refusal is not None:
+        return refusal
     for condition in request.filters:
         if condition.field in masked:
             return Refusal(
@@ -240,4 +276,30 @@ def _check_fields(
         problem = condition_problem(dataset, visible, condition)
         if problem is not None:
             return Refusal("filter.invalid", problem)
+    return None
+
+
+def _check_counted(
+    dataset: DatasetTerms, masked: frozenset[str], measures: tuple[Measure, ...]
+) -> Refusal | None:
+    """``count_present`` and ``count_not_after`` only over unmasked fields; the compared two of
+    one kind (numbers, or dates and times), never text."""
+    for measure in measures:
+        if measure.fn not in (MeasureFn.COUNT_PRESENT, MeasureFn.COUNT_NOT_AFTER):
+            continue
+        for name in measure.fields:
+            if name in masked:
+                return Refusal(
+                    "field.masked",
+                    f"field {name!r} is masked for this grant: it cannot be counted or compared",
+                )
+        if measure.than is None or measure.field is None:
+            continue
+        kinds = {type_family(dataset.field(n).duckdb_type) for n in measure.fields}
+        if len(kinds) != 1 or "text" in kinds:
+            return Refusal(
+                "aggregate.invalid",
+                f"'count_not_after' compares two numbers or two dates/times, not "
+                f"{measure.field!r} with {measure.than!r}",
+            )
     return None

@@ -209,6 +209,17 @@ class ReadTerms:
         )
 
 
+_MEASURE_KEYS = ({"fn", "field"}, {"fn", "field", "than"})
+
+
+def _measure_json(measure: Measure) -> dict[str, Any]:
+    """A measure as recorded; ``than`` only when it compares (older records never carry it)."""
+    data: dict[str, Any] = {"fn": measure.fn.value, "field": measure.field}
+    if measure.than is not None:
+        data["than"] = measure.than
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class AggregateTerms:
     """An aggregate's plan as executed, but for its filters, purpose and grant (in the event)."""
@@ -234,7 +245,7 @@ class AggregateTerms:
             "v": TERMS_VERSION,
             "table": self.table,
             "group_by": [_column_json(c) for c in self.group_by],
-            "measures": [{"fn": m.fn.value, "field": m.field} for m in self.measures],
+            "measures": [_measure_json(m) for m in self.measures],
             "max_groups": self.max_groups,
             "keyed": self.keyed,
         }
@@ -249,18 +260,21 @@ class AggregateTerms:
             raise record_invalid("plan 'measures' is not a list of measures")
         parsed = []
         for item in measures:
-            if not isinstance(item, Mapping) or set(item) != {"fn", "field"}:
-                raise record_invalid("a measure is not {fn, field}")
-            field = item["field"]
+            if not isinstance(item, Mapping) or set(item) not in _MEASURE_KEYS:
+                raise record_invalid("a measure is not {fn, field[, than]}")
+            field, than = item["field"], item.get("than")
             try:
                 fn = MeasureFn(item["fn"])
             except ValueError:
                 raise record_invalid("a measure's function is unknown") from None
-            if (fn is MeasureFn.COUNT) != (field is None) or not (
-                field is None or isinstance(field, str)
+            if (
+                (fn is MeasureFn.COUNT) != (field is None)
+                or (fn is MeasureFn.COUNT_NOT_AFTER) != (than is not None)
+                or not (field is None or isinstance(field, str))
+                or not (than is None or isinstance(than, str))
             ):
                 raise record_invalid("a measure's field does not fit its function")
-            parsed.append(Measure(fn, field))
+            parsed.append(Measure(fn, field, than))
         return cls(
             table=terms["table"],
             group_by=columns,

@@ -20,6 +20,7 @@ from exchange_api.body_limit import BodyLimit
 from exchange_api.portal import (
     audit_pages,
     bulk_pages,
+    case_scorecard_pages,
     contract_pages,
     dataset_page,
     element_pages,
@@ -60,6 +61,7 @@ from exchange_api.routes import (
     requests,
     verify,
 )
+from exchange_api.routes import case_scorecards as case_scorecard_routes
 from exchange_api.routes import changes as change_routes
 from exchange_api.routes import contracts as contract_routes
 from exchange_api.routes import elements as element_routes
@@ -150,7 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contract_pages.router)
     app.include_router(audit_reproduce.router)
     app.include_router(audit_evidence.router)
+    app.include_router(case_scorecard_routes.router)  # before /scorecards/{department}
     app.include_router(scorecard_routes.router)
+    app.include_router(case_scorecard_pages.router)  # before /portal/scorecards' own routes
     app.include_router(scorecard_pages.router)
     app.include_router(lineage.router)  # last: its /{node:path} takes any path
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)

@@ -19,6 +19,7 @@ from catalog.settings_checks import check_startup
 from exchange_api import cli_audit as _cli_audit  # noqa: F401  (registers zhongtai audit …)
 from exchange_api import cli_audit_reproduce as _cli_reproduce  # noqa: F401  (audit reproduce)
 from exchange_api import cli_audit_usage as _cli_audit_usage  # noqa: F401  (usage, reconcile…)
+from exchange_api import cli_case_scorecard as _cli_cases  # noqa: F401  (scorecard cases)
 from exchange_api import cli_changes as _cli_changes  # noqa: F401  (registers its commands)
 from exchange_api import cli_duties as _cli_duties  # noqa: F401  (requests escalate, grants expire)
 from exchange_api import cli_manifest as _cli_manifest  # noqa: F401  (verify-manifest)

@@ -11,6 +11,7 @@ writes the same bytes, which the pipeline answers ``duplicate``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,9 +89,12 @@ def seed_scenarios(session: Session, contracts_dir: Path = SCENARIOS_DIR) -> Sce
     return ScenarioTokens(tokens, tuple(register_contracts(session, contracts_dir)))
 
 
-def build_world(settings: Settings, seed: int = DEFAULT_SEED) -> ScenarioWorld:
+def build_world(
+    settings: Settings, seed: int = DEFAULT_SEED, *, only: Collection[str] | None = None
+) -> ScenarioWorld:
     """Seed the catalog, write the world's extracts under ``<inbox>/<dataset>/`` and ingest each
-    with ``run_batch``; the batches' summaries come back with the generator's truth."""
+    with ``run_batch``; the batches' summaries come back with the generator's truth. ``only``
+    ingests just those datasets (every contract is still registered)."""
     sessions = init_catalog(settings.resolved_catalog_url)
     try:
         with sessions() as session:
@@ -105,6 +109,8 @@ def build_world(settings: Settings, seed: int = DEFAULT_SEED) -> ScenarioWorld:
     extracts: dict[str, Path] = {}
     batches: dict[str, BatchSummary] = {}
     for code, path in staged.items():
+        if only is not None and code not in only:
+            continue
         target = settings.inbox_dir / code / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         path.replace(target)

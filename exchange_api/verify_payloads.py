@@ -89,8 +89,12 @@ class VerifyOut(BaseModel):
 
 
 class MeasureIn(BodyIn):
-    fn: Literal["count", "sum"]
+    """``count``; ``sum`` or ``count_present`` (non-null rows) of ``field``; ``count_not_after``:
+    rows where ``field <= than`` (both unmasked numbers, or dates/times)."""
+
+    fn: Literal["count", "sum", "count_present", "count_not_after"]
     field: FieldName | None = None
+    than: FieldName | None = None
 
 
 class AggregateIn(BodyIn):
@@ -114,6 +118,7 @@ class AggregateGroupColumn(BaseModel):
 class AggregateMeasureOut(BaseModel):
     fn: str
     field: str | None
+    than: str | None = None
     name: str
 
 

@@ -1,5 +1,9 @@
 """Aggregates in SQL: counts and sums by granted fields, small groups suppressed inside DuckDB.
 
+Measures: ``count(*)``, ``sum(field)``, ``count(field)`` (``count_present``) and
+``count(*) FILTER (WHERE field <= than)`` (``count_not_after``), over stored columns the plan
+names.
+
 :func:`compile_aggregate` turns a :class:`catalog.aggregate_plan.AggregatePlan` into one
 statement:
 
@@ -21,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from catalog.aggregate_plan import AggregatePlan, MeasureFn
+from catalog.aggregate_plan import AggregatePlan, Measure, MeasureFn
 from catalog.errors import InvalidInput
 from lakehouse.connection import LAKE, quote_ident
 from lakehouse.masks import mask_sql
@@ -51,10 +55,7 @@ def compile_aggregate(
         f" AS {quote_ident(c.name)}"
         for c in plan.group_by
     ]
-    measures = [
-        "count(*)" if m.fn is MeasureFn.COUNT else f"sum({_ALIAS}.{quote_ident(m.field or '')})"
-        for m in plan.measures
-    ]
+    measures = [_measure_sql(m) for m in plan.measures]
     select = [*keys, "count(*) AS _n"] + [
         f"{expr} AS {quote_ident(m.label)}" for expr, m in zip(measures, plan.measures, strict=True)
     ]
@@ -81,6 +82,19 @@ def compile_aggregate(
     params.extend((plan.min_group_size, plan.min_group_size, plan.min_group_size))
     params.append(plan.max_groups + 1)
     return sql, params
+
+
+def _measure_sql(measure: Measure) -> str:
+    """One measure over stored columns; its field names come from the plan, quoted."""
+    if measure.fn is MeasureFn.COUNT:
+        return "count(*)"
+    field = f"{_ALIAS}.{quote_ident(measure.field or '')}"
+    if measure.fn is MeasureFn.SUM:
+        return f"sum({field})"
+    if measure.fn is MeasureFn.COUNT_PRESENT:
+        return f"count({field})"
+    than = f"{_ALIAS}.{quote_ident(measure.than or '')}"
+    return f"count(*) FILTER (WHERE {field} <= {than})"  # a null on either side never counts
 
 
 def run_aggregate(

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from catalog import actions as act
 from catalog import audit
-from catalog.aggregate_plan import AggregatePlan, AggregateRequest, AggregateResource
+from catalog.aggregate_plan import AggregatePlan, AggregateRequest, AggregateResource, Measure
 from catalog.errors import Conflict
 from catalog.events import ActRefused
 from catalog.grants import consume_quota, grant_for_read
@@ -274,12 +274,21 @@ def aggregate_document(
         "group_by": [
             {"name": c.name, "masked": c.mask.masked, "mask": str(c.mask)} for c in plan.group_by
         ],
-        "measures": [{"fn": m.fn.value, "field": m.field, "name": m.label} for m in plan.measures],
+        "measures": [_measure_document(m) for m in plan.measures],
         "min_group_size": plan.min_group_size,
         "group_count": len(result.groups),
         "suppressed_groups": result.suppressed_groups,
         "groups": list(result.groups),
     }
+
+
+def _measure_document(measure: Measure) -> dict[str, Any]:
+    """A measure as sent; ``than`` only on a comparing measure (older answers never held it)."""
+    document: dict[str, Any] = {"fn": measure.fn.value, "field": measure.field}
+    if measure.than is not None:
+        document["than"] = measure.than
+    document["name"] = measure.label
+    return document
 
 
 def answer_json(document: dict[str, Any]) -> bytes:

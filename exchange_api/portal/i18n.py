@@ -11,6 +11,7 @@ from typing import Literal
 
 from exchange_api.portal.i18n_audit import AUDIT_MESSAGES
 from exchange_api.portal.i18n_bulk import BULK_MESSAGES
+from exchange_api.portal.i18n_case_scorecards import CASE_SCORECARD_MESSAGES
 from exchange_api.portal.i18n_contracts import CONTRACT_MESSAGES
 from exchange_api.portal.i18n_elements import ELEMENT_MESSAGES
 from exchange_api.portal.i18n_evidence import EVIDENCE_MESSAGES
@@ -200,6 +201,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(LINEAGE_MESSAGES[_lang])
     MESSAGES[_lang].update(NEGATIVE_MESSAGES[_lang])
     MESSAGES[_lang].update(SCORECARD_MESSAGES[_lang])
+    MESSAGES[_lang].update(CASE_SCORECARD_MESSAGES[_lang])
     MESSAGES[_lang].update(LIST_MESSAGES[_lang])
     MESSAGES[_lang].update(EXPORT_MESSAGES[_lang])
     MESSAGES[_lang].update(ELEMENT_MESSAGES[_lang])

@@ -80,7 +80,7 @@ def aggregate(
     dataset = get_dataset(session, code)
     request = AggregateRequest(
         group_by=tuple(body.group_by),
-        measures=tuple(Measure(MeasureFn(m.fn), m.field) for m in body.measures),
+        measures=tuple(Measure(MeasureFn(m.fn), m.field, m.than) for m in body.measures),
         filters=tuple(Condition.from_json(c.model_dump(mode="json")) for c in body.filters),
     )
     answer = aggregate_shared(

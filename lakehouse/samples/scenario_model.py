@@ -103,8 +103,15 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class OnTime:
+    """One handling department's cases as of the world's date: ``on_time`` replied at or before
+    the deadline, ``late`` replied after it, ``open_overdue`` unreplied with the deadline passed,
+    ``open_in_time`` unreplied with the deadline still ahead; ``total`` all of them."""
+
     on_time: int
     total: int
+    late: int = 0
+    open_overdue: int = 0
+    open_in_time: int = 0
 
     @property
     def ratio(self) -> float:

@@ -17,8 +17,11 @@ The truth's rules, plainly:
   no payment of that subsidy to them in any month. ``eligible`` maps each such citizen ID to the
   subsidies missed, sorted.
 * **rows_per_county** (数据回流): rows of ``mzt_assistance_recipients`` per county code.
-* **cases_on_time** (民呼我为): per handling department over both case datasets, the cases with
-  a reply time at or before the deadline, and all its cases (an unanswered case is not on time).
+* **cases_on_time** (民呼我为): per handling department over both case datasets (the dispatch
+  centre 330102MHWW among them: cases returned to it, cases it closed at intake — see
+  :func:`_cases`), the cases with a reply time at or before the deadline, and all its cases (an
+  unanswered case is not on time); also those replied after the deadline, and the unanswered
+  ones whose deadline had passed (before the world's date, 00:00) or had not.
 * **report_fields** (智能报表): per field of ``street_monthly``, the dataset the platform fills it
   from (None: the office collects it), and whether the office still collects it by hand although
   that dataset shares it; **report_values**: those fields' values for the report month and street.
@@ -238,6 +241,8 @@ def _payments(rng: random.Random, people: list[Person]) -> list[Payment]:
     return payments
 
 
+CENTRE = "330102MHWW"
+"""The 上城区 民呼我为 dispatch centre: it receives every case and dispatches it."""
 _CASE_KINDS = {
     "330102CGJ": (
         "CG",
@@ -252,9 +257,24 @@ _REPLIES = (
     "经现场核实，已协调属地街道和物业共同处理。",
 )
 _RETURNED = "经核实不属于本部门职责，已退回统一受理中心重新派单。"
+_AT_INTAKE = "统一受理中心即接即办：受理时已当场答复诉求人，抄送承办部门备案。"
 
 
 def _cases(rng: random.Random, fake: Faker) -> list[Case]:
+    """Each department's cases (its dataset holds every case dispatched to it).
+
+    Who handles a case (``handling_department``), plainly:
+
+    * **returned** (已退回, about 5%): the department found the case outside its duties and
+      returned it to the dispatch centre for re-dispatch; the centre handles it now
+      (:data:`CENTRE`). Nobody has answered the citizen yet: no reply time, the department's
+      return note as the reply.
+    * **closed at intake** (即接即办, about 10%): the centre answered the citizen on the spot and
+      copied the case to the department for the record; the centre handled it (:data:`CENTRE`),
+      replied 1 to 4 hours after receipt, status 已办结.
+    * otherwise the department itself (nine in ten) or, co-handled, the other department; the
+      case is replied by the deadline (on time), after it (late), or still open (办理中).
+    """
     cases: list[Case] = []
     for owner, (prefix, days, categories) in _CASE_KINDS.items():
         other = next(code for code in _CASE_KINDS if code != owner)
@@ -266,16 +286,21 @@ def _cases(rng: random.Random, fake: Faker) -> list[Case]:
             deadline = dt.datetime.combine(
                 received.date() + dt.timedelta(days=days), dt.time(17, 30)
             )
-            fate = rng.choices(("on_time", "late", "open", "returned"), weights=(72, 15, 8, 5))[0]
+            fate = rng.choices(
+                ("on_time", "late", "open", "returned", "at_intake"), weights=(65, 13, 7, 5, 10)
+            )[0]
             replied: dt.datetime | None = None
             status, reply = "已办结", rng.choice(_REPLIES)
+            handler = owner if rng.random() < 0.9 else other
             if fate == "on_time":
                 replied = received + (deadline - received) * rng.uniform(0.1, 1.0)
             elif fate == "late":
                 replied = deadline + dt.timedelta(hours=rng.randrange(1, 96))
             elif fate == "returned":
-                replied = received + dt.timedelta(hours=rng.randrange(2, 30))
-                status, reply = "已退回", _RETURNED
+                status, reply, handler = "已退回", _RETURNED, CENTRE
+            elif fate == "at_intake":
+                replied = received + dt.timedelta(minutes=rng.randrange(60, 240))
+                reply, handler = _AT_INTAKE, CENTRE
             else:
                 status, reply = "办理中", ""
             street = rng.choice(STREETS["330102"])
@@ -287,7 +312,7 @@ def _cases(rng: random.Random, fake: Faker) -> list[Case]:
                     mobile=generators.mobile(rng),
                     address=_address(rng, "330102", street),
                     category=rng.choice(categories),
-                    handling_department=owner if rng.random() < 0.9 else other,
+                    handling_department=handler,
                     received_at=received,
                     deadline=deadline,
                     replied_at=None if replied is None else replied.replace(microsecond=0),
@@ -343,10 +368,15 @@ def _truth(
             eligible[person.citizen_id] = missed
     counties = Counter(p.region for p in people if p.assistance is not None)
     on_time: dict[str, list[int]] = {}
+    as_of = dt.datetime.combine(AS_OF, dt.time())
     for case in cases:
-        tally = on_time.setdefault(case.handling_department, [0, 0])
-        tally[0] += case.replied_at is not None and case.replied_at <= case.deadline
+        tally = on_time.setdefault(case.handling_department, [0, 0, 0, 0, 0])
+        replied = case.replied_at
+        tally[0] += replied is not None and replied <= case.deadline
         tally[1] += 1
+        tally[2] += replied is not None and replied > case.deadline
+        tally[3] += replied is None and case.deadline < as_of
+        tally[4] += replied is None and case.deadline >= as_of
     report_fields, report_values = _report(people, payments, contracts)
     return Truth(
         eligible=dict(sorted(eligible.items())),

@@ -79,17 +79,24 @@ def rows_per_county(rows: dict[str, list[dict[str, str]]]) -> dict[str, int]:
     return dict(sorted(Counter(r["region"] for r in rows["mzt_assistance_recipients"]).items()))
 
 
-def cases_on_time(rows: dict[str, list[dict[str, str]]]) -> dict[str, tuple[int, int]]:
-    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+def cases_on_time(
+    rows: dict[str, list[dict[str, str]]], as_of: dt.datetime
+) -> dict[str, tuple[int, int, int, int, int]]:
+    """Per handling department over both case extracts: (replied by the deadline, cases,
+    replied after it, unreplied past the deadline at ``as_of``, unreplied within it)."""
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for code in ("cgj_hotline_cases", "zjj_hotline_cases"):
         for r in rows[code]:
             deadline = dt.datetime.fromisoformat(r["deadline"])
-            replied = r["replied_at"]
-            tally[r["handling_department"]][0] += bool(
-                replied and dt.datetime.fromisoformat(replied) <= deadline
-            )
-            tally[r["handling_department"]][1] += 1
-    return {k: (v[0], v[1]) for k, v in sorted(tally.items())}
+            counts = tally[r["handling_department"]]
+            counts[1] += 1
+            if not r["replied_at"]:
+                counts[3 if deadline < as_of else 4] += 1
+            elif dt.datetime.fromisoformat(r["replied_at"]) <= deadline:
+                counts[0] += 1
+            else:
+                counts[2] += 1
+    return {k: (v[0], v[1], v[2], v[3], v[4]) for k, v in sorted(tally.items())}
 
 
 def report_values(

@@ -4,6 +4,7 @@ real pipeline on the embedded stores (GBK decoded, full-width text normalised)."
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,13 @@ def test_truth_recomputed_from_the_files(built: ScenarioWorld) -> None:
     assert oracle.rows_per_county(rows) == truth.rows_per_county
     assert {"330102", "330106"} <= set(truth.rows_per_county)
     assert any(not c.startswith("3301") for c in truth.rows_per_county)
-    on_time = {k: (v.on_time, v.total) for k, v in truth.cases_on_time.items()}
-    assert oracle.cases_on_time(rows) == on_time
+    on_time = {
+        k: (v.on_time, v.total, v.late, v.open_overdue, v.open_in_time)
+        for k, v in truth.cases_on_time.items()
+    }
+    as_of = dt.datetime.combine(world.as_of, dt.time())
+    assert oracle.cases_on_time(rows, as_of) == on_time
+    assert set(on_time) == {"330102CGJ", "330102ZJJ", "330102MHWW"}  # the centre handles some
     assert oracle.report_values(rows, world.street, world.report_month) == truth.report_values
     template = load_template("street_monthly")
     for f in template.fields:
