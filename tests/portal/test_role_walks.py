@@ -87,7 +87,7 @@ def requester_day(platform: Platform, server: str, chromium: Browser) -> None:
     rsj.wait_for_url("**/portal/inbox?lang=zh")
     asked = rsj.locator(f"#request-{request_id}")
     assert "国家税务总局杭州市税务局" in asked.locator("h3").inner_text()
-    by_keyboard(rsj, asked.locator("form.approve button[type=submit]"))
+    by_keyboard(rsj, asked.locator("form.approve button[type=submit]"), reload=True)
     rsj.wait_for_url(f"{server}/portal/inbox?lang=zh")
     rsj.context.close()
 
@@ -128,7 +128,7 @@ def requester_day(platform: Platform, server: str, chromium: Browser) -> None:
     verify.locator("input[name=compare][value=person_name]").check()
     verify.locator("input[data-field=citizen_id]").fill(row["citizen_id"])
     verify.locator("input[data-field=person_name]").fill(row["person_name"])
-    by_keyboard(swj, verify.locator("button[type=submit]"))
+    by_keyboard(swj, verify.locator("button[type=submit]"), reload=True)
     assert swj.locator("tr.verify-result td.outcome").inner_text() == "一致"
     step(swj, "requester-verify", current="grants")
     swj.context.close()
@@ -150,7 +150,9 @@ def owner_day(platform: Platform, server: str, chromium: Browser) -> None:
     rsj.wait_for_url("**/portal/inbox?lang=zh")
     assert rsj.locator(f"#request-{as_asked}").count() == 1
     step(rsj, "owner-inbox", current="inbox")
-    by_keyboard(rsj, rsj.locator(f"#request-{as_asked} form.approve button[type=submit]"))
+    by_keyboard(
+        rsj, rsj.locator(f"#request-{as_asked} form.approve button[type=submit]"), reload=True
+    )
     rsj.wait_for_url(f"{server}/portal/inbox?lang=zh")
     assert rsj.locator(f"#request-{as_asked}").count() == 0
 
@@ -161,7 +163,7 @@ def owner_day(platform: Platform, server: str, chromium: Browser) -> None:
     narrow.locator("input[name=filter_value]").fill("330102")
     narrow.locator("input[name=reason]").fill("姓名非必要；限上城区")
     step(rsj, "owner-narrow", current="inbox")
-    by_keyboard(rsj, narrow.locator("button[type=submit]"))
+    by_keyboard(rsj, narrow.locator("button[type=submit]"), reload=True)
     rsj.wait_for_url(f"{server}/portal/inbox?lang=zh")
     gaj_grant, swj_grant = grant_of(platform, as_asked), grant_of(platform, narrowed)
     assert gaj_grant is not None and swj_grant is not None
@@ -173,7 +175,7 @@ def owner_day(platform: Platform, server: str, chromium: Browser) -> None:
     revoke = rsj.locator(f"#grant-{gaj_grant.id} form.revoke")
     revoke.locator("input[name=reason]").fill("核查已完成，收回授权")
     step(rsj, "owner-given", current="given")
-    by_keyboard(rsj, revoke.locator("button[type=submit]"))
+    by_keyboard(rsj, revoke.locator("button[type=submit]"), reload=True)
     rsj.wait_for_url(re.compile(r"/portal/given\?lang=zh"))
     assert rsj.locator(f"#grant-{gaj_grant.id}").get_attribute("data-state") == "revoked"
     rsj.context.close()
@@ -224,7 +226,7 @@ def auditor_day(platform: Platform, server: str, chromium: Browser, tmp_path: Pa
         form = page.locator("#audit-filters")
         form.locator("select[name=department]").select_option(department)
         form.locator("select[name=action]").select_option(action)
-        by_keyboard(page, form.locator("button[type=submit]"))
+        by_keyboard(page, form.locator("button[type=submit]"), reload=True)
         page.wait_for_url(f"**action={action}*")
         return page.eval_on_selector_all("tr.event", "rs => rs.map(r => r.dataset.event)")
 
@@ -234,9 +236,13 @@ def auditor_day(platform: Platform, server: str, chromium: Browser, tmp_path: Pa
     issued = find("grant.issued")
     narrowed = [e for e in events(platform, "grant.issued") if e["narrowed"]]
     assert narrowed and len(issued) >= 3
-    assert find("grant.revoked") and "核查已完成" in page.inner_text("#audit-events")
-    signed = find("quality.report_signed_off")
-    assert len(signed) == 1 and "抽样复核无误" in page.inner_text("#audit-events")
+    assert f"request:{narrowed[-1]['request_id']}" in page.inner_text("#audit-events")
+    [revoked] = events(platform, "grant.revoked")
+    assert find("grant.revoked") and f"grant:{revoked['grant_id']}" in page.inner_text(
+        "#audit-events"
+    )
+    assert len(find("quality.report_signed_off")) == 1
+    assert "rsj-exchange" in page.inner_text("#audit-events")
     step(page, "auditor-signoff", current="audit")
 
     by_keyboard(page, page.locator("nav.tabs a[data-nav='nav.lineage']"))

@@ -50,8 +50,15 @@ def step(page: Page, name: str, *, current: str | None = None) -> None:
     shoot(page, f"walk-{name}.png")
 
 
-def by_keyboard(page: Page, target: Locator, key: str = "Enter", *, limit: int = 300) -> None:
-    """Tab from the top of the page to ``target`` (as a person would), then press ``key``."""
+def by_keyboard(
+    page: Page, target: Locator, key: str = "Enter", *, limit: int = 300, reload: bool = False
+) -> None:
+    """Tab from the top of the page to ``target`` (as a person would), then press ``key``;
+    ``reload``: wait for the page that follows (a form that comes back to the same address)."""
+    if reload:
+        with page.expect_navigation():
+            by_keyboard(page, target, key, limit=limit)
+        return
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
     page.locator("body").focus()
     handle = target.element_handle()
