@@ -34,6 +34,7 @@ from exchange_api.portal import (
     login,
     negative_pages,
     pages,
+    quality_pages,
     reproduce_pages,
     scorecard_pages,
     search_pages,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         list_pages.router,
         dataset_page.router,
         negative_pages.router,
+        quality_pages.router,
     ):
         app.include_router(router)
     app.include_router(search_routes.router)

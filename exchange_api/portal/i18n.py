@@ -17,6 +17,7 @@ from exchange_api.portal.i18n_elements import ELEMENT_MESSAGES
 from exchange_api.portal.i18n_evidence import EVIDENCE_MESSAGES
 from exchange_api.portal.i18n_exchange import EXCHANGE_MESSAGES
 from exchange_api.portal.i18n_exports import EXPORT_MESSAGES
+from exchange_api.portal.i18n_frame import FRAME_MESSAGES
 from exchange_api.portal.i18n_lineage import LINEAGE_MESSAGES
 from exchange_api.portal.i18n_lists import LIST_MESSAGES
 from exchange_api.portal.i18n_negative import NEGATIVE_MESSAGES
@@ -207,6 +208,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(ELEMENT_MESSAGES[_lang])
     MESSAGES[_lang].update(CONTRACT_MESSAGES[_lang])
     MESSAGES[_lang].update(SEARCH_MESSAGES[_lang])
+    MESSAGES[_lang].update(FRAME_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

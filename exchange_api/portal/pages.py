@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import duckdb
-from fastapi import APIRouter, Cookie, Depends, Query, Request
+from fastapi import APIRouter, Cookie, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -35,14 +35,15 @@ from catalog.principals import Principal
 from exchange_api import identify
 from exchange_api.deps import SessionDep, open_lake, serving_of
 from exchange_api.payloads import PathId
-from exchange_api.portal.chart import trend_chart
-from exchange_api.portal.i18n import DEFAULT_LANG, Lang, rule_description, translator
-from exchange_api.routes.quality import TREND_LENGTH, report_view
-from quality.reports import readable_report, trend
+from exchange_api.portal.i18n import DEFAULT_LANG, Lang, translator
+from quality.reports import readable_report
 
 __all__ = [
     "SESSION_COOKIE",
     "STATIC_DIR",
+    "PortalLake",
+    "PortalPrincipal",
+    "PortalReport",
     "SignInRequired",
     "render_page",
     "router",
@@ -156,40 +157,3 @@ def _portal_lake(
 
 
 PortalLake = Annotated[duckdb.DuckDBPyConnection, Depends(_portal_lake)]
-
-
-def _sample_columns(
-    view: dict[str, Any], titles: dict[str, str], lang: Lang
-) -> list[dict[str, str]]:
-    names = [k for k in (view["samples"][0] if view["samples"] else {}) if k != "failed_rules"]
-    return [
-        {"name": n, "title": titles.get(n, n) if lang == "zh" else n}
-        for n in names
-        if not n.startswith("_")
-    ]
-
-
-@router.get("/quality/{report_id}", response_class=HTMLResponse)
-def quality_page(
-    report: PortalReport,
-    session: SessionDep,
-    lake: PortalLake,
-    principal: PortalPrincipal,
-    lang: Annotated[Lang, Query()] = DEFAULT_LANG,
-) -> HTMLResponse:
-    """A quality report: summary, rules, batch findings, masked samples, trend, sign-off."""
-    view = report_view(session, lake, principal, report)
-    dataset = report.batch.dataset
-    points = trend(session, dataset, TREND_LENGTH)
-    titles = {f.name: f.title_zh for f in dataset.fields}
-    return render_page(
-        "quality_report.html",
-        lang,
-        describe=lambda code, english: rule_description(code, english, lang),
-        report=view,
-        dataset_title=dataset.title_zh if lang == "zh" else dataset.title_en,
-        field_titles=titles if lang == "zh" else {},
-        sample_columns=_sample_columns(view, titles, lang),
-        points=points,
-        chart=trend_chart(points, current_batch_id=report.batch_id),
-    )
