@@ -35,6 +35,7 @@ from catalog.lineage_edges import dataset_node
 from catalog.models import Department, RequestStatus
 from catalog.policy import Allowed, authorize
 from catalog.policy_lineage import LineageTerms
+from catalog.policy_scenarios import ScenarioTerms
 from catalog.principals import Principal
 from catalog.resources import (
     PLATFORM,
@@ -94,6 +95,11 @@ def _grant_on(dataset: DatasetTerms, grantee_department_id: int) -> GrantTerms:
     )
 
 
+def _scenario_with(dataset: DatasetTerms) -> ScenarioTerms:
+    """A scenario filed by some other department with ``dataset`` among its members."""
+    return ScenarioTerms(0, 0, frozenset({dataset.owner_department_id}), live=False)
+
+
 def _lineage_of(dataset: DatasetTerms) -> LineageTerms:
     return LineageTerms(dataset_node(dataset.code), frozenset({dataset.owner_department_id}))
 
@@ -112,6 +118,19 @@ def navigation(
     wanted = [("home", "/portal/", True)]
     wanted.append(("catalog", "/portal/catalog", any_allowed(act.DATASET_VIEW, lambda d: d)))
     wanted.append(("requests", "/portal/requests", any_allowed(act.REQUEST_FILE, lambda d: d)))
+    wanted.append(  # may file one, or would see one with a member of some dataset
+        (
+            "scenarios",
+            "/portal/scenarios",
+            any_allowed(act.REQUEST_FILE, lambda d: d)
+            or any(
+                isinstance(
+                    authorize(principal, act.SCENARIO_VIEW, _scenario_with(d), now=now), Allowed
+                )
+                for d in datasets
+            ),
+        )
+    )
     own = principal.department_id
     wanted.append(
         ("grants", "/portal/grants", any_allowed(act.GRANT_RENEW, lambda d: _grant_on(d, own)))

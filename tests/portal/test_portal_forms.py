@@ -216,15 +216,15 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
 
     # scorecards: its own card; lineage: its own datasets'; lists and elements: everyone's to read
     assert links(SWJ) == [
-        "home", "catalog", "requests", "grants", "scorecards", "lists", "elements"
+        "home", "catalog", "requests", "scenarios", "grants", "scorecards", "lists", "elements"
     ]  # fmt: skip
     assert links(RSJ) == [
-        "home", "catalog", "inbox", "given", "lineage", "scorecards", "lists", "elements",
-        "contracts",
+        "home", "catalog", "scenarios", "inbox", "given", "lineage", "scorecards", "lists",
+        "elements", "contracts",
     ]  # fmt: skip
     assert links("dsj-audit") == [
-        "home", "catalog", "audit", "usage", "evidence", "lineage", "scorecards", "lists",
-        "elements",
+        "home", "catalog", "scenarios", "audit", "usage", "evidence", "lineage", "scorecards",
+        "lists", "elements",
     ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
     assert "contracts" in links("dsj-admin")  # admins may register and revise any dataset
