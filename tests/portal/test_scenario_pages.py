@@ -140,6 +140,9 @@ def test_file_decide_and_read_through_the_portal(site: Site, chromium: Browser) 
     )
     assert statuses == ["approved"] * len(OWNERS)
     assert cl.locator("#left-out").count() == 0
+    wjw = cl.locator("article[data-dataset='wjw_care_assessment'] .granted")
+    assert "care_grade" not in wjw.locator("ul.fields").inner_text()  # narrowed away
+    assert wjw.locator("code.filter").inner_text().endswith("≥ 3")  # the owner's row filter
     shoot(cl, "scenario-live-zh.png")
     cl.click("#read-joined")
     cl.wait_for_url(re.compile(rf"/portal/scenarios/{scenario_id}/data\?lang=zh$"))
