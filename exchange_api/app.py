@@ -36,6 +36,8 @@ from exchange_api.portal import (
     pages,
     quality_pages,
     reproduce_pages,
+    scenario_data_pages,
+    scenario_pages,
     scorecard_pages,
     search_pages,
     subscription_pages,
@@ -147,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(search_routes.router)
     app.include_router(scenario_routes.router)
+    app.include_router(scenario_pages.router)
+    app.include_router(scenario_data_pages.router)
     app.include_router(change_routes.router)
     app.include_router(element_routes.router)
     app.include_router(element_pages.router)

@@ -23,6 +23,7 @@ from exchange_api.portal.i18n_lists import LIST_MESSAGES
 from exchange_api.portal.i18n_negative import NEGATIVE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
 from exchange_api.portal.i18n_reproduce import REPRODUCE_MESSAGES
+from exchange_api.portal.i18n_scenarios import SCENARIO_MESSAGES
 from exchange_api.portal.i18n_scorecards import SCORECARD_MESSAGES
 from exchange_api.portal.i18n_search import SEARCH_MESSAGES
 from exchange_api.portal.i18n_subscriptions import SUBSCRIPTION_MESSAGES
@@ -209,6 +210,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(CONTRACT_MESSAGES[_lang])
     MESSAGES[_lang].update(SEARCH_MESSAGES[_lang])
     MESSAGES[_lang].update(FRAME_MESSAGES[_lang])
+    MESSAGES[_lang].update(SCENARIO_MESSAGES[_lang])
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

@@ -33,6 +33,13 @@ _ZH: dict[str, str] = {
     "problem.scenario.not_found": "没有该应用场景，或您无权查看。",
     "problem.scenario.not_live": "该应用场景尚有资源提供方未作出决定，暂不能读取联合视图。",
     "problem.scenario.not_requester": "只有提出该应用场景的单位的申请人员可以读取联合视图。",
+    "problem.scenario.no_title": "应用场景须有名称。",
+    "problem.scenario.no_join": "请选择各资源据以关联的字段。",
+    "problem.scenario.invalid_members": "应用场景须关联 2 至 12 项资源，"
+    "其中至多一项为本单位资源，且至少一项为其他单位资源。",
+    "problem.scenario.duplicate_dataset": "同一资源选择了两次。",
+    "problem.scenario.join_field_missing": "所选资源中有一项没有关联字段。",
+    "problem.scenario.unknown_member": "该资源不在应用场景中。",
     "problem.request.not_requester": "只有申请单位的申请人员可以办理此操作。",
     "problem.grant.not_owner": "只有该资源提供方的发布人员可以撤销授权。",
     "problem.grant.not_grantee": "只有持有该授权单位的申请人员可以申请续期。",
@@ -107,6 +114,13 @@ _EN: dict[str, str] = {
     "not readable.",
     "problem.scenario.not_requester": "Only a requester of the department that filed the "
     "scenario may read its joined view.",
+    "problem.scenario.no_title": "A scenario needs a title.",
+    "problem.scenario.no_join": "Choose the field the datasets are joined on.",
+    "problem.scenario.invalid_members": "A scenario joins 2 to 12 datasets: at most one of your "
+    "own department's, and at least one of another department's.",
+    "problem.scenario.duplicate_dataset": "A dataset is chosen twice.",
+    "problem.scenario.join_field_missing": "One of the datasets chosen has no join field.",
+    "problem.scenario.unknown_member": "That dataset is not a member of the scenario.",
     "problem.request.not_requester": "Only a requester of the department that filed the request "
     "may do this.",
     "problem.grant.not_owner": "Only a publisher of the dataset's owner may revoke its grants.",

@@ -32,6 +32,7 @@ from catalog.lineage_edges import dataset_node
 from catalog.models import RequestStatus
 from catalog.policy import Allowed, authorize
 from catalog.policy_lineage import LineageTerms
+from catalog.policy_scenarios import ScenarioTerms
 from catalog.principals import Principal
 from catalog.resources import (
     PLATFORM,
@@ -60,7 +61,10 @@ __all__ = [
 
 
 def allowed(
-    principal: Principal, action: Action, resource: Resource | LineageTerms, now: dt.datetime
+    principal: Principal,
+    action: Action,
+    resource: Resource | LineageTerms | ScenarioTerms,
+    now: dt.datetime,
 ) -> bool:
     """Whether the one access decision lets ``principal`` do ``action`` (nothing is audited:
     this only decides what to offer; the act itself is decided again, and audited, when done)."""
@@ -109,7 +113,9 @@ class Offer:
         return allowed(self.principal, action, resource, self.now)
 
     def on_some_dataset(
-        self, action: Action, resource: Callable[[DatasetTerms], Resource | LineageTerms]
+        self,
+        action: Action,
+        resource: Callable[[DatasetTerms], Resource | LineageTerms | ScenarioTerms],
     ) -> bool:
         """Whether ``action`` is allowed over ``resource(dataset)`` for some dataset."""
         return any(self.may(action, resource(d)) for d in self.kinds)
@@ -119,7 +125,7 @@ class Offer:
         return self.principal.department_id
 
 
-OnDataset = Callable[[DatasetTerms, int], Resource | LineageTerms]
+OnDataset = Callable[[DatasetTerms, int], Resource | LineageTerms | ScenarioTerms]
 """What a link asks about, built from a dataset and the caller's department."""
 
 
@@ -168,6 +174,17 @@ def _always(offer: Offer) -> bool:
     return True
 
 
+def _scenario_with(dataset: DatasetTerms, own: int) -> ScenarioTerms:
+    """A scenario filed by some other department with ``dataset`` among its members."""
+    return ScenarioTerms(0, 0, frozenset({dataset.owner_department_id}), live=False)
+
+
+def _scenarios(offer: Offer) -> bool:
+    """May file a scenario (a request for some dataset), or would see one with a member of
+    some dataset (its owner, an auditor, an admin)."""
+    return _some(act.REQUEST_FILE)(offer) or _some(act.SCENARIO_VIEW, _scenario_with)(offer)
+
+
 def _own_card(offer: Offer) -> bool:
     return offer.may(act.SCORECARD_VIEW, ScorecardTerms(offer.own))
 
@@ -178,6 +195,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("lists", "/portal/lists/responsibilities", "catalog", _platform(act.LISTS_VIEW)),
     NavEntry("elements", "/portal/elements", "catalog", _platform(act.ELEMENT_VIEW)),
     NavEntry("requests", "/portal/requests", "use", _some(act.REQUEST_FILE)),
+    NavEntry("scenarios", "/portal/scenarios", "use", _scenarios),
     NavEntry("grants", "/portal/grants", "use", _some(act.GRANT_RENEW, _own_grant)),
     NavEntry("inbox", "/portal/inbox", "provide", _some(act.REQUEST_APPROVE, _pending)),
     NavEntry("given", "/portal/given", "provide", _some(act.GRANT_REVOKE, _given_grant)),

@@ -21,6 +21,7 @@ from catalog.models import Account, Dataset, Department
 from catalog.negative_tables import NegativeListEntry
 from catalog.policy import authorize
 from catalog.policy_lineage import LineageTerms
+from catalog.policy_scenarios import ScenarioTerms
 from catalog.principals import Principal
 from catalog.resources import PLATFORM, DatasetTerms, Resource, ScorecardTerms
 from exchange_api.demo import seed
@@ -46,7 +47,7 @@ def per_dataset_navigation(session: Session, principal: Principal) -> set[str]:
     datasets = DatasetTerms.of_all(session, list_datasets(session))
 
     def any_allowed(
-        action: Action, resource: Callable[[DatasetTerms], Resource | LineageTerms]
+        action: Action, resource: Callable[[DatasetTerms], Resource | LineageTerms | ScenarioTerms]
     ) -> bool:
         return any(allowed(principal, action, resource(d), NOW) for d in datasets)
 
@@ -58,6 +59,11 @@ def per_dataset_navigation(session: Session, principal: Principal) -> set[str]:
         "home": True,
         "catalog": any_allowed(act.DATASET_VIEW, lambda d: d),
         "requests": any_allowed(act.REQUEST_FILE, lambda d: d),
+        "scenarios": any_allowed(act.REQUEST_FILE, lambda d: d)
+        or any_allowed(
+            act.SCENARIO_VIEW,
+            lambda d: ScenarioTerms(0, 0, frozenset({d.owner_department_id}), live=False),
+        ),
         "grants": any_allowed(act.GRANT_RENEW, lambda d: grant_on(d, own)),
         "inbox": any_allowed(act.REQUEST_APPROVE, request_on),
         "given": any_allowed(act.GRANT_REVOKE, lambda d: grant_on(d, 0)),

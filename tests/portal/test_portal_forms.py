@@ -216,15 +216,15 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
 
     # scorecards: its own card; lineage: its own datasets'; lists and elements: everyone's to read
     assert links(SWJ) == [
-        "home", "catalog", "lists", "elements", "requests", "grants", "scorecards"
+        "home", "catalog", "lists", "elements", "requests", "scenarios", "grants", "scorecards"
     ]  # fmt: skip
     assert links(RSJ) == [
-        "home", "catalog", "lists", "elements", "inbox", "given", "contracts", "scorecards",
-        "lineage",
+        "home", "catalog", "lists", "elements", "scenarios", "inbox", "given", "contracts",
+        "scorecards", "lineage",
     ]  # fmt: skip
     assert links("dsj-audit") == [
-        "home", "catalog", "lists", "elements", "scorecards", "audit", "usage", "evidence",
-        "lineage",
+        "home", "catalog", "lists", "elements", "scenarios", "scorecards", "audit", "usage",
+        "evidence", "lineage",
     ]  # fmt: skip
     assert "evidence" not in links("dsj-admin")  # only auditors export evidence
     assert "contracts" in links("dsj-admin")  # admins may register and revise any dataset
