@@ -203,13 +203,19 @@ def _conditions(
     return tuple(conditions)
 
 
-def _missing(terms: SourceTerms, refusal: Refusal, needed: tuple[str, ...]) -> tuple[str, ...]:
+def _missing(
+    terms: SourceTerms, refusal: Refusal, needed: tuple[str, ...], filtered: tuple[str, ...]
+) -> tuple[str, ...]:
+    """What the office would have to request: the dataset, or the fields a refusal is about
+    (for ``field.masked``, the masked fields the template filters or sums on)."""
     dataset, grant = terms.dataset, terms.grant
     if refusal.code.startswith("field.") and grant is not None:
-        masked = {n for n in needed if grantee_mask(dataset.field(n)).masked}
         if refusal.code == "field.masked":
-            return tuple(f"{dataset.code}.{n}" for n in needed if n in masked)
-        return tuple(f"{dataset.code}.{n}" for n in needed if n not in grant.fields)
+            return tuple(
+                f"{dataset.code}.{n}" for n in filtered if grantee_mask(dataset.field(n)).masked
+            )
+        known = [n for n in needed if n in dataset.field_names]
+        return tuple(f"{dataset.code}.{n}" for n in known if n not in grant.fields)
     return (dataset.code,)
 
 
@@ -233,15 +239,20 @@ def _side(
     conditions = _conditions(dataset, where, values)
     if isinstance(conditions, ToCollect):
         return conditions
-    needed = tuple(dict.fromkeys((*extra, *(n for n, _ in where))))
+    filtered = tuple(n for n, _ in where)
+    if measure.field is not None:
+        filtered = (*filtered, measure.field)
+    needed = tuple(dict.fromkeys((*extra, *filtered)))
     if terms.grant_problem is not None:
         found = terms.grant_problem
-        return ToCollect(found.code, found.reason, _missing(terms, found, needed), code)
+        return ToCollect(found.code, found.reason, _missing(terms, found, needed, filtered), code)
     request = AggregateRequest(group_by=(), measures=(measure,), filters=conditions)
     resource = AggregateResource(dataset, terms.grant, request, min_group_size=min_group_size)
     decision = authorize(principal, act.DATA_AGGREGATE, resource, now=now)
     if isinstance(decision, Refusal):
-        return ToCollect(decision.code, decision.reason, _missing(terms, decision, needed), code)
+        return ToCollect(
+            decision.code, decision.reason, _missing(terms, decision, needed, filtered), code
+        )
     plan = decision.aggregate_plan
     assert plan is not None
     if not is_owner_reader(principal, dataset):
