@@ -33,6 +33,7 @@ from exchange_api.portal import (
     login,
     negative_pages,
     pages,
+    report_pages,
     reproduce_pages,
     scorecard_pages,
     search_pages,
@@ -63,6 +64,7 @@ from exchange_api.routes import (
 from exchange_api.routes import changes as change_routes
 from exchange_api.routes import contracts as contract_routes
 from exchange_api.routes import elements as element_routes
+from exchange_api.routes import reports as report_routes
 from exchange_api.routes import scenarios as scenario_routes
 from exchange_api.routes import scorecards as scorecard_routes
 from exchange_api.routes import search as search_routes
@@ -152,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_evidence.router)
     app.include_router(scorecard_routes.router)
     app.include_router(scorecard_pages.router)
+    app.include_router(report_routes.router)
+    app.include_router(report_pages.router)
     app.include_router(lineage.router)  # last: its /{node:path} takes any path
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)

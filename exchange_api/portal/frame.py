@@ -133,6 +133,9 @@ def navigation(
     wanted.append(
         ("scorecards", "/portal/scorecards", allowed(principal, act.SCORECARD_VIEW, own_card, now))
     )
+    wanted.append(
+        ("reports", "/portal/reports", allowed(principal, act.REPORT_PREFILL, PLATFORM, now))
+    )
     lists = allowed(principal, act.LISTS_VIEW, PLATFORM, now)
     wanted.append(("lists", "/portal/lists/responsibilities", lists))
     wanted.append(

@@ -33,7 +33,7 @@ MASKED_WHERE = "severe_disabled_persons"  # filters on disability_level, masked 
 @pytest.fixture(scope="module")
 def granted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportWorld]:
     var = tmp_path_factory.mktemp("reports") / "var"
-    settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(var_dir=var, environment="test", _env_file=None)
     world = build_world(settings)
     sessions: sessionmaker[Session] = init_catalog(settings.resolved_catalog_url)
     grants = grant_office(sessions)
