@@ -22,10 +22,10 @@ from catalog.db import init_catalog
 from catalog.models import AuditEvent
 from catalog.settings import Settings
 from exchange_api.app import create_app
+from exchange_api.demo_report import OFFICE, grant_office, office_prefill
 from exchange_api.report_sheet import FIELD_HEADERS, SOURCE_HEADERS
 from exchange_api.scenario_world import ScenarioWorld, build_world
 from tests.fixtures.cli_runner import run_zhongtai
-from tests.scenarios.report_world import OFFICE, grant_office
 
 API = "/api/v1/reports"
 MONTH = "2026-11"
@@ -206,3 +206,14 @@ def test_the_portal_page(site: Site) -> None:
     assert bad.status_code == 422 and "报表月份格式为 YYYY-MM" in bad.text
     auditor = site.client.get("/portal/lineage", headers=site.headers("scen-dsj-audit"))
     assert "/portal/reports?" not in auditor.text
+
+
+def test_the_demo_step_is_idempotent(site: Site) -> None:
+    """``make demo``'s step: the office's grants are found live, not filed again."""
+    with site.sessions() as session:
+        before = session.query(AuditEvent).filter(AuditEvent.action == "request.filed").count()
+    report = office_prefill(site.settings)
+    assert set(report.reused) == REUSED and len(report.repeated) == 3
+    with site.sessions() as session:
+        after = session.query(AuditEvent).filter(AuditEvent.action == "request.filed").count()
+    assert after == before

@@ -20,10 +20,11 @@ from catalog.db import init_catalog
 from catalog.grants import revoke_grant
 from catalog.models import AuditEvent, Dataset, LineageEvent
 from catalog.settings import Settings
+from exchange_api.demo_report import grant_office
 from exchange_api.scenario_world import build_world
 from lakehouse.samples.scenarios import scenario_contracts
 from tests.scenarios import oracle
-from tests.scenarios.report_world import ReportWorld, grant_office, run_prefill
+from tests.scenarios.report_world import ReportWorld, run_prefill
 from tests.scenarios.scenario_request_world import principal
 
 SMALL = {"dibian_persons", "unemployed_disabled_persons"}  # 9 each for seed 20261201
