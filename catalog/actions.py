@@ -53,6 +53,7 @@ __all__ = [
     "NEGATIVE_LIST_MANAGE",
     "NEGATIVE_LIST_VIEW",
     "QUARANTINE_VIEW",
+    "REPORT_PREFILL",
     "REPORT_SIGN_OFF",
     "REPORT_VIEW",
     "REQUEST_APPROVE",
@@ -215,6 +216,11 @@ SCENARIO_VIEW = Action(
 SCENARIO_READ = Action(
     "scenario.read", "scenario", "read a live scenario's joined view through its member grants"
 )
+REPORT_PREFILL = Action(
+    "report.prefill",
+    "platform",
+    "pre-fill a report template (智能报表) from the actor's own grants, source by source",
+)
 NEGATIVE_LIST_VIEW = Action(
     "negative_list.view", "platform", "see the negative list (负面清单): what may not be shared"
 )
@@ -226,6 +232,7 @@ ACTIONS: tuple[Action, ...] = (
     DATASET_VIEW,
     SCENARIO_VIEW,
     SCENARIO_READ,
+    REPORT_PREFILL,
     DATA_READ,
     DATA_VERIFY,
     DATA_AGGREGATE,

@@ -22,6 +22,7 @@ from catalog.settings import Settings
 MASK_MASTER_KEY_BYTES = 32
 _MASK_KEY_CONTEXT = b"zhongtai/mask/grant/"
 _SCENARIO_KEY_CONTEXT = b"zhongtai/mask/scenario/"
+_REPORT_KEY_CONTEXT = b"zhongtai/mask/report/"
 
 
 def mask_key(master: bytes, grant_id: int) -> bytes:
@@ -39,6 +40,16 @@ def scenario_key(master: bytes, scenario_id: int) -> bytes:
     if isinstance(scenario_id, bool) or not isinstance(scenario_id, int):
         raise TypeError(f"scenario_id must be an integer, not {scenario_id!r}")
     message = _SCENARIO_KEY_CONTEXT + str(scenario_id).encode("ascii")
+    return hmac.new(master, message, hashlib.sha256).digest()
+
+
+def report_key(master: bytes, report: str) -> bytes:
+    """The key a report pre-fill joins its sources under (``lakehouse.report_sql``):
+    HMAC-SHA256(master, context ‖ report), ``report`` naming the template, month and department.
+    Like :func:`scenario_key` it equals no grant's key and is never sent."""
+    if not report:
+        raise ValueError("a report key needs the report's name")
+    message = _REPORT_KEY_CONTEXT + report.encode("utf-8")
     return hmac.new(master, message, hashlib.sha256).digest()
 
 

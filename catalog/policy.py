@@ -63,6 +63,7 @@ demand.*           file: a requester for its own department; view, match, reques
                    decline: see ``catalog.policy_lists``
 scenario.view      the requesting department, member owners, auditors, admins (policy_scenarios)
 scenario.read      a requester of the requesting department, once every member is decided
+report.prefill     any requester; each source is then a data.aggregate through its own grants
 negative_list.*    view: anyone; manage: own publisher, admins (``catalog.policy_negative``,
                    which also bars requests naming a negative-listed dataset or field)
 =================  ===========================================================================
@@ -311,6 +312,14 @@ def _batch_ingest(actor: Principal, dataset: DatasetTerms) -> Refusal | None:
     )
 
 
+def _report_prefill(actor: Principal, platform: Platform) -> Refusal | None:
+    """智能报表: a requester pre-fills a report template; every source is then decided by
+    ``data.aggregate`` through the requester's own grants (``catalog.report_prefill``)."""
+    if platform_role(actor, Role.REQUESTER):
+        return None
+    return Refusal("role.requester_required", "pre-filling a report needs the requester role")
+
+
 _SUBSCRIBE = ReadRequest(limit=None, mode=AccessMode.SUBSCRIBE)
 
 
@@ -428,4 +437,5 @@ _RULES: dict[Action, Callable[[Principal, Any], Refusal | None]] = {
     act.PLATFORM_BACKUP: platform_backup,
     act.SCENARIO_VIEW: scenario_view,
     act.SCENARIO_READ: scenario_read,
+    act.REPORT_PREFILL: _report_prefill,
 }

@@ -35,6 +35,7 @@ from exchange_api.portal import (
     negative_pages,
     pages,
     quality_pages,
+    report_pages,
     reproduce_pages,
     scenario_data_pages,
     scenario_pages,
@@ -68,6 +69,7 @@ from exchange_api.routes import case_scorecards as case_scorecard_routes
 from exchange_api.routes import changes as change_routes
 from exchange_api.routes import contracts as contract_routes
 from exchange_api.routes import elements as element_routes
+from exchange_api.routes import reports as report_routes
 from exchange_api.routes import scenarios as scenario_routes
 from exchange_api.routes import scorecards as scorecard_routes
 from exchange_api.routes import search as search_routes
@@ -162,6 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scorecard_routes.router)
     app.include_router(case_scorecard_pages.router)  # before /portal/scorecards' own routes
     app.include_router(scorecard_pages.router)
+    app.include_router(report_routes.router)
+    app.include_router(report_pages.router)
     app.include_router(lineage.router)  # last: its /{node:path} takes any path
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_redirect)
     app.add_exception_handler(forms.PageRefusal, forms.refusal_page)

@@ -38,6 +38,7 @@ from exchange_api.cli_lake import lake_app
 from exchange_api.cli_lineage import lineage_app
 from exchange_api.cli_lists import demand_app, responsibility_app
 from exchange_api.cli_negative import negative_app
+from exchange_api.cli_report import report_app
 from exchange_api.cli_scenarios import scenario_app
 from exchange_api.cli_scorecard import scorecard_app
 from exchange_api.cli_search import search_app
@@ -60,6 +61,7 @@ app.add_typer(lake_app, name="lake")
 app.add_typer(lineage_app, name="lineage")
 app.add_typer(negative_app, name="negative")
 app.add_typer(scorecard_app, name="scorecard")
+app.add_typer(report_app, name="report")
 app.add_typer(responsibility_app, name="responsibility")
 app.add_typer(demand_app, name="demand")
 app.add_typer(catalog_app, name="catalog")

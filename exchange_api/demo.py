@@ -42,6 +42,7 @@ from catalog.settings_view import airflow_environment
 from exchange_api.app import create_app
 from exchange_api.cli_subscribe import deliver_after_publish
 from exchange_api.demo_contracts import SkippedContract, register_contracts, seed_accounts
+from exchange_api.demo_report import report_demo
 from lakehouse.samples import write_social_insurance_extract
 from schemas.loader import DATASETS_DIR
 
@@ -330,6 +331,7 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
             session.commit()
         bundle = _download_evidence(http, tokens, Path(settings.var_dir) / "evidence")
     server.stop()
+    prefilled = report_demo(settings, console)  # 智能报表 on the scenario world
 
     with sessions() as session:
         report = verify_chain(session, trusted(settings, store))
@@ -363,6 +365,11 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     table.add_row("bulk extract by 330100SWJ (CSV, GBK)", pulled_extract)
     table.add_row(
         "330100GAJ without a grant", f"{refused.status_code} {refused.json().get('code')}"
+    )
+    table.add_row(
+        "智能报表 by 330106BSJD (street_monthly 2026-11)",
+        f"{len(prefilled.reused)} fields reused, {len(prefilled.to_collect)} to collect, "
+        f"{len(prefilled.repeated)} 重复采集",
     )
     table.add_row("audit", report.describe())
     table.add_row(

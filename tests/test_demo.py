@@ -52,6 +52,7 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
         "200 signed off, bound to snapshot",
         "audit chain OK",
         "evidence bundle OK",
+        "fields reused",  # 智能报表 on the scenario world (exchange_api.demo_report)
     ):
         assert expected in out, expected
     assert "401 application/problem+json" in out

@@ -22,6 +22,7 @@ from exchange_api.portal.i18n_lineage import LINEAGE_MESSAGES
 from exchange_api.portal.i18n_lists import LIST_MESSAGES
 from exchange_api.portal.i18n_negative import NEGATIVE_MESSAGES
 from exchange_api.portal.i18n_problems import PROBLEM_MESSAGES
+from exchange_api.portal.i18n_reports import REPORT_MESSAGES
 from exchange_api.portal.i18n_reproduce import REPRODUCE_MESSAGES
 from exchange_api.portal.i18n_scenarios import SCENARIO_MESSAGES
 from exchange_api.portal.i18n_scorecards import SCORECARD_MESSAGES
@@ -204,6 +205,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(NEGATIVE_MESSAGES[_lang])
     MESSAGES[_lang].update(SCORECARD_MESSAGES[_lang])
     MESSAGES[_lang].update(CASE_SCORECARD_MESSAGES[_lang])
+    MESSAGES[_lang].update(REPORT_MESSAGES[_lang])
     MESSAGES[_lang].update(LIST_MESSAGES[_lang])
     MESSAGES[_lang].update(EXPORT_MESSAGES[_lang])
     MESSAGES[_lang].update(ELEMENT_MESSAGES[_lang])

@@ -109,7 +109,7 @@ class Offer:
     now: dt.datetime
     kinds: tuple[DatasetTerms, ...]
 
-    def may(self, action: Action, resource: Resource | LineageTerms) -> bool:
+    def may(self, action: Action, resource: Resource | LineageTerms | ScenarioTerms) -> bool:
         return allowed(self.principal, action, resource, self.now)
 
     def on_some_dataset(
@@ -197,6 +197,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("requests", "/portal/requests", "use", _some(act.REQUEST_FILE)),
     NavEntry("scenarios", "/portal/scenarios", "use", _scenarios),
     NavEntry("grants", "/portal/grants", "use", _some(act.GRANT_RENEW, _own_grant)),
+    NavEntry("reports", "/portal/reports", "use", _platform(act.REPORT_PREFILL)),
     NavEntry("inbox", "/portal/inbox", "provide", _some(act.REQUEST_APPROVE, _pending)),
     NavEntry("given", "/portal/given", "provide", _some(act.GRANT_REVOKE, _given_grant)),
     NavEntry("contracts", "/portal/datasets/contract", "provide", _some(act.DATASET_REVISE)),

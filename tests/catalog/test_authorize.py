@@ -67,9 +67,7 @@ _NEW_ACCOUNT = AccountTerms(
 )
 
 
-def _resource(
-    action: Action, department_id: int
-) -> Resource | SubscriptionTerms | ScenarioTerms:
+def _resource(action: Action, department_id: int) -> Resource | SubscriptionTerms | ScenarioTerms:
     if action.resource == "scenario":  # filed by the requesting department over the dataset
         return ScenarioTerms(10, REQUESTING, frozenset({OWNER}), live=True)
     if action.resource == "subscription":
@@ -440,6 +438,11 @@ EXPECTED["scenario.read"] = {
     "requesting": ("scenario.not_requester", "ok") + ("scenario.not_requester",) * 3,
     "other": ("404:scenario.not_found",) * 3 + ("scenario.not_requester",) * 2,
 }
+#: 智能报表 (``catalog.policy``): any requester pre-fills; each source is then decided through
+#: that requester's own grants (``data.aggregate``), so nothing here reveals data
+EXPECTED["report.prefill"] = {
+    relation: (_NO_REQUESTER, "ok") + (_NO_REQUESTER,) * 3 for relation in RELATIONS
+}
 
 #: what the platform itself (pipelines, schedulers; no department, no role) may do
 SYSTEM_EXPECTED = {
@@ -501,6 +504,7 @@ SYSTEM_EXPECTED = {
     "platform.backup": "ok",  # zhongtai backup run by the operator on the host, no token
     "scenario.view": "404:scenario.not_found",
     "scenario.read": "404:scenario.not_found",
+    "report.prefill": "role.requester_required",
 }
 
 

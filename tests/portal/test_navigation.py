@@ -67,6 +67,7 @@ def per_dataset_navigation(session: Session, principal: Principal) -> set[str]:
         "grants": any_allowed(act.GRANT_RENEW, lambda d: grant_on(d, own)),
         "inbox": any_allowed(act.REQUEST_APPROVE, request_on),
         "given": any_allowed(act.GRANT_REVOKE, lambda d: grant_on(d, 0)),
+        "reports": may(act.REPORT_PREFILL, PLATFORM),
         "audit": may(act.AUDIT_VIEW, PLATFORM),
         "usage": may(act.AUDIT_USAGE, PLATFORM),
         "evidence": may(act.AUDIT_EXPORT, PLATFORM),
