@@ -216,7 +216,8 @@ def test_navigation_follows_the_access_rules(platform: Platform) -> None:
 
     # scorecards: its own card; lineage: its own datasets'; lists and elements: everyone's to read
     assert links(SWJ) == [
-        "home", "catalog", "lists", "elements", "requests", "scenarios", "grants", "scorecards"
+        "home", "catalog", "lists", "elements", "requests", "scenarios", "grants", "reports",
+        "scorecards",
     ]  # fmt: skip
     assert links(RSJ) == [
         "home", "catalog", "lists", "elements", "scenarios", "inbox", "given", "contracts",
