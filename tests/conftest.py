@@ -17,6 +17,7 @@ from catalog.settings import Settings, get_settings
 from tests.lineage_spec import refuse_nonconforming
 
 pytest_plugins = [
+    "tests.fixtures.migrated",  # an empty catalog is migrated once a process, then copied
     "tests.fixtures.postgres",
     "tests.fixtures.object_store",
     "tests.fixtures.network_guard",  # a socket past loopback fails the test (air-gapped)

@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.db import downgrade, make_engine, upgrade
 
+pytestmark = pytest.mark.real_migrations  # the path itself, not a copy of its result
+
 T = dt.datetime(2026, 11, 1)
 SHA = "ab" * 32
 

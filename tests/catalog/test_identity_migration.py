@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import text
 
 from catalog.db import make_engine, upgrade
+
+pytestmark = pytest.mark.real_migrations  # the path itself, not a copy of its result
 
 
 def test_existing_tokens_get_an_expiry_and_inactive_accounts_are_revoked(catalog_url: str) -> None:

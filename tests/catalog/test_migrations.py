@@ -18,6 +18,8 @@ from catalog.events import CheckpointSigned
 from catalog.models import Base
 from catalog.search_tables import ENGINE_ONLY_NAMES
 
+pytestmark = pytest.mark.real_migrations  # the path itself, not a copy of its result
+
 
 def _engine(factory: sessionmaker[Session]) -> Engine:
     engine: Engine = factory.kw["bind"]
