@@ -37,7 +37,7 @@ from catalog.db import init_catalog
 from catalog.element_seed import seed_shipped
 from catalog.evidence_archive import unpack
 from catalog.evidence_verify import verify_bundle
-from catalog.models import Batch, QualityReport, Role
+from catalog.models import Batch, Dataset, QualityReport, Role
 from catalog.settings import Settings
 from catalog.settings_view import airflow_environment
 from exchange_api.app import create_app
@@ -49,6 +49,8 @@ from schemas.loader import DATASETS_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET = "rsj_social_insurance"
+_OURS = Batch.dataset_id == select(Dataset.id).where(Dataset.code == DATASET).scalar_subquery()
+"""This demo's batches: the scenario world lands others (a second run must not take theirs)."""
 
 DEPARTMENTS = (
     ("330100RSJ", "杭州市人力资源和社会保障局", "330100"),
@@ -251,15 +253,15 @@ def run_demo(settings: Settings, *, console: Console, serve: bool) -> int:
     )
 
     with sessions() as session:
-        batches_before = session.scalar(select(func.count(Batch.id))) or 0
+        batches_before = session.scalar(select(func.count(Batch.id)).where(_OURS)) or 0
     console.print("running Airflow: db migrate, then dags test ingest_" + DATASET)
     run_airflow(settings, "db", "migrate")
     run_airflow(
         settings, "dags", "test", f"ingest_{DATASET}", "-c", json.dumps({"source": str(extract)})
     )
     with sessions() as session:
-        batch = session.scalar(select(Batch).order_by(Batch.id.desc()).limit(1))
-        batches_after = session.scalar(select(func.count(Batch.id))) or 0
+        batch = session.scalar(select(Batch).where(_OURS).order_by(Batch.id.desc()).limit(1))
+        batches_after = session.scalar(select(func.count(Batch.id)).where(_OURS)) or 0
         quality = (
             None
             if batch is None
