@@ -18,7 +18,6 @@ from catalog.principals import Principal
 from catalog.requests import approve_request, file_request
 from catalog.settings import Settings
 from exchange_api.report_path import prefill_report
-from exchange_api.scenario_world import build_world
 from lakehouse.report_fill import PrefilledReport
 
 __all__ = ["ASKS", "OFFICE", "grant_office", "office_prefill", "report_demo"]
@@ -104,8 +103,8 @@ def office_prefill(settings: Settings) -> PrefilledReport:
 
 
 def report_demo(settings: Settings, console: Console) -> PrefilledReport:
-    """The scenario world, the grants, the pre-fill; one line of what it found."""
-    build_world(settings)
+    """The grants and the pre-fill on the scenario world (``exchange_api.scenario_world.
+    build_world``, which the caller has run); one line of what it found."""
     report = office_prefill(settings)
     console.print(
         f"智能报表 {report.template} {report.month} for {report.department}: "
