@@ -24,8 +24,9 @@ from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.demo_report import OFFICE, grant_office, office_prefill
 from exchange_api.report_sheet import FIELD_HEADERS, SOURCE_HEADERS
-from exchange_api.scenario_world import ScenarioWorld, build_world
+from exchange_api.scenario_world import ScenarioWorld
 from tests.fixtures.cli_runner import run_zhongtai
+from tests.fixtures.world_copy import copied_world
 
 API = "/api/v1/reports"
 MONTH = "2026-11"
@@ -56,7 +57,7 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     var = tmp_path_factory.mktemp("report-api") / "var"
     settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
-    world = build_world(settings)
+    world = copied_world(settings)
     sessions: sessionmaker[Session] = init_catalog(settings.resolved_catalog_url)
     grant_office(sessions)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

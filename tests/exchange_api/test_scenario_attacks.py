@@ -25,8 +25,9 @@ from catalog.requests import approve_request, get_request, grant_of
 from catalog.scenarios import MemberAsk, file_scenario
 from catalog.settings import Settings
 from exchange_api.app import create_app
-from exchange_api.scenario_world import ScenarioWorld, build_world
+from exchange_api.scenario_world import ScenarioWorld
 from tests.fixtures.cli_runner import run_zhongtai
+from tests.fixtures.world_copy import copied_world
 from tests.scenarios.scenario_request_world import DROPPED, file_and_decide, principal
 
 API = "/api/v1/scenarios"
@@ -48,7 +49,7 @@ class Arena:
 def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
     var = tmp_path_factory.mktemp("scenattack") / "var"
     settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
-    world = build_world(settings)
+    world = copied_world(settings)
     sessions: sessionmaker[Session] = init_catalog(settings.resolved_catalog_url)
     scenario_id, _ = file_and_decide(sessions)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

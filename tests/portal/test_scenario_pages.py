@@ -27,7 +27,8 @@ from catalog.scenario_tables import ScenarioRequest
 from catalog.settings import Settings
 from exchange_api import scenario_eligibility as zc
 from exchange_api.app import create_app
-from exchange_api.scenario_world import ScenarioWorld, build_world
+from exchange_api.scenario_world import ScenarioWorld
+from tests.fixtures.world_copy import copied_world
 from tests.portal.a11y import assert_accessible
 from tests.portal.browser_fixtures import served, shoot, signed_in
 from tests.scenarios.scenario_request_world import DROPPED, NARROWED, OWNERS
@@ -60,7 +61,7 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     var = tmp_path_factory.mktemp("scenpage") / "var"
     settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
-    world = build_world(settings)
+    world = copied_world(settings)
     sessions: sessionmaker[Session] = init_catalog(settings.resolved_catalog_url)
     with served(create_app(settings)) as url:
         yield Site(url, world, sessions)

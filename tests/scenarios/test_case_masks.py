@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from catalog.settings import Settings
 from exchange_api.app import create_app
-from exchange_api.scenario_world import build_world
 from lakehouse.pipeline import run_batch
 from lakehouse.samples.scenarios import scenario_contracts
+from tests.fixtures.world_copy import copied_world
 from tests.scenarios.case_world import CASES, CENTRE, FIELDS, PERSONAL, CaseWorld, grant
 
 CENTRE_ACCOUNT = "scen-mhww"
@@ -29,7 +29,7 @@ CENTRE_ACCOUNT = "scen-mhww"
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseWorld]:
     var = tmp_path_factory.mktemp("cases") / "var"
     settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
-    built = build_world(settings, only=set(CASES))
+    built = copied_world(settings, only=set(CASES))
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         modes = ("query", "bulk", "changes")
         grants = {c: grant(client, built, CENTRE_ACCOUNT, c, modes=modes) for c in CASES}

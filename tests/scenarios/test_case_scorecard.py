@@ -22,10 +22,10 @@ from catalog.principals import Principal
 from catalog.settings import Settings
 from exchange_api.app import create_app
 from exchange_api.deps import LazyLake
-from exchange_api.scenario_world import build_world
 from lakehouse.case_scorecard import case_scorecard
 from lakehouse.samples.scenarios import scenario_contracts
 from tests.fixtures.cli_runner import run_zhongtai
+from tests.fixtures.world_copy import copied_world
 from tests.scenarios import oracle
 from tests.scenarios.case_world import AS_OF, CASES, CaseWorld, card_lines, grant, truth_lines
 
@@ -37,7 +37,7 @@ BOTH = list(CASES)
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseWorld]:
     var = tmp_path_factory.mktemp("cases") / "var"
     settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
-    built = build_world(settings, only=set(CASES))
+    built = copied_world(settings, only=set(CASES))
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         grants = {code: grant(client, built, "scen-mhww", code) for code in CASES}
         yield CaseWorld(settings, built, client, grants)
@@ -172,7 +172,7 @@ def test_a_narrowing_row_filter_counts_only_its_rows(world: CaseWorld) -> None:
         grant(world.client, world.built, "scen-cl", code, modes=("query", "aggregate"),
               row_filter=bound)  # fmt: skip
     contracts = scenario_contracts()
-    rows = {c: oracle.read_rows(contracts[c], p) for c, p in world.built.extracts.items()}
+    rows = {c: oracle.read_rows(contracts[c], world.built.extracts[c]) for c in CASES}
     narrowed = {c: [r for r in rs if r["category"] in kinds] for c, rs in rows.items()}
     expected = oracle.cases_on_time(narrowed, AS_OF.replace(tzinfo=None))
     answer = _card(world, "scen-cl")

@@ -21,8 +21,8 @@ from catalog.grants import revoke_grant
 from catalog.models import AuditEvent, Dataset, LineageEvent
 from catalog.settings import Settings
 from exchange_api.demo_report import grant_office
-from exchange_api.scenario_world import build_world
 from lakehouse.samples.scenarios import scenario_contracts
+from tests.fixtures.world_copy import copied_world
 from tests.scenarios import oracle
 from tests.scenarios.report_world import ReportWorld, run_prefill
 from tests.scenarios.scenario_request_world import principal
@@ -35,7 +35,7 @@ MASKED_WHERE = "severe_disabled_persons"  # filters on disability_level, masked 
 def granted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportWorld]:
     var = tmp_path_factory.mktemp("reports") / "var"
     settings = Settings(var_dir=var, environment="test", _env_file=None)
-    world = build_world(settings)
+    world = copied_world(settings)
     sessions: sessionmaker[Session] = init_catalog(settings.resolved_catalog_url)
     grants = grant_office(sessions)
     yield ReportWorld(settings, sessions, world, grants)

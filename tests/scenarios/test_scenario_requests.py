@@ -23,8 +23,8 @@ from catalog.scenarios import scenario_status
 from catalog.settings import Settings
 from exchange_api.scenario_eligibility import eligible_unpaid
 from exchange_api.scenario_path import read_joined
-from exchange_api.scenario_world import build_world
 from lakehouse.samples.scenarios import scenario_contracts
+from tests.fixtures.world_copy import copied_world
 from tests.scenarios import oracle
 from tests.scenarios.scenario_request_world import DROPPED, Filed, file_and_decide, principal
 
@@ -33,7 +33,7 @@ from tests.scenarios.scenario_request_world import DROPPED, Filed, file_and_deci
 def filed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filed]:
     var = tmp_path_factory.mktemp("scenreq") / "var"
     settings = Settings(var_dir=var, environment="test", _env_file=None)  # type: ignore[call-arg]
-    world = build_world(settings)
+    world = copied_world(settings)
     sessions: sessionmaker[Session] = init_catalog(settings.resolved_catalog_url)
     scenario_id, members = file_and_decide(sessions)
     yield Filed(settings, sessions, world, scenario_id, members)
