@@ -31,33 +31,12 @@ def file_scenario(
     spec: Path = typer.Argument(..., help="A JSON file: the body of POST /api/v1/scenarios."),
 ) -> None:
     """File a scenario: one share request per dataset of another department, all or none."""
-    from catalog import scenarios
-    from catalog.scenarios import MemberAsk
     from exchange_api.routes.scenarios import scenario_public
-    from exchange_api.scenario_payloads import ScenarioCreate
+    from exchange_api.scenario_payloads import ScenarioCreate, file_body
 
     body = ScenarioCreate.model_validate_json(spec.read_bytes())
     with _acting() as (session, principal, rules):
-        scenario = scenarios.file_scenario(
-            session,
-            principal,
-            title=body.title,
-            purpose=body.purpose,
-            legal_basis=body.legal_basis,
-            join_field=body.join_field,
-            members=[
-                MemberAsk(
-                    m.dataset,
-                    tuple(m.fields),
-                    tuple(c.model_dump(mode="json") for c in m.row_filter),
-                    tuple(m.match_fields),
-                )
-                for m in body.members
-            ],
-            access_modes=tuple(body.access_modes),
-            expires_at=body.expires_at,
-            rules=rules,
-        )
+        scenario = file_body(session, principal, body, rules=rules)
         session.commit()
         _print(scenario_public(session, scenario).model_dump(mode="json"))
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from catalog import scenarios
 from catalog.models import AccessMode
+from catalog.principals import Principal
+from catalog.scenario_tables import ScenarioRequest
+from catalog.workdays import DeadlineRules
 from exchange_api.payloads import BodyIn, ConditionIn, Expiry, ShareRequestPublic
 
-__all__ = ["MemberIn", "ScenarioCreate", "ScenarioPublic", "ScenarioQueryIn"]
+__all__ = ["MemberIn", "ScenarioCreate", "ScenarioPublic", "ScenarioQueryIn", "file_body"]
 
 
 class MemberIn(BodyIn):
@@ -50,3 +55,30 @@ class ScenarioPublic(BaseModel):
     status: str
     created_at: dt.datetime
     members: list[ShareRequestPublic]
+
+
+def file_body(
+    session: Session, principal: Principal, body: ScenarioCreate, *, rules: DeadlineRules
+) -> ScenarioRequest:
+    """File ``body`` as ``principal`` (``catalog.scenarios.file_scenario``) under the platform's
+    deadline rules — the API's and the terminal's one way in."""
+    return scenarios.file_scenario(
+        session,
+        principal,
+        title=body.title,
+        purpose=body.purpose,
+        legal_basis=body.legal_basis,
+        join_field=body.join_field,
+        members=[
+            scenarios.MemberAsk(
+                m.dataset,
+                tuple(m.fields),
+                tuple(c.model_dump(mode="json") for c in m.row_filter),
+                tuple(m.match_fields),
+            )
+            for m in body.members
+        ],
+        access_modes=tuple(body.access_modes),
+        expires_at=body.expires_at,
+        rules=rules,
+    )

@@ -14,12 +14,16 @@ from catalog import scenarios
 from catalog.conditions import Condition
 from catalog.requests import grant_of
 from catalog.scenario_tables import ScenarioRequest
-from catalog.scenarios import MemberAsk
 from exchange_api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from exchange_api.payloads import BIGINT_MAX, PathId
-from exchange_api.routes.requests import request_public
+from exchange_api.routes.requests import RulesDep, request_public
 from exchange_api.scenario_path import read_joined
-from exchange_api.scenario_payloads import ScenarioCreate, ScenarioPublic, ScenarioQueryIn
+from exchange_api.scenario_payloads import (
+    ScenarioCreate,
+    ScenarioPublic,
+    ScenarioQueryIn,
+    file_body,
+)
 
 router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"])
 
@@ -42,27 +46,9 @@ def scenario_public(session: Session, scenario: ScenarioRequest) -> ScenarioPubl
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="File a scenario request")
 def file_scenario(
-    body: ScenarioCreate, session: SessionDep, principal: CurrentPrincipal
+    body: ScenarioCreate, session: SessionDep, principal: CurrentPrincipal, rules: RulesDep
 ) -> ScenarioPublic:
-    scenario = scenarios.file_scenario(
-        session,
-        principal,
-        title=body.title,
-        purpose=body.purpose,
-        legal_basis=body.legal_basis,
-        join_field=body.join_field,
-        members=[
-            MemberAsk(
-                m.dataset,
-                tuple(m.fields),
-                tuple(c.model_dump(mode="json") for c in m.row_filter),
-                tuple(m.match_fields),
-            )
-            for m in body.members
-        ],
-        access_modes=tuple(body.access_modes),
-        expires_at=body.expires_at,
-    )
+    scenario = file_body(session, principal, body, rules=rules)
     session.commit()
     return scenario_public(session, scenario)
 
