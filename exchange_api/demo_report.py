@@ -5,18 +5,13 @@ report pre-filled. Idempotent: a second run finds every extract landed and every
 
 from __future__ import annotations
 
-import datetime as dt
-
 from rich.console import Console
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import init_catalog
-from catalog.grants import live_grants
-from catalog.models import AccessMode, Account, Dataset, utcnow
-from catalog.principals import Principal
-from catalog.requests import approve_request, file_request
+from catalog.models import AccessMode
 from catalog.settings import Settings
+from exchange_api.demo_grants import granted, principal_named
 from exchange_api.report_path import prefill_report
 from lakehouse.report_fill import PrefilledReport
 
@@ -47,48 +42,28 @@ ASKS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _principal(session: Session, name: str) -> Principal:
-    return Principal.of(session.scalars(select(Account).where(Account.name == name)).one())
-
-
 def grant_office(
     sessions: sessionmaker[Session],
     codes: tuple[str, ...] = tuple(ASKS),
     office: str = OFFICE,
-    now: dt.datetime | None = None,
 ) -> dict[str, int]:
     """The office's live grant on each of ``codes``: filed and approved unless one is live."""
-    now = now or utcnow()
-    grants: dict[str, int] = {}
-    for code in codes:
-        owner, fields, match = ASKS[code]
-        with sessions() as session:
-            asker = _principal(session, office)
-            dataset = session.scalars(select(Dataset).where(Dataset.code == code)).one()
-            live = live_grants(session, asker.department_id, dataset.id, now)
-            if live:
-                grants[code] = live[0].id
-                continue
-            request = file_request(
-                session,
-                asker,
-                code,
-                fields,
-                PURPOSE,
-                scenario="智能报表",
-                legal_basis=BASIS,
-                access_modes=(AccessMode.AGGREGATE,),
-                match_fields=match,
-            )
-            request_id = request.id
-            session.commit()
-        with sessions() as session:
-            grant = approve_request(
-                session, _principal(session, owner), request_id, reason="同意（报表复用）"
-            )
-            grants[code] = grant.id
-            session.commit()
-    return grants
+    return {
+        code: granted(
+            sessions,
+            office,
+            ASKS[code][0],
+            code,
+            ASKS[code][1],
+            PURPOSE,
+            modes=(AccessMode.AGGREGATE,),
+            match_fields=ASKS[code][2],
+            scenario="智能报表",
+            legal_basis=BASIS,
+            reason="同意（报表复用）",
+        )
+        for code in codes
+    }
 
 
 def office_prefill(settings: Settings) -> PrefilledReport:
@@ -97,7 +72,9 @@ def office_prefill(settings: Settings) -> PrefilledReport:
     try:
         grant_office(sessions)
         with sessions() as session:
-            return prefill_report(session, settings, _principal(session, OFFICE), TEMPLATE, MONTH)
+            return prefill_report(
+                session, settings, principal_named(session, OFFICE), TEMPLATE, MONTH
+            )
     finally:
         sessions.kw["bind"].dispose()
 

@@ -25,21 +25,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db import init_catalog
-from catalog.grants import live_grants
 from catalog.keys import mask_master_key
-from catalog.models import AccessMode, Account, Dataset, RequestStatus, utcnow
-from catalog.principals import Principal
+from catalog.models import AccessMode, RequestStatus
 from catalog.read_plan import MAX_LIMIT
-from catalog.requests import approve_request, file_request
+from catalog.requests import approve_request
 from catalog.resources import ReadRequest
 from catalog.scenarios import file_scenario, list_scenarios, scenario_status
 from catalog.settings import Settings
 from catalog.workdays import CHINA
 from exchange_api import scenario_eligibility as zc
+from exchange_api.demo_grants import granted, principal_named
 from exchange_api.demo_report import report_demo
 from exchange_api.deps import LazyLake
 from exchange_api.read_path import read_shared
@@ -122,45 +120,11 @@ def on_time(cases: Sequence[DepartmentCases]) -> str:
     return ", ".join(f"{d.department} {d.on_time}/{d.cases}" for d in cases)
 
 
-def _principal(session: Session, name: str) -> Principal:
-    return Principal.of(session.scalars(select(Account).where(Account.name == name)).one())
-
-
-def granted(
-    sessions: sessionmaker[Session],
-    asker: str,
-    owner: str,
-    code: str,
-    fields: Sequence[str],
-    purpose: str,
-    *,
-    modes: Sequence[AccessMode] = (AccessMode.QUERY,),
-) -> int:
-    """``asker``'s department's live grant on ``code``: filed and approved (as asked, by
-    ``owner``) unless one is live already."""
-    with sessions() as session:
-        principal = _principal(session, asker)
-        dataset = session.scalars(select(Dataset).where(Dataset.code == code)).one()
-        live = live_grants(session, principal.department_id, dataset.id, utcnow())
-        if live:
-            return live[0].id
-        request = file_request(
-            session, principal, code, fields, purpose, scenario="演示", access_modes=modes
-        )
-        request_id = request.id
-        session.commit()
-    with sessions() as session:
-        grant = approve_request(session, _principal(session, owner), request_id, reason="同意")
-        grant_id = grant.id
-        session.commit()
-    return grant_id
-
-
 def _live_scenario(sessions: sessionmaker[Session]) -> int:
     """The 残联's 数字助残 scenario: an earlier one not closed, else filed now; every member
     still pending decided by its owner (卫健 and 人社 narrowing)."""
     with sessions() as session:
-        asker = _principal(session, REQUESTER)
+        asker = principal_named(session, REQUESTER)
         earlier = [
             s
             for s in list_scenarios(session, asker)
@@ -188,7 +152,7 @@ def _live_scenario(sessions: sessionmaker[Session]) -> int:
         with sessions() as session:
             approve_request(
                 session,
-                _principal(session, OWNERS[code]),
+                principal_named(session, OWNERS[code]),
                 request_id,
                 reason="同意（数字助残）",
                 fields=NARROWED.get(code),
@@ -207,7 +171,7 @@ def _joined_rows(
             delivery = read_joined(
                 session,
                 settings,
-                _principal(session, REQUESTER),
+                principal_named(session, REQUESTER),
                 scenario_id,
                 limit=MAX_LIMIT,
                 offset=len(rows),
@@ -244,7 +208,7 @@ def returned_rows(sessions: sessionmaker[Session], settings: Settings) -> dict[s
                     read = read_shared(
                         session,
                         lake,
-                        _principal(session, account),
+                        principal_named(session, account),
                         settings,
                         RETURNED,
                         ReadRequest(limit=MAX_LIMIT, offset=len(regions)),
@@ -284,7 +248,7 @@ def on_time_card(
             card = case_scorecard(
                 session,
                 lake,
-                _principal(session, CENTRE),
+                principal_named(session, CENTRE),
                 tuple(CASES),
                 as_of=as_of,
                 min_group_size=settings.min_group_size,
